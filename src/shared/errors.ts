@@ -1,0 +1,77 @@
+// The one error base of Keyhole and the catalogue of every stable error code: its HTTP status,
+// its CLI exit code and the message a caller sees. Browser-safe (no Node imports).
+// docs/errors.md lists the same catalogue; test/errors.test.ts checks that both agree.
+
+/** Every code a caller can tell apart, grouped by the module that raises it. */
+export const ERROR_CATALOG = {
+  // server / input
+  BAD_REQUEST: { status: 400, exit: 2, message: 'The request is malformed.' },
+  VALIDATION_FAILED: { status: 400, exit: 2, message: 'The request does not match the schema.' },
+  UNAUTHENTICATED: { status: 401, exit: 3, message: 'Sign in first.' },
+  FORBIDDEN: { status: 403, exit: 3, message: 'Your role does not allow this action.' },
+  NOT_FOUND: { status: 404, exit: 4, message: 'Not found.' },
+  ROUTE_NOT_FOUND: { status: 404, exit: 4, message: 'No such route.' },
+  CONFLICT: { status: 409, exit: 5, message: 'The resource is not in a state that allows this.' },
+  RATE_LIMITED: { status: 429, exit: 6, message: 'Too many requests; retry later.' },
+  INTERNAL: { status: 500, exit: 1, message: 'Internal error.' },
+  // store
+  STORE_LOCKED: { status: 503, exit: 7, message: 'Another process holds the data directory.' },
+  MIGRATION_CHECKSUM: { status: 500, exit: 7, message: 'An applied migration was changed after it ran.' },
+  // vault
+  DECRYPT_FAILED: { status: 500, exit: 8, message: 'Decryption failed.' },
+  KEY_UNAVAILABLE: { status: 500, exit: 8, message: 'A key is not available.' },
+  CUSTOMER_ERASED: { status: 410, exit: 8, message: 'This customer was erased.' },
+  // fields
+  UNKNOWN_FIELD: { status: 400, exit: 2, message: 'Unknown customer field.' },
+  FIELD_NOT_VERIFIABLE: { status: 400, exit: 2, message: 'This field cannot be verified.' },
+  // policy
+  POLICY_INVALID: { status: 500, exit: 9, message: 'A Cedar policy or the schema is invalid.' },
+  POLICY_DENIED: { status: 403, exit: 3, message: 'Policy denies this access.' },
+  // access
+  TICKET_NOT_FOUND: { status: 404, exit: 4, message: 'No such ticket.' },
+  TICKET_CLOSED: { status: 409, exit: 5, message: 'The ticket is closed.' },
+  AGENT_SUSPENDED: { status: 403, exit: 3, message: 'This agent is suspended.' },
+  VERIFY_LOCKED: { status: 429, exit: 6, message: 'Too many failed verification attempts; locked for 24 hours.' },
+  REVEAL_NOT_ALLOWED: { status: 403, exit: 3, message: 'These fields cannot be revealed for this ticket.' },
+  REQUEST_NOT_FOUND: { status: 404, exit: 4, message: 'No such reveal request.' },
+  REQUEST_NOT_PENDING: { status: 409, exit: 5, message: 'The reveal request was already decided.' },
+  SELF_APPROVAL: { status: 403, exit: 3, message: 'You cannot approve your own request.' },
+  LOOKUP_NO_MATCH: { status: 404, exit: 4, message: 'No customer matches.' },
+  BUDGET_EXCEEDED: { status: 429, exit: 6, message: 'Access budget exhausted; ask a supervisor to extend it.' },
+  // audit
+  AUDIT_APPEND_FAILED: { status: 503, exit: 10, message: 'The access could not be recorded, so it was refused.' },
+  LOG_PUSHBACK: { status: 503, exit: 10, message: 'The log is busy; retry after a moment.' },
+  LOG_VERIFY_FAILED: { status: 500, exit: 11, message: 'The log failed verification.' },
+  PROOF_INVALID: { status: 400, exit: 11, message: 'The proof does not verify.' },
+  CHECKPOINT_INVALID: { status: 400, exit: 11, message: 'The checkpoint is malformed or its signature does not verify.' },
+  INDEX_OUT_OF_RANGE: { status: 400, exit: 2, message: 'The index or size is outside the log.' },
+} as const satisfies Record<string, { status: number; exit: number; message: string }>;
+
+/** A stable error code; the catalogue above is exhaustive. */
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** The base of every error Keyhole raises on purpose. `code` is stable and documented in
+ *  docs/errors.md; `message` is safe to show to the caller (it MUST NOT contain customer
+ *  field values, keys or secrets); `cause` keeps the underlying reason and is never serialized. */
+export class KeyholeError extends Error {
+  override readonly name: string = 'KeyholeError';
+  readonly code: ErrorCode;
+  /** Structured, non-secret evidence or instructions (e.g. `retryAfterS`, `firstBadIndex`). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message ?? ERROR_CATALOG[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options?.details;
+  }
+
+  /** The HTTP status of this error's code. */
+  get status(): number {
+    return ERROR_CATALOG[this.code].status;
+  }
+}
+
+/** True when `e` is a KeyholeError with `code` (or any KeyholeError when `code` is omitted). */
+export function isKeyholeError(e: unknown, code?: ErrorCode): e is KeyholeError {
+  return e instanceof KeyholeError && (code === undefined || e.code === code);
+}
