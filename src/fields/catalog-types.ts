@@ -35,3 +35,12 @@ export type Purpose = (typeof PURPOSES)[number];
 /** Who must approve a reveal above the default level: a supervisor (four-eyes), the customer
  *  (consent), or both. `none` is never used for reveals of protected fields. */
 export type Approval = 'supervisor' | 'customer' | 'supervisor_and_customer';
+
+/** One cell of the purpose table: what a ticket of a purpose shows of a field by default, the
+ *  most a grant can raise it to, and who must approve such a grant. A field a purpose does not
+ *  list is `hidden` with ceiling `hidden`. */
+export interface PurposeRule {
+  readonly default: import('./levels.js').Level;
+  readonly ceiling: import('./levels.js').Level;
+  readonly approval: Approval;
+}

@@ -24,6 +24,7 @@ export const ERROR_CATALOG = {
   // fields
   UNKNOWN_FIELD: { status: 400, exit: 2, message: 'Unknown customer field.' },
   FIELD_NOT_VERIFIABLE: { status: 400, exit: 2, message: 'This field cannot be verified.' },
+  FIELD_VALUE_INVALID: { status: 500, exit: 1, message: 'A stored field value has the wrong shape.' },
   // policy
   POLICY_INVALID: { status: 500, exit: 9, message: 'A Cedar policy or the schema is invalid.' },
   POLICY_DENIED: { status: 403, exit: 3, message: 'Policy denies this access.' },

@@ -1,0 +1,33 @@
+// Events the broker publishes after commit: every recorded decision and every change of a
+// reveal request. The server turns them into Server-Sent Events; detectors may listen too.
+import { EventEmitter } from 'node:events';
+import type { AuditRecord } from '../shared/audit-entry.js';
+
+/** A published event. */
+export type BrokerEvent =
+  | { readonly type: 'audit'; readonly record: AuditRecord }
+  | { readonly type: 'reveal_request'; readonly requestId: string; readonly status: string; readonly agentId: string }
+  | { readonly type: 'agent_status'; readonly agentId: string; readonly status: 'active' | 'suspended' };
+
+/** Publish/subscribe of broker events; listeners MUST NOT throw (errors are swallowed). */
+export class BrokerEvents {
+  readonly #emitter = new EventEmitter();
+  constructor() {
+    this.#emitter.setMaxListeners(0);
+  }
+  /** Publishes `event` to every subscriber. */
+  publish(event: BrokerEvent): void {
+    for (const l of this.#emitter.listeners('event')) {
+      try {
+        (l as (e: BrokerEvent) => void)(event);
+      } catch {
+        // a broken subscriber must not break the broker
+      }
+    }
+  }
+  /** Subscribes; returns the unsubscribe function. */
+  subscribe(listener: (e: BrokerEvent) => void): () => void {
+    this.#emitter.on('event', listener);
+    return () => this.#emitter.off('event', listener);
+  }
+}

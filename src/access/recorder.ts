@@ -1,0 +1,82 @@
+// Runs a broker operation in one transaction with its audit records, and records denials.
+// DESIGN.md invariant 1: the decision and its audit record commit together, before any
+// response; a failure anywhere rolls both back and the caller gets an error, not data.
+import type { AuditAction, AuditRecord } from '../shared/audit-entry.js';
+import { appendAudit } from '../audit/append.js';
+import { isKeyholeError, KeyholeError } from '../shared/errors.js';
+import type { BrokerDb, BrokerDeps, RequestContext } from './model.js';
+
+/** The parts of an audit record an operation supplies; the rest comes from the context. */
+export interface RecordInput {
+  readonly action: AuditAction;
+  readonly customerId: string | null;
+  readonly ticketId: string | null;
+  readonly decision: 'allow' | 'deny';
+  readonly fields?: Readonly<Record<string, string>>;
+  readonly policyIds?: readonly string[];
+  readonly reason?: string | null;
+  readonly details?: AuditRecord['details'];
+}
+
+/** Appends audit records inside the operation's transaction. */
+export interface Recorder {
+  append(input: RecordInput): Promise<void>;
+}
+
+/** Builds the full audit record of `input` for the request `ctx` at the deps' clock time. */
+export function buildRecord(deps: BrokerDeps, ctx: RequestContext | { agent: null; requestId: string }, input: RecordInput): AuditRecord {
+  return {
+    v: 1,
+    time: deps.clock.now().toISOString(),
+    requestId: ctx.requestId,
+    action: input.action,
+    agentId: ctx.agent?.id ?? null,
+    customerId: input.customerId,
+    ticketId: input.ticketId,
+    decision: input.decision,
+    fields: input.fields ?? {},
+    policyIds: input.policyIds ?? [],
+    reason: input.reason ?? null,
+    details: input.details ?? {},
+  };
+}
+
+/** Runs `fn` in a transaction with a recorder; publishes the records after commit. A
+ *  KeyholeError thrown by `fn` whose `details.deny` is a RecordInput is recorded as a denial
+ *  in its own transaction before it propagates (so refusals are on the log too). */
+export async function audited<T>(deps: BrokerDeps, ctx: RequestContext, fn: (trx: BrokerDb, rec: Recorder) => Promise<T>): Promise<T> {
+  const records: AuditRecord[] = [];
+  let result: T;
+  try {
+    result = await deps.db.transaction().execute(async (tx) => {
+      const trx: BrokerDb = tx; // a Transaction<X> is a Kysely<X>; narrowing to AuditTables needs the Kysely type
+      const rec: Recorder = {
+        append: async (input) => {
+          const r = buildRecord(deps, ctx, input);
+          await appendAudit(trx, r);
+          records.push(r);
+        },
+      };
+      return fn(trx, rec);
+    });
+  } catch (e) {
+    const deny = isKeyholeError(e) ? (e.details?.deny as RecordInput | undefined) : undefined;
+    if (deny) await recordAlone(deps, ctx, deny);
+    throw e;
+  }
+  for (const record of records) deps.events.publish({ type: 'audit', record });
+  return result;
+}
+
+/** Appends one record in its own transaction (used for denials).
+ *  @throws KeyholeError AUDIT_APPEND_FAILED when it cannot be written. */
+export async function recordAlone(deps: BrokerDeps, ctx: RequestContext, input: RecordInput): Promise<void> {
+  const r = buildRecord(deps, ctx, input);
+  await deps.db.transaction().execute((tx) => appendAudit(tx as BrokerDb, r));
+  deps.events.publish({ type: 'audit', record: r });
+}
+
+/** A denial: the error the caller gets, carrying the audit record of the refusal. */
+export function denial(code: ConstructorParameters<typeof KeyholeError>[0], deny: RecordInput, message?: string): KeyholeError {
+  return new KeyholeError(code, message, { details: { deny } });
+}

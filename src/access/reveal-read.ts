@@ -1,0 +1,45 @@
+// Reading reveal requests: the approvals queue for supervisors and an agent's own requests.
+import type { Selectable } from 'kysely';
+import type { FieldName } from '../fields/catalog-types.js';
+import type { Agent, BrokerDb } from './model.js';
+import type { RevealRequestTable } from './tables.js';
+
+/** A reveal request as the API shows it (never any field value). */
+export interface RevealRequest {
+  readonly id: string;
+  readonly ticketId: string;
+  readonly agentId: string;
+  readonly fields: readonly FieldName[];
+  readonly reason: string;
+  readonly approval: string;
+  readonly status: 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
+  readonly decidedBy: string | null;
+  readonly decidedAt: string | null;
+  readonly comment: string | null;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly grant: { readonly id: string; readonly expiresAt: string } | null;
+}
+
+/** Maps a row (and its grant, if any) to the API shape. */
+export function toRevealRequest(r: Selectable<RevealRequestTable>, grant: { id: string; expiresAt: Date } | null): RevealRequest {
+  return {
+    id: r.id, ticketId: r.ticket_id, agentId: r.agent_id, fields: r.fields as FieldName[], reason: r.reason, approval: r.approval,
+    status: r.status, decidedBy: r.decided_by, decidedAt: r.decided_at?.toISOString() ?? null, comment: r.comment,
+    createdAt: r.created_at.toISOString(), expiresAt: r.expires_at.toISOString(),
+    grant: grant ? { id: grant.id, expiresAt: grant.expiresAt.toISOString() } : null,
+  };
+}
+
+/** Reveal requests the caller may see: supervisors and security see every request of
+ *  `status` except their own (the approvals queue); agents see only their own. Newest first,
+ *  at most `limit`. */
+export async function listRevealRequests(db: BrokerDb, agent: Agent, opts: { status?: RevealRequest['status']; limit?: number; now: Date }): Promise<RevealRequest[]> {
+  let q = db.selectFrom('reveal_requests as r').leftJoin('grants as g', 'g.request_id', 'r.id').selectAll('r')
+    .select(['g.id as grant_id', 'g.expires_at as grant_expires_at']).orderBy('r.created_at', 'desc').limit(opts.limit ?? 100);
+  if (opts.status) q = q.where('r.status', '=', opts.status);
+  if (opts.status === 'pending') q = q.where('r.expires_at', '>', opts.now);
+  q = agent.role === 'agent' ? q.where('r.agent_id', '=', agent.id) : q.where('r.agent_id', '!=', agent.id);
+  const rows = await q.execute();
+  return rows.map((r) => toRevealRequest(r, r.grant_id && r.grant_expires_at ? { id: r.grant_id, expiresAt: r.grant_expires_at } : null));
+}

@@ -1,0 +1,107 @@
+// Kysely table types owned by the access module (migrations/0001_core.sql).
+import type { Generated } from 'kysely';
+
+export interface AgentTable {
+  id: string;
+  name: string;
+  email: string;
+  role: 'agent' | 'supervisor' | 'security';
+  team: string;
+  vendor: string;
+  regions: string[];
+  status: 'active' | 'suspended';
+  created_at: Date;
+  suspended_at: Date | null;
+}
+
+export interface AgentSessionTable {
+  id_hash: Uint8Array;
+  agent_id: string;
+  created_at: Date;
+  expires_at: Date;
+  ended_at: Date | null;
+}
+
+export interface ApiTokenTable {
+  token_hash: Uint8Array;
+  agent_id: string;
+  label: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+export interface CustomerTable {
+  id: string;
+  account_id: string;
+  jurisdiction: string;
+  tier: string;
+  status: string;
+  created_at: Date;
+  is_decoy: Generated<boolean>;
+  erased_at: Date | null;
+}
+
+export interface TicketTable {
+  id: string;
+  customer_id: string;
+  purpose: string;
+  status: 'open' | 'closed';
+  assignee_id: string | null;
+  channel: string;
+  subject: string;
+  referenced_tx: Generated<string[]>;
+  created_by: string | null;
+  created_at: Date;
+  closed_at: Date | null;
+}
+
+export interface RevealRequestTable {
+  id: string;
+  ticket_id: string;
+  agent_id: string;
+  customer_id: string;
+  fields: string[];
+  reason: string;
+  approval: string;
+  status: 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
+  decided_by: string | null;
+  decided_at: Date | null;
+  comment: string | null;
+  created_at: Date;
+  expires_at: Date;
+}
+
+export interface GrantTable {
+  id: string;
+  request_id: string;
+  ticket_id: string;
+  agent_id: string;
+  customer_id: string;
+  fields: string[];
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+  revoked_at: Date | null;
+  revoke_reason: string | null;
+}
+
+export interface VerifyAttemptTable {
+  id: Generated<number>;
+  agent_id: string;
+  customer_id: string;
+  field: string;
+  matched: boolean;
+  at: Date;
+}
+
+/** The access module's tables. */
+export interface AccessTables {
+  agents: AgentTable;
+  agent_sessions: AgentSessionTable;
+  api_tokens: ApiTokenTable;
+  customers: CustomerTable;
+  tickets: TicketTable;
+  reveal_requests: RevealRequestTable;
+  grants: GrantTable;
+  verify_attempts: VerifyAttemptTable;
+}

@@ -1,0 +1,103 @@
+// The keyhole commands: serve, seed, verify, keys rotate, erase-customer. Each opens the
+// runtime, does one thing, closes it, and exits with the error catalogue's exit code.
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { verifyChain } from '../audit/verify-chain.js';
+import { buildApp } from '../server/app.js';
+import { createRuntime, type Runtime } from '../server/runtime.js';
+import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
+import { runtimeConfig, withStoreOptions } from './options.js';
+
+const int = (v: string) => {
+  const n = Number.parseInt(v, 10);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a whole number: ${v}`);
+  return n;
+};
+
+async function withRuntime<T>(opts: { dataDir?: string }, fn: (rt: Runtime) => Promise<T>, integrate = false): Promise<T> {
+  const rt = await createRuntime(runtimeConfig(opts, { integrate }));
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+async function seedWithProgress(rt: Runtime, spec = DEFAULT_DEMO) {
+  const bar = new cliProgress.SingleBar({ format: 'seeding customers [{bar}] {value}/{total}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  bar.start(spec.customers, 0);
+  try {
+    return await seedDemo(rt.db, rt.vault, spec, (done) => bar.update(done));
+  } finally {
+    bar.stop();
+  }
+}
+
+/** The `keyhole` program. */
+export function program(): Command {
+  const p = new Command('keyhole').description('Zero-trust access to customer data for support teams').showHelpAfterError();
+
+  withStoreOptions(p.command('serve').description('serve the API (and the console) on --port'))
+    .option('--port <n>', 'port', int, 8080)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .action(async (o: { port: number; host: string; dataDir?: string }) => {
+      const demo = process.env.KEYHOLE_DEMO === '1';
+      const rt = await createRuntime(runtimeConfig(o));
+      const n = await rt.db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      if (demo && Number(n.n) === 0) {
+        console.log('first run: seeding the demo exchange (10,000 customers)…');
+        await seedWithProgress(rt);
+      }
+      const app = await buildApp(rt, { demo, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+      const stop = async () => {
+        await app.close();
+        await rt.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await app.listen({ port: o.port, host: o.host });
+      console.log(`Keyhole is serving on http://${o.host === '0.0.0.0' ? 'localhost' : o.host}:${o.port}/ (API docs at /docs)${demo ? ' — demo mode' : ''}`);
+    });
+
+  withStoreOptions(p.command('seed').description('write a deterministic demo exchange into an empty database'))
+    .option('--customers <n>', 'customers', int, DEFAULT_DEMO.customers)
+    .option('--agents <n>', 'front-line agents', int, DEFAULT_DEMO.agents)
+    .option('--tickets <n>', 'open tickets', int, DEFAULT_DEMO.tickets)
+    .option('--seed <n>', 'seed', int, DEFAULT_DEMO.seed)
+    .action(async (o: { customers: number; agents: number; tickets: number; seed: number; dataDir?: string }) => {
+      const r = await withRuntime(o, (rt) => seedWithProgress(rt, { customers: o.customers, agents: o.agents, tickets: o.tickets, seed: o.seed }));
+      console.log(`seeded ${r.customers} customers, ${r.agents} staff, ${r.tickets} tickets`);
+    });
+
+  withStoreOptions(p.command('verify').description('verify the audit log; exits non-zero naming the first bad sequence number'))
+    .action(async (o: { dataDir?: string }) => {
+      const r = await withRuntime(o, async (rt) => {
+        await rt.integrator.drain();
+        return verifyChain(rt.db);
+      });
+      if (r.ok) {
+        console.log(`audit log OK: ${r.size} entries`);
+      } else {
+        console.error(`audit log FAILED at sequence number ${r.firstBadSeq}: ${r.problem}`);
+        process.exitCode = 11;
+      }
+    });
+
+  const keys = p.command('keys').description('key management');
+  withStoreOptions(keys.command('rotate').description('rotate the key-encryption key and re-wrap every data key'))
+    .action(async (o: { dataDir?: string }) => {
+      const r = await withRuntime(o, async (rt) => {
+        await rt.keys.rotate();
+        return rt.vault.rotateKek(rt.db);
+      });
+      console.log(`re-wrapped ${r.rewrapped} data keys under the new key-encryption key`);
+    });
+
+  withStoreOptions(p.command('erase-customer').argument('<id>', 'customer id').description('crypto-shred a customer: destroy their data key and blind indexes'))
+    .action(async (id: string, o: { dataDir?: string }) => {
+      await withRuntime(o, (rt) => rt.vault.eraseCustomer(rt.db, id));
+      console.log(`customer ${id} erased; a tombstone remains`);
+    });
+  return p;
+}

@@ -1,0 +1,61 @@
+// The Fastify application: public routes (health, OpenAPI, demo picker) and the authenticated
+// agent API in its own encapsulated scope with the auth hook. Customer field values and
+// secrets are redacted from logs; request bodies are never logged.
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { newId } from '../access/ids.js';
+import { requireAgent } from './auth.js';
+import { installErrorHandling } from './error-handler.js';
+import { demoRoutes } from './routes/demo.js';
+import { lookupRoutes } from './routes/lookups.js';
+import { revealRequestRoutes } from './routes/reveal-requests.js';
+import { sessionRoutes } from './routes/session.js';
+import { ticketRoutes } from './routes/tickets.js';
+import type { Runtime } from './runtime.js';
+
+/** Options of the HTTP app. */
+export interface AppOptions {
+  /** Register the demo picker (KEYHOLE_DEMO=1). */
+  readonly demo?: boolean;
+  /** pino logger options, or false (default: warn level). */
+  readonly logger?: boolean | { level: string };
+  /** Extra routes registered in the authenticated scope (benchmarks, later modules). */
+  readonly extraAuthenticated?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
+  /** Extra public routes. */
+  readonly extraPublic?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
+}
+
+/** pino redaction: secrets and anything that could carry a customer value. */
+export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'body', 'answer', 'value', 'values'];
+
+/** Builds (but does not start) the app over `rt`. */
+export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const logger = opts.logger === undefined ? { level: 'warn', redact: LOG_REDACT } : opts.logger === false ? false : { ...(opts.logger === true ? {} : opts.logger), redact: LOG_REDACT };
+  const app = Fastify({ logger, genReqId: () => newId('req'), bodyLimit: 64 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: { info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' } },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  if (opts.demo) await app.register(demoRoutes(rt));
+  for (const extra of opts.extraPublic ?? []) await app.register(extra);
+
+  await app.register(async (scope) => {
+    requireAgent(scope, rt);
+    await scope.register(sessionRoutes(rt));
+    await scope.register(ticketRoutes(rt));
+    await scope.register(revealRequestRoutes(rt));
+    await scope.register(lookupRoutes(rt));
+    for (const extra of opts.extraAuthenticated ?? []) await scope.register(extra);
+  });
+  return app;
+}

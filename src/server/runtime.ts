@@ -1,0 +1,71 @@
+// The composition root: opens the store, the key provider, the vault and the policy, and
+// wires the broker and the log integrator. Used by `keyhole serve`, the CLI and the tests.
+import path from 'node:path';
+import { Broker } from '../access/broker.js';
+import { BrokerEvents } from '../access/events.js';
+import { suspensionGuard, type AccessGuard } from '../access/guard.js';
+import type { BrokerDb } from '../access/model.js';
+import { Integrator } from '../audit/integrator.js';
+import { PolicyEngine } from '../policy/engine.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { openStore, type Store } from '../store/store.js';
+import { keyProviderFromEnv, type KeyProvider } from '../vault/key-provider.js';
+import { Vault } from '../vault/vault.js';
+
+/** Where and how to run. */
+export interface RuntimeConfig {
+  /** PostgreSQL URL; when absent, PGlite in `dataDir`. */
+  readonly databaseUrl?: string | undefined;
+  /** Data directory (PGlite files, key file); default `./.keyhole/data`. `':memory:'` keeps
+   *  PGlite in memory (tests; the key provider then needs `keys` or KEYHOLE_MASTER_KEY). */
+  readonly dataDir?: string | undefined;
+  readonly keys?: KeyProvider | undefined;
+  readonly clock?: Clock | undefined;
+  readonly guard?: AccessGuard | undefined;
+  /** Run the integrator loop in this process (default true). */
+  readonly integrate?: boolean | undefined;
+  readonly env?: NodeJS.ProcessEnv | undefined;
+  readonly poolSize?: number | undefined;
+}
+
+/** A running Keyhole core. */
+export interface Runtime {
+  readonly store: Store;
+  readonly db: BrokerDb;
+  readonly clock: Clock;
+  readonly keys: KeyProvider;
+  readonly vault: Vault;
+  readonly policy: PolicyEngine;
+  readonly events: BrokerEvents;
+  readonly broker: Broker;
+  readonly integrator: Integrator;
+  readonly dataDir: string | undefined;
+  close(): Promise<void>;
+}
+
+/** The default data directory, `./.keyhole/data`. */
+export const DEFAULT_DATA_DIR = path.resolve('.keyhole', 'data');
+
+/** Opens everything. The policy loads first, so an invalid policy stops start-up before the
+ *  database is touched. @throws KeyholeError POLICY_INVALID, STORE_LOCKED, MIGRATION_CHECKSUM. */
+export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
+  const policy = await PolicyEngine.load();
+  const memory = cfg.dataDir === ':memory:';
+  const dataDir = memory ? undefined : path.resolve(cfg.dataDir ?? DEFAULT_DATA_DIR);
+  const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : dataDir, poolSize: cfg.poolSize });
+  const db = store.db as BrokerDb;
+  const clock = cfg.clock ?? systemClock;
+  const keys = cfg.keys ?? (await keyProviderFromEnv({ dataDir, env: cfg.env ?? process.env }));
+  const vault = new Vault(keys);
+  const events = new BrokerEvents();
+  const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? suspensionGuard, events });
+  const integrator = new Integrator(db);
+  if (cfg.integrate !== false) integrator.start();
+  return {
+    store, db, clock, keys, vault, policy, events, broker, integrator, dataDir,
+    async close() {
+      await integrator.stop();
+      await store.close();
+    },
+  };
+}

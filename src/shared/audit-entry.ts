@@ -1,0 +1,47 @@
+// The audit record as it enters the transparency log: its fields, and its leaf encoding —
+// RFC 8785 (JSON Canonicalization Scheme) of the record, UTF-8. Browser-safe, so a customer's
+// browser can recompute the leaf hash of a receipt it was shown. docs/design/audit.md.
+import canonicalize from 'canonicalize';
+
+/** Every action Keyhole records. */
+export const AUDIT_ACTIONS = [
+  'view', 'verify', 'lookup', 'reveal_request', 'reveal_approve', 'reveal_deny', 'grant_use', 'grant_revoke',
+  'ticket_open', 'ticket_assign', 'ticket_close', 'agent_suspend', 'agent_reinstate', 'customer_erase',
+] as const;
+
+/** An action on the log. */
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** One audit record. `time` is ISO 8601 UTC with milliseconds; `fields` maps each field the
+ *  decision concerned to the level it was decided at; `policyIds` are the Cedar policies that
+ *  decided; `details` holds non-secret action specifics (never a customer field value). */
+export interface AuditRecord {
+  readonly v: 1;
+  readonly time: string;
+  readonly requestId: string;
+  readonly action: AuditAction;
+  readonly agentId: string | null;
+  readonly customerId: string | null;
+  readonly ticketId: string | null;
+  readonly decision: 'allow' | 'deny';
+  readonly fields: Readonly<Record<string, string>>;
+  readonly policyIds: readonly string[];
+  readonly reason: string | null;
+  readonly details: Readonly<Record<string, string | number | boolean | null | readonly string[]>>;
+}
+
+/** The leaf data of `record`: RFC 8785 canonical JSON, UTF-8 encoded. Two records with equal
+ *  content always encode to the same bytes, whatever their key order.
+ *  @throws TypeError when the record holds a value JSON cannot represent (NaN, Infinity). */
+export function encodeAuditLeaf(record: AuditRecord): Uint8Array {
+  const text = canonicalize(record);
+  if (text === undefined) throw new TypeError('audit record is not serializable');
+  return new TextEncoder().encode(text);
+}
+
+/** The canonical JSON text of `record` (the UTF-8 decoding of `encodeAuditLeaf`). */
+export function canonicalAuditJson(record: AuditRecord): string {
+  const text = canonicalize(record);
+  if (text === undefined) throw new TypeError('audit record is not serializable');
+  return text;
+}

@@ -1,0 +1,62 @@
+// Writes a demo exchange into the database: staff, customers (protected fields encrypted by
+// the vault, blind indexes for verification and lookup), and open tickets. Deterministic for
+// a seed (except the random data keys). `keyhole seed` and first-run `keyhole serve` use it.
+import { FIELD_CATALOG } from '../fields/catalog.js';
+import { FIELD_NAMES } from '../fields/catalog-types.js';
+import { canonicalFromValue } from '../fields/normalize.js';
+import type { BrokerDb } from '../access/model.js';
+import type { Vault } from '../vault/vault.js';
+import { demoCustomer, demoStaff, demoTickets, type DemoCustomer, type DemoSpec } from './demo-data.js';
+
+/** Counts written by a seed. */
+export interface SeedResult {
+  readonly customers: number;
+  readonly agents: number;
+  readonly tickets: number;
+}
+
+/** The default demo: 10,000 customers, 40 agents, 500 tickets, seed 42. */
+export const DEFAULT_DEMO: DemoSpec = { customers: 10_000, agents: 40, tickets: 500, seed: 42 };
+
+/** Writes one customer (plain row, data key, encrypted fields, blind indexes) in `trx`. */
+export async function writeCustomer(trx: BrokerDb, vault: Vault, c: DemoCustomer): Promise<void> {
+  await trx.insertInto('customers').values({
+    id: c.id, account_id: c.accountId, jurisdiction: c.jurisdiction, tier: c.tier, status: c.status, created_at: c.createdAt, is_decoy: c.isDecoy, erased_at: null,
+  }).execute();
+  await vault.createCustomerKey(trx, c.id);
+  const protectedValues = Object.fromEntries(FIELD_NAMES.filter((f) => FIELD_CATALOG[f].protected && c.fields[f] !== undefined).map((f) => [f, c.fields[f]]));
+  await vault.writeFields(trx, c.id, protectedValues);
+  for (const f of FIELD_NAMES) {
+    if (FIELD_CATALOG[f].verify === undefined || c.fields[f] === undefined || c.fields[f] === null) continue;
+    const canonical = canonicalFromValue(f, c.fields[f] as never);
+    if (canonical !== null) await vault.writeBlindIndex(trx, c.id, f, canonical);
+  }
+}
+
+/** Seeds `spec` into an empty database; `onProgress(done, total)` reports customers written.
+ *  @throws Error when the database already holds customers (seeding is for empty databases). */
+export async function seedDemo(db: BrokerDb, vault: Vault, spec: DemoSpec = DEFAULT_DEMO, onProgress?: (done: number, total: number) => void): Promise<SeedResult> {
+  const existing = await db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  if (Number(existing.n) > 0) throw new Error('the database already holds customers; seed an empty one');
+  const now = spec.now ?? new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
+  const staff = demoStaff(spec.seed, spec.agents);
+  await db.insertInto('agents').values(staff.map((a) => ({ ...a, regions: [...a.regions], status: 'active' as const, created_at: now, suspended_at: null }))).execute();
+  const customers: DemoCustomer[] = [];
+  const BATCH = 250;
+  for (let start = 0; start < spec.customers; start += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, spec.customers - start) }, (_, k) => demoCustomer(spec.seed, start + k, now));
+    await db.transaction().execute(async (trx) => {
+      for (const c of batch) await writeCustomer(trx, vault, c);
+    });
+    customers.push(...batch);
+    onProgress?.(customers.length, spec.customers);
+  }
+  const tickets = demoTickets(spec.seed, spec.tickets, customers, staff, now);
+  for (let s = 0; s < tickets.length; s += 500) {
+    await db.insertInto('tickets').values(tickets.slice(s, s + 500).map((t) => ({
+      id: t.id, customer_id: t.customerId, purpose: t.purpose, status: 'open' as const, assignee_id: t.assigneeId, channel: t.channel,
+      subject: t.subject, referenced_tx: [...t.referencedTx], created_by: 'seed', created_at: t.createdAt, closed_at: null,
+    }))).execute();
+  }
+  return { customers: customers.length, agents: staff.length, tickets: tickets.length };
+}

@@ -1,0 +1,221 @@
+// The vault: envelope encryption of customer fields (one data key per customer, AES-256-GCM per
+// field), blind indexes for exact match and verify-only fields, KEK rotation and crypto-shredding.
+// DESIGN.md invariant 5; docs/design/vault.md.
+import { createHmac } from 'node:crypto';
+import { sql } from 'kysely';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { KeyholeError } from '../shared/errors.js';
+import { assertFieldName, blindIndexDigest, digestsEqual } from './blind-index.js';
+import { DataKeyCache } from './data-key-cache.js';
+import { DataKeys, inTransaction, lockLiveCustomer } from './data-keys.js';
+import { decryptFailed, openField, sealField } from './envelope.js';
+import type { KeyProvider } from './key-provider.js';
+import { rewrapDataKeys } from './rotation.js';
+import type { VaultDb } from './tables.js';
+
+/** vault_meta key of the blind-index key check value. */
+export const KEY_CHECK_META = 'blind_index_key_check';
+
+/** Options of a Vault. */
+export interface VaultOptions {
+  /** Source of `customers.erased_at` (default the system clock). */
+  readonly clock?: Clock;
+  /** Unwrapped data keys kept in memory (default 1,000; 0 disables the cache). */
+  readonly cacheSize?: number;
+}
+
+/** Encrypts, decrypts, indexes and shreds customer fields. Every method that takes a `db`
+ *  accepts a Kysely instance or an open transaction holding at least `VaultTables`. Values are
+ *  JSON-encoded before sealing, so what comes back is what JSON gives (a Date becomes a string).
+ *  No method logs or puts a value or key in an error. */
+export class Vault {
+  readonly #keys: KeyProvider;
+  readonly #clock: Clock;
+  readonly #cache: DataKeyCache;
+  readonly #dataKeys: DataKeys;
+  #indexKey: Promise<Uint8Array> | undefined;
+
+  constructor(keys: KeyProvider, opts: VaultOptions = {}) {
+    this.#keys = keys;
+    this.#clock = opts.clock ?? systemClock;
+    this.#cache = new DataKeyCache(opts.cacheSize ?? 1000);
+    this.#dataKeys = new DataKeys(keys, this.#cache);
+  }
+
+  /** Creates the customer's data key (random 256 bits, wrapped by the current KEK) unless it
+   *  exists; idempotent. @throws KeyholeError NOT_FOUND (no customer row), CUSTOMER_ERASED,
+   *  KEY_UNAVAILABLE / DECRYPT_FAILED (an existing key does not unwrap). */
+  async createCustomerKey(db: VaultDb, customerId: string): Promise<void> {
+    await inTransaction(db, async (trx) => {
+      await lockLiveCustomer(trx, customerId);
+      await this.#dataKeys.ensure(trx, customerId);
+    });
+  }
+
+  /** Seals each value (JSON-encoded) under the customer's data key, bound to (customer, field,
+   *  key version), and upserts it into customer_fields; creates the data key when missing. All
+   *  or nothing. @throws KeyholeError BAD_REQUEST (bad field name, or a value JSON cannot encode
+   *  such as undefined), NOT_FOUND, CUSTOMER_ERASED, KEY_UNAVAILABLE, DECRYPT_FAILED. */
+  async writeFields(db: VaultDb, customerId: string, values: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): Promise<void> {
+    const entries = values instanceof Map ? [...values.entries()] : Object.entries(values);
+    const plain = entries.map(([field, value]) => {
+      assertFieldName(field);
+      const json = JSON.stringify(value) as string | undefined;
+      if (json === undefined) throw new KeyholeError('BAD_REQUEST', `Field ${field} has no JSON value.`);
+      return { field, bytes: Buffer.from(json, 'utf8') };
+    });
+    await inTransaction(db, async (trx) => {
+      await lockLiveCustomer(trx, customerId);
+      const { keyVersion, dataKey } = await this.#dataKeys.ensure(trx, customerId);
+      if (plain.length === 0) return;
+      const rows = plain.map(({ field, bytes }) => ({
+        customer_id: customerId, field, ciphertext: Buffer.from(sealField(dataKey, { customerId, field, keyVersion }, bytes)),
+      }));
+      await trx.insertInto('customer_fields').values(rows)
+        .onConflict((oc) => oc.columns(['customer_id', 'field']).doUpdateSet({ ciphertext: (eb) => eb.ref('excluded.ciphertext') }))
+        .execute();
+    });
+  }
+
+  /** Decrypts only the requested fields of the customer; a field never written is absent from
+   *  the map. Reads key and ciphertexts in one statement (one snapshot).
+   *  @throws KeyholeError NOT_FOUND (no customer row), CUSTOMER_ERASED (tombstone or shredded
+   *  key, whatever the cache holds), KEY_UNAVAILABLE (KEK not in the provider), DECRYPT_FAILED
+   *  (any cryptographic failure: a ciphertext moved to another customer or field, a flipped
+   *  bit, a wrong key). */
+  async readFields(db: VaultDb, customerId: string, fields: readonly string[]): Promise<Map<string, unknown>> {
+    fields.forEach(assertFieldName);
+    const wanted = [...new Set(fields)];
+    const rows = await db.selectFrom('customers as c')
+      .leftJoin('customer_keys as k', 'k.customer_id', 'c.id')
+      .leftJoin('customer_fields as f', (j) => j.onRef('f.customer_id', '=', 'c.id')
+        .on('f.field', 'in', wanted.length > 0 ? wanted : [''])) // '' is never a valid field name
+      .select(['c.erased_at', 'k.kek_id', 'k.key_version', 'k.wrapped_key', 'f.field', 'f.ciphertext'])
+      .where('c.id', '=', customerId).execute();
+    const head = rows[0];
+    if (!head) throw new KeyholeError('NOT_FOUND', 'No such customer.');
+    if (head.erased_at !== null || (head.kek_id !== null && head.wrapped_key === null)) {
+      this.#cache.delete(customerId);
+      throw new KeyholeError('CUSTOMER_ERASED');
+    }
+    const out = new Map<string, unknown>();
+    const sealed = rows.filter((r) => r.field !== null && r.ciphertext !== null);
+    if (sealed.length === 0) return out;
+    if (head.kek_id === null || head.key_version === null) throw decryptFailed(new Error('fields without a data key'));
+    const keyVersion = head.key_version;
+    const dataKey = await this.#dataKeys.unwrap(customerId, { kekId: head.kek_id, keyVersion, wrapped: head.wrapped_key });
+    for (const r of sealed) {
+      const field = r.field as string;
+      const bytes = openField(dataKey, { customerId, field, keyVersion }, r.ciphertext as Uint8Array);
+      try {
+        out.set(field, JSON.parse(Buffer.from(bytes).toString('utf8')));
+      } catch (cause) {
+        throw decryptFailed(cause);
+      }
+    }
+    return out;
+  }
+
+  /** HMAC-SHA-256(blind-index key, field ‖ 0x00 ‖ canonical): 32 bytes. The caller normalizes
+   *  `canonical` (the fields module). @throws KeyholeError BAD_REQUEST (field name), KEY_UNAVAILABLE. */
+  async blindIndex(field: string, canonical: string): Promise<Uint8Array> {
+    return blindIndexDigest(await this.#blindIndexKey(), field, canonical);
+  }
+
+  /** Stores (replaces) the blind index of the customer's `field`.
+   *  @throws KeyholeError BAD_REQUEST, NOT_FOUND, CUSTOMER_ERASED, KEY_UNAVAILABLE. */
+  async writeBlindIndex(db: VaultDb, customerId: string, field: string, canonical: string): Promise<void> {
+    const digest = Buffer.from(await this.blindIndex(field, canonical));
+    await inTransaction(db, async (trx) => {
+      await lockLiveCustomer(trx, customerId);
+      await trx.insertInto('blind_indexes').values({ customer_id: customerId, field, digest })
+        .onConflict((oc) => oc.columns(['customer_id', 'field']).doUpdateSet({ digest }))
+        .execute();
+    });
+  }
+
+  /** Ids of the non-erased customers whose `field` has exactly this canonical value, sorted.
+   *  @throws KeyholeError BAD_REQUEST, KEY_UNAVAILABLE. */
+  async findByBlindIndex(db: VaultDb, field: string, canonical: string): Promise<string[]> {
+    const digest = Buffer.from(await this.blindIndex(field, canonical));
+    const rows = await db.selectFrom('blind_indexes as b').innerJoin('customers as c', 'c.id', 'b.customer_id')
+      .select('b.customer_id').where('b.field', '=', field).where('b.digest', '=', digest).where('c.erased_at', 'is', null)
+      .orderBy('b.customer_id').execute();
+    return rows.map((r) => r.customer_id);
+  }
+
+  /** True when the customer's stored index of `field` equals that of `canonical` (constant-time
+   *  comparison); false when there is no index (never written, or erased).
+   *  @throws KeyholeError BAD_REQUEST, KEY_UNAVAILABLE. */
+  async matchesBlindIndex(db: VaultDb, customerId: string, field: string, canonical: string): Promise<boolean> {
+    const digest = await this.blindIndex(field, canonical);
+    const row = await db.selectFrom('blind_indexes').select('digest')
+      .where('customer_id', '=', customerId).where('field', '=', field).executeTakeFirst();
+    return row !== undefined && digestsEqual(row.digest, digest);
+  }
+
+  /** Re-wraps every live data key not under the current KEK (`KeyProvider.rotate` makes a new
+   *  one current); field ciphertexts are untouched. Batches of `batchSize` (default 500) rows,
+   *  paginated by customer id; idempotent and resumable. Clears the data-key cache.
+   *  @throws KeyholeError KEY_UNAVAILABLE / DECRYPT_FAILED with details.customerId. */
+  async rotateKek(db: VaultDb, opts: { readonly batchSize?: number } = {}): Promise<{ readonly rewrapped: number }> {
+    this.#cache.clear();
+    try {
+      return { rewrapped: await rewrapDataKeys(db, this.#keys, opts.batchSize ?? 500) };
+    } finally {
+      this.#cache.clear();
+    }
+  }
+
+  /** The KEK ids some live data key is still wrapped under, sorted; once only the current one
+   *  is left, older KEKs can be dropped from the provider. */
+  async kekIdsInUse(db: VaultDb): Promise<string[]> {
+    const rows = await db.selectFrom('customer_keys').select('kek_id').distinct()
+      .where('wrapped_key', 'is not', null).orderBy('kek_id').execute();
+    return rows.map((r) => r.kek_id);
+  }
+
+  /** Crypto-shreds the customer in one transaction: the wrapped data key becomes null, blind
+   *  indexes and field ciphertexts are deleted, and customers.erased_at (the tombstone) is set
+   *  unless already set. Idempotent; returns the tombstone's time. Evicts the cached key.
+   *  @throws KeyholeError NOT_FOUND when there is no such customer. */
+  async eraseCustomer(db: VaultDb, customerId: string): Promise<Date> {
+    this.#cache.delete(customerId);
+    try {
+      return await inTransaction(db, async (trx) => {
+        const now = this.#clock.now();
+        const c = await trx.updateTable('customers').set({ erased_at: sql<Date>`coalesce(erased_at, ${now}::timestamptz)` })
+          .where('id', '=', customerId).returning('erased_at').executeTakeFirst();
+        if (!c) throw new KeyholeError('NOT_FOUND', 'No such customer.');
+        await trx.updateTable('customer_keys').set({ wrapped_key: null }).where('customer_id', '=', customerId).execute();
+        await trx.deleteFrom('blind_indexes').where('customer_id', '=', customerId).execute();
+        await trx.deleteFrom('customer_fields').where('customer_id', '=', customerId).execute();
+        return c.erased_at as Date;
+      });
+    } finally {
+      this.#cache.delete(customerId);
+    }
+  }
+
+  /** Checks that the provider's blind-index key is the one this database was indexed with: on
+   *  first call stores HMAC(index key, "keyhole/key-check/v1") in vault_meta, later compares.
+   *  Call at start-up, since a wrong key would make every verify answer "no match".
+   *  @throws KeyholeError KEY_UNAVAILABLE on a mismatch. */
+  async checkKeys(db: VaultDb): Promise<void> {
+    const mine = createHmac('sha256', await this.#blindIndexKey()).update('keyhole/key-check/v1').digest('hex');
+    await db.insertInto('vault_meta').values({ key: KEY_CHECK_META, value: mine })
+      .onConflict((oc) => oc.column('key').doNothing()).execute();
+    const row = await db.selectFrom('vault_meta').select('value').where('key', '=', KEY_CHECK_META).executeTakeFirstOrThrow();
+    if (!digestsEqual(Buffer.from(row.value, 'utf8'), Buffer.from(mine, 'utf8'))) {
+      throw new KeyholeError('KEY_UNAVAILABLE', 'The keys do not match this database (wrong KEYHOLE_MASTER_KEY or key file?).');
+    }
+  }
+
+  #blindIndexKey(): Promise<Uint8Array> {
+    this.#indexKey ??= this.#keys.blindIndexKey().catch((e: unknown) => {
+      this.#indexKey = undefined;
+      throw e;
+    });
+    return this.#indexKey;
+  }
+}
