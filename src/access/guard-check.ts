@@ -1,18 +1,23 @@
 // Asks the in-line guard and turns its answer into a recorded denial. Fail closed: a guard
 // that throws denies the request.
+import type { BrokerDb, BrokerDeps, RequestContext } from './model.js';
 import type { GuardRequest } from './guard.js';
-import type { BrokerDeps, RequestContext } from './model.js';
 import { denial } from './recorder.js';
 
-/** Throws a recorded denial unless the guard allows `req` for the caller.
- *  @throws KeyholeError AGENT_SUSPENDED, BUDGET_EXCEEDED, or POLICY_DENIED when the guard fails. */
-export async function checkGuard(deps: BrokerDeps, ctx: RequestContext, req: Omit<GuardRequest, 'agent'>): Promise<void> {
+/** Throws a recorded denial unless the guard allows `req` for the caller. A denial that asks
+ *  for containment carries `details.contain`, which `audited()` acts on after recording it.
+ *  @throws KeyholeError AGENT_SUSPENDED, BUDGET_EXCEEDED, or POLICY_DENIED (also when the guard fails). */
+export async function checkGuard(deps: BrokerDeps, ctx: RequestContext, trx: BrokerDb, req: Omit<GuardRequest, 'agent' | 'db' | 'requestId'>): Promise<void> {
   const deny = { action: req.action, customerId: req.customerId, ticketId: req.ticketId, decision: 'deny' as const };
   let verdict;
   try {
-    verdict = await deps.guard.check({ ...req, agent: ctx.agent });
+    verdict = await deps.guard.check({ ...req, db: trx, agent: ctx.agent, requestId: ctx.requestId });
   } catch {
     throw denial('POLICY_DENIED', { ...deny, reason: 'guard unavailable' });
   }
-  if (!verdict.allow) throw denial(verdict.code, { ...deny, reason: verdict.reason, details: { contained: verdict.contain } });
+  if (!verdict.allow) {
+    const err = denial(verdict.code, { ...deny, reason: verdict.reason, details: { contained: verdict.contain } });
+    if (verdict.contain) (err.details as Record<string, unknown>).contain = verdict.reason;
+    throw err;
+  }
 }

@@ -1,26 +1,33 @@
 // The seam for the in-line guard of DESIGN.md (module detect): asked before any customer data
-// is read, inside the request's transaction; it may deny (fail closed) or contain the agent.
-import type { Agent } from './model.js';
+// is read, inside the request's transaction; it may deny (fail closed) and ask for the agent
+// to be contained, which the broker does after the denial is recorded.
+import type { Agent, BrokerDb } from './model.js';
 
-/** What the guard is asked about. */
+/** What the guard is asked about. `db` is the request's open transaction: the guard may read
+ *  and write its own counters there (they commit or roll back with the request). */
 export interface GuardRequest {
+  readonly db: BrokerDb;
   readonly agent: Agent;
   readonly action: 'view' | 'verify' | 'lookup' | 'reveal_request';
   readonly customerId: string;
   readonly ticketId: string | null;
   readonly isDecoy: boolean;
   readonly at: Date;
+  readonly requestId: string;
 }
 
-/** The guard's answer: allow, or deny with a stable code and a reason for the audit record. */
+/** The guard's answer: allow, or deny with a stable code, a reason for the audit record, and
+ *  whether the agent must be contained (suspended at once). */
 export type GuardVerdict =
   | { readonly allow: true }
-  | { readonly allow: false; readonly code: 'AGENT_SUSPENDED' | 'BUDGET_EXCEEDED'; readonly reason: string; readonly contain: boolean };
+  | { readonly allow: false; readonly code: 'AGENT_SUSPENDED' | 'BUDGET_EXCEEDED' | 'POLICY_DENIED'; readonly reason: string; readonly contain: boolean };
 
 /** The in-line guard. `check` MUST NOT throw for a denial (it returns one); a thrown error is
- *  treated as a denial by the broker. */
+ *  treated as a denial by the broker. `contain` is called by the broker, outside the request's
+ *  (rolled back) transaction and after the denial is on the log, when a verdict asked for it. */
 export interface AccessGuard {
   check(req: GuardRequest): Promise<GuardVerdict>;
+  contain?(agent: Agent, reason: string, requestId: string): Promise<void>;
 }
 
 /** The minimal guard: suspended agents are denied, everything else passes (detect adds more). */

@@ -32,7 +32,7 @@ export function lookupCustomer(deps: BrokerDeps, ctx: RequestContext, key: Looku
     if (ids.length !== 1) throw noMatch(null, ids.length === 0 ? 'no match' : 'ambiguous match');
     const customer = await trx.selectFrom('customers').select(['id', 'jurisdiction', 'is_decoy', 'erased_at']).where('id', '=', ids[0] as string).executeTakeFirst();
     if (!customer || customer.erased_at) throw noMatch(null, 'no match');
-    await checkGuard(deps, ctx, { action: 'lookup', customerId: customer.id, ticketId: null, isDecoy: customer.is_decoy, at: now });
+    await checkGuard(deps, ctx, trx, { action: 'lookup', customerId: customer.id, ticketId: null, isDecoy: customer.is_decoy, at: now });
     const decision = deps.policy.decide({
       action: 'lookup',
       agent: { ...ctx.agent, suspended: ctx.agent.status !== 'active' },

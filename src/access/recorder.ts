@@ -62,6 +62,8 @@ export async function audited<T>(deps: BrokerDeps, ctx: RequestContext, fn: (trx
   } catch (e) {
     const deny = isKeyholeError(e) ? (e.details?.deny as RecordInput | undefined) : undefined;
     if (deny) await recordAlone(deps, ctx, deny);
+    const contain = isKeyholeError(e) ? e.details?.contain : undefined;
+    if (typeof contain === 'string' && deps.guard.contain) await deps.guard.contain(ctx.agent, contain, ctx.requestId);
     throw e;
   }
   for (const record of records) deps.events.publish({ type: 'audit', record });

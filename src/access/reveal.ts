@@ -39,7 +39,7 @@ export function requestReveal(deps: BrokerDeps, ctx: RequestContext, ticketId: s
     if (rules.some((r) => levelRank(r.ceiling) <= levelRank(r.default))) {
       throw denial('REVEAL_NOT_ALLOWED', { ...base, decision: 'deny', fields: Object.fromEntries(wanted.map((f) => [f, 'revealed'])), reason: 'field not revealable for this purpose' });
     }
-    await checkGuard(deps, ctx, { action: 'reveal_request', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now });
+    await checkGuard(deps, ctx, trx, { action: 'reveal_request', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now });
     const decision = deps.policy.decide({
       action: 'request_reveal',
       agent: { ...ctx.agent, suspended: ctx.agent.status !== 'active' },

@@ -36,7 +36,7 @@ export function verifyField(deps: BrokerDeps, ctx: RequestContext, ticketId: str
     if (FIELD_CATALOG[field].verify === undefined || levelRank(purposeRule(ticket.purpose, field).default) < levelRank('verify_only')) {
       throw denial('FIELD_NOT_VERIFIABLE', { ...base, decision: 'deny', fields: { [field]: 'hidden' }, reason: 'field not verifiable for this purpose' });
     }
-    await checkGuard(deps, ctx, { action: 'verify', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now });
+    await checkGuard(deps, ctx, trx, { action: 'verify', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now });
     const decision = deps.policy.decide({
       action: 'verify',
       agent: { ...ctx.agent, suspended: ctx.agent.status !== 'active' },

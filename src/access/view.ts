@@ -47,7 +47,7 @@ export function viewCustomer(deps: BrokerDeps, ctx: RequestContext, ticketId: st
     const now = deps.clock.now();
     const ticket = await openTicketOf(trx, ctx, ticketId, 'view');
     const base = { action: 'view' as const, customerId: ticket.customerId, ticketId: ticket.id };
-    await checkGuard(deps, ctx, { action: 'view', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now });
+    await checkGuard(deps, ctx, trx, { action: 'view', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now });
     const grants = await liveGrants(trx, ticket.id, ctx.agent.id, now);
     const granted = [...new Set(grants.flatMap((g) => g.fields))];
     const decision = deps.policy.decideView({

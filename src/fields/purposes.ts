@@ -126,7 +126,9 @@ export const HIDDEN_RULE: PurposeRule = rule('hidden', 'hidden', 'supervisor');
  *  HIDDEN_RULE (`{default:'hidden', ceiling:'hidden', approval:'supervisor'}`) when the purpose
  *  does not list the field. Total over Purpose × FieldName; never throws. */
 export function purposeRule(purpose: Purpose, field: FieldName): PurposeRule {
-  return PURPOSE_TABLE[purpose]?.[field] ?? HIDDEN_RULE;
+  // Own properties only: a purpose or field read from storage must not reach Object.prototype.
+  const rules = Object.hasOwn(PURPOSE_TABLE, purpose) ? PURPOSE_TABLE[purpose] : undefined;
+  return (rules !== undefined && Object.hasOwn(rules, field) ? rules[field] : undefined) ?? HIDDEN_RULE;
 }
 
 /** The fields `purpose` shows at all (default above hidden or a ceiling above hidden). */

@@ -32,18 +32,23 @@ export function proposeLevels(purpose: Purpose, granted: ReadonlySet<FieldName>)
  *  purpose-table facts (above default, above ceiling) computed from the levels themselves, so
  *  `levels.within-purpose-table` checks the proposal independently of how it was built. */
 export function disclosureContext(purpose: Purpose, levels: LevelMap, granted: ReadonlySet<FieldName>): Context {
-  const at = (l: Level) => FIELD_NAMES.filter((f) => levels[f] === l);
-  const shown = FIELD_NAMES.filter((f) => levels[f] !== 'hidden');
-  const rank = (f: FieldName) => levelRank(levels[f]);
+  const byLevel: Record<Level, FieldName[]> = { hidden: [], verify_only: [], masked: [], banded: [], revealed: [] };
+  const overDefault: FieldName[] = [];
+  const overCeiling: FieldName[] = [];
+  let maxRank = 0;
+  for (const f of FIELD_NAMES) {
+    const level = levels[f];
+    if (level === 'hidden') continue;
+    byLevel[level].push(f);
+    const rank = levelRank(level);
+    const rule = purposeRule(purpose, f);
+    if (rank > maxRank) maxRank = rank;
+    if (rank > levelRank(rule.default)) overDefault.push(f);
+    if (rank > levelRank(rule.ceiling)) overCeiling.push(f);
+  }
   return {
-    verifyOnly: at('verify_only'),
-    masked: at('masked'),
-    banded: at('banded'),
-    revealed: at('revealed'),
-    maxRank: Math.max(0, ...shown.map(rank)),
-    granted: [...granted],
-    overDefault: shown.filter((f) => rank(f) > levelRank(purposeRule(purpose, f).default)),
-    overCeiling: shown.filter((f) => rank(f) > levelRank(purposeRule(purpose, f).ceiling)),
+    verifyOnly: byLevel.verify_only, masked: byLevel.masked, banded: byLevel.banded, revealed: byLevel.revealed,
+    maxRank, granted: [...granted], overDefault, overCeiling,
   };
 }
 

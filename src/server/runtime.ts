@@ -56,7 +56,8 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const db = store.db as BrokerDb;
   const clock = cfg.clock ?? systemClock;
   const keys = cfg.keys ?? (await keyProviderFromEnv({ dataDir, env: cfg.env ?? process.env }));
-  const vault = new Vault(keys);
+  const vault = new Vault(keys, { clock });
+  await vault.checkKeys(db); // a wrong KEYHOLE_MASTER_KEY stops start-up instead of failing every verify
   const events = new BrokerEvents();
   const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? suspensionGuard, events });
   const integrator = new Integrator(db);

@@ -149,7 +149,8 @@ export function demoCustomer(seed: number, i: number, now: Date): DemoCustomer {
   };
   return {
     id: `cus_${pad(i, 6)}`,
-    accountId: `KX-${pad(f.number.int({ min: 10_000_000, max: 99_999_999 }), 8)}`,
+    // A bijection of i onto 8-digit numbers (7919 is prime to 9·10^7): unique and not sequential.
+    accountId: `KX-${10_000_000 + ((i * 7919 + seed * 104_729) % 90_000_000)}`,
     jurisdiction: j.code,
     tier: balance > 250_000 ? 'vip' : balance > 25_000 ? 'pro' : 'standard',
     status: f.helpers.weightedArrayElement([{ value: 'active', weight: 95 }, { value: 'restricted', weight: 4 }, { value: 'frozen', weight: 1 }]),

@@ -18,19 +18,22 @@ export interface SeedResult {
 /** The default demo: 10,000 customers, 40 agents, 500 tickets, seed 42. */
 export const DEFAULT_DEMO: DemoSpec = { customers: 10_000, agents: 40, tickets: 500, seed: 42 };
 
-/** Writes one customer (plain row, data key, encrypted fields, blind indexes) in `trx`. */
-export async function writeCustomer(trx: BrokerDb, vault: Vault, c: DemoCustomer): Promise<void> {
-  await trx.insertInto('customers').values({
+/** Writes `batch` (plain rows, data keys, encrypted fields, blind indexes) in `trx`. */
+export async function writeCustomers(trx: BrokerDb, vault: Vault, batch: readonly DemoCustomer[]): Promise<void> {
+  if (batch.length === 0) return;
+  await trx.insertInto('customers').values(batch.map((c) => ({
     id: c.id, account_id: c.accountId, jurisdiction: c.jurisdiction, tier: c.tier, status: c.status, created_at: c.createdAt, is_decoy: c.isDecoy, erased_at: null,
-  }).execute();
-  await vault.createCustomerKey(trx, c.id);
-  const protectedValues = Object.fromEntries(FIELD_NAMES.filter((f) => FIELD_CATALOG[f].protected && c.fields[f] !== undefined).map((f) => [f, c.fields[f]]));
-  await vault.writeFields(trx, c.id, protectedValues);
-  for (const f of FIELD_NAMES) {
-    if (FIELD_CATALOG[f].verify === undefined || c.fields[f] === undefined || c.fields[f] === null) continue;
-    const canonical = canonicalFromValue(f, c.fields[f] as never);
-    if (canonical !== null) await vault.writeBlindIndex(trx, c.id, f, canonical);
-  }
+  }))).execute();
+  await vault.importCustomers(trx, batch.map((c) => ({
+    customerId: c.id,
+    values: Object.fromEntries(FIELD_NAMES.filter((f) => FIELD_CATALOG[f].protected && c.fields[f] !== undefined).map((f) => [f, c.fields[f]])),
+    indexes: Object.fromEntries(FIELD_NAMES.flatMap((f) => {
+      const v = c.fields[f];
+      if (FIELD_CATALOG[f].verify === undefined || v === undefined || v === null) return [];
+      const canonical = canonicalFromValue(f, v as never, { country: c.jurisdiction });
+      return canonical === null ? [] : [[f, canonical]];
+    })),
+  })));
 }
 
 /** Seeds `spec` into an empty database; `onProgress(done, total)` reports customers written.
@@ -45,9 +48,7 @@ export async function seedDemo(db: BrokerDb, vault: Vault, spec: DemoSpec = DEFA
   const BATCH = 250;
   for (let start = 0; start < spec.customers; start += BATCH) {
     const batch = Array.from({ length: Math.min(BATCH, spec.customers - start) }, (_, k) => demoCustomer(spec.seed, start + k, now));
-    await db.transaction().execute(async (trx) => {
-      for (const c of batch) await writeCustomer(trx, vault, c);
-    });
+    await db.transaction().execute((trx) => writeCustomers(trx, vault, batch));
     customers.push(...batch);
     onProgress?.(customers.length, spec.customers);
   }

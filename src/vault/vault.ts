@@ -11,6 +11,7 @@ import { DataKeys, inTransaction, lockLiveCustomer } from './data-keys.js';
 import { decryptFailed, openField, sealField } from './envelope.js';
 import type { KeyProvider } from './key-provider.js';
 import { rewrapDataKeys } from './rotation.js';
+import { importCustomerSecrets, type NewCustomerSecrets } from './bulk-import.js';
 import type { VaultDb } from './tables.js';
 
 /** vault_meta key of the blind-index key check value. */
@@ -120,6 +121,12 @@ export class Vault {
    *  `canonical` (the fields module). @throws KeyholeError BAD_REQUEST (field name), KEY_UNAVAILABLE. */
   async blindIndex(field: string, canonical: string): Promise<Uint8Array> {
     return blindIndexDigest(await this.#blindIndexKey(), field, canonical);
+  }
+
+  /** Onboards many new customers at once (see importCustomerSecrets): their rows MUST exist
+   *  without data keys. Use inside a transaction for all-or-nothing. */
+  async importCustomers(db: VaultDb, customers: readonly NewCustomerSecrets[]): Promise<void> {
+    await importCustomerSecrets(db, this.#keys, await this.#blindIndexKey(), customers);
   }
 
   /** Stores (replaces) the blind index of the customer's `field`.

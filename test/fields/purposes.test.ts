@@ -85,6 +85,8 @@ describe('PURPOSE_TABLE', () => {
   it('answers hidden/hidden/supervisor for an unlisted field', () => {
     assert.deepEqual(purposeRule('general_inquiry', 'governmentId'), { default: 'hidden', ceiling: 'hidden', approval: 'supervisor' });
     assert.equal(purposeRule('general_inquiry', 'holdings'), HIDDEN_RULE);
+    assert.equal(purposeRule('constructor' as Purpose, 'email'), HIDDEN_RULE);
+    assert.equal(purposeRule('kyc_review', 'toString' as FieldName), HIDDEN_RULE);
   });
 
   it('is frozen', () => {

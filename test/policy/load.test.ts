@@ -42,7 +42,7 @@ describe('PolicyEngine.load', () => {
     );
   });
 
-  it('rejects a comparison that only strict mode refuses (String == Long)', () => {
+  it('rejects an ill-typed comparison (String == Long) under strict validation', () => {
     assertInvalid(
       { 'strict.cedar': '@id("strict")\nforbid (principal, action == Keyhole::Action::"view", resource) when { principal.team == 1 };\n' },
       /strict\.cedar:2:\d+: \[strict\] the types Long and String are not compatible/,

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { sql, type Kysely } from 'kysely';
 import { MasterKeyProvider } from '../../src/vault/master-key-provider.js';
+import type { VaultTables } from '../../src/vault/tables.js';
 import { Vault } from '../../src/vault/vault.js';
 import { DATABASES } from '../support/databases.js';
 import { code, insertCustomer } from './helpers.js';
@@ -181,7 +182,7 @@ for (const backend of DATABASES) {
     it('works inside a caller transaction and rolls back with it', async () => {
       const id = newId('trx');
       await insertCustomer(db, id);
-      await assert.rejects(db.transaction().execute(async (trx) => {
+      await assert.rejects((db as Kysely<VaultTables>).transaction().execute(async (trx) => {
         await vault.writeFields(trx, id, { email: 'rolled@back.example' });
         assert.equal((await vault.readFields(trx, id, ['email'])).get('email'), 'rolled@back.example');
         throw new Error('abort');

@@ -71,8 +71,8 @@ export function verifyConsistency(
   checkProofShape(proof);
   if (size1 === size2 || size1 === 0) {
     if (proof.length !== 0) throw invalid('consistency proof must be empty');
-    const expected = size1 === 0 ? emptyRoot() : root2;
-    if (!hashesEqual(root1, expected)) throw invalid('roots differ');
+    if (size1 === size2 && !hashesEqual(root1, root2)) throw invalid('roots of equal sizes differ');
+    if (size1 === 0 && !hashesEqual(root1, emptyRoot())) throw invalid('root of the empty tree is not SHA-256("")');
     return;
   }
   const [fr, sr] = runConsistencyProof(size1, size2, proof, root1);

@@ -26,12 +26,13 @@ function split(n: number): number {
   return k;
 }
 
-/** MTH(D[n]) over leaf hashes (not leaf data): RFC 6962 §2.1. */
-export function naiveRoot(leaves: readonly Uint8Array[]): Uint8Array {
-  if (leaves.length === 0) return sha256();
-  if (leaves.length === 1) return leaves[0]!;
-  const k = split(leaves.length);
-  return naiveNodeHash(naiveRoot(leaves.slice(0, k)), naiveRoot(leaves.slice(k)));
+/** MTH(D[n]) over leaf hashes (not leaf data): RFC 6962 §2.1. `lo`/`hi` select D[lo:hi]. */
+export function naiveRoot(leaves: readonly Uint8Array[], lo = 0, hi = leaves.length): Uint8Array {
+  const n = hi - lo;
+  if (n === 0) return sha256();
+  if (n === 1) return leaves[lo]!;
+  const k = split(n);
+  return naiveNodeHash(naiveRoot(leaves, lo, lo + k), naiveRoot(leaves, lo + k, hi));
 }
 
 /** PATH(m, D[n]): RFC 6962 §2.1.1. */
@@ -47,7 +48,7 @@ export function naiveConsistency(m: number, leaves: readonly Uint8Array[]): Uint
   return subproof(m, leaves, true);
 }
 
-function subproof(m: number, leaves: readonly Uint8Array[], complete: boolean): Uint8Array[] {
+export function subproof(m: number, leaves: readonly Uint8Array[], complete: boolean): Uint8Array[] {
   const n = leaves.length;
   if (m === n) return complete ? [] : [naiveRoot(leaves)];
   const k = split(n);
@@ -61,10 +62,10 @@ export function naiveTiles(leaves: readonly Uint8Array[]): Map<string, Uint8Arra
   const tiles = new Map<string, Uint8Array>();
   for (let level = 0, span = 1; span <= leaves.length; level++, span *= 256) {
     const row: Uint8Array[] = [];
-    for (let i = 0; (i + 1) * span <= leaves.length; i++) row.push(naiveRoot(leaves.slice(i * span, (i + 1) * span)));
+    for (let i = 0; (i + 1) * span <= leaves.length; i++) row.push(naiveRoot(leaves, i * span, (i + 1) * span));
     for (let n = 0; n * 256 < row.length; n++) {
       const part = row.slice(n * 256, (n + 1) * 256);
-      tiles.set(`${level}/${n}`, Buffer.concat(part));
+      tiles.set(`${level}/${n}`, new Uint8Array(Buffer.concat(part)));
     }
   }
   return tiles;
