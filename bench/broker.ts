@@ -17,6 +17,8 @@ import { createPostgresDatabase } from '../test/support/databases.js';
 const SPEC = { customers: 2_000, agents: 40, tickets: 500, seed: 42 };
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
 const CONNECTIONS = 16;
+const failures = new Set<string>();
+process.on('exit', () => failures.size > 0 && console.error('first failures:', [...failures]));
 
 /** The legacy admin read: the customer row and its field rows, as stored, no checks. */
 function legacyRoute(rt: Runtime) {
@@ -30,16 +32,21 @@ function legacyRoute(rt: Runtime) {
   };
 }
 
-interface Run { rps: number; p50: number; p99: number; errors: number }
+interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number; timeouts: number }
 
 async function drive(url: string, paths: readonly string[], token: string, overallRate?: number): Promise<Run> {
   let i = 0;
   const r = await autocannon({
     url, connections: CONNECTIONS, duration: DURATION_S, ...(overallRate ? { overallRate } : {}),
     headers: { authorization: `Bearer ${token}` },
-    requests: [{ setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] as string }) }],
+    requests: [{
+      setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] as string }),
+      onResponse: (status, body) => {
+        if (status !== 200 && failures.size < 5) failures.add(`${status} ${body.slice(0, 200)}`);
+      },
+    }],
   });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, timeouts: r.timeouts };
 }
 
 async function measure(name: string, databaseUrl: string | undefined) {
@@ -47,7 +54,7 @@ async function measure(name: string, databaseUrl: string | undefined) {
   try {
     process.stdout.write(`[${name}] seeding ${SPEC.customers} customers…\n`);
     await seedDemo(rt.db, rt.vault, SPEC);
-    const app = await buildApp(rt, { logger: false, extraAuthenticated: [legacyRoute(rt)] });
+    const app = await buildApp(rt, { logger: process.env.BENCH_LOG ? { level: 'error' } : false, extraAuthenticated: [legacyRoute(rt)] });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address() as { port: number };
     const url = `http://127.0.0.1:${address.port}`;
@@ -64,7 +71,7 @@ async function measure(name: string, databaseUrl: string | undefined) {
     const paced = await drive(url, viewPaths, token, 500);
     await app.close();
     const out = { legacy, view, paced500: paced, ratio: legacy.rps / view.rps };
-    process.stdout.write(`[${name}] legacy ${legacy.rps.toFixed(0)}/s, view ${view.rps.toFixed(0)}/s → cost ×${out.ratio.toFixed(2)}; at 500/s p99 ${paced.p99} ms (errors ${view.errors + legacy.errors + paced.errors})\n`);
+    process.stdout.write(`[${name}] legacy ${legacy.rps.toFixed(0)}/s, view ${view.rps.toFixed(0)}/s → cost ×${out.ratio.toFixed(2)}; at 500/s p99 ${paced.p99} ms (errors/non-2xx/timeouts: legacy ${legacy.errors}/${legacy.non2xx}/${legacy.timeouts}, view ${view.errors}/${view.non2xx}/${view.timeouts}, paced ${paced.errors}/${paced.non2xx}/${paced.timeouts})\n`);
     return out;
   } finally {
     await rt.close();

@@ -7,6 +7,7 @@ import { authorize } from './cedar-call.js';
 import { loadPolicies, type LoadedPolicies } from './load.js';
 import { actionRequest, agentEntity, ticketEntities, uid } from './requests.js';
 import type { ActionInput, Decision, ViewDecision, ViewInput } from './types.js';
+import { DecisionCache } from './decision-cache.js';
 import { denied, disclosureContext, proposeLevels, resolveView, type LevelMap } from './view-levels.js';
 
 /** The repository's `policies/` directory. */
@@ -16,15 +17,18 @@ export const DEFAULT_POLICY_DIR: string = fileURLToPath(new URL('../../policies/
  *  failure answer or unexpected answer shape is a deny carrying the error in `errors`. */
 export class PolicyEngine {
   readonly #policies: LoadedPolicies;
+  readonly #views: DecisionCache<ViewDecision>;
 
-  private constructor(policies: LoadedPolicies) {
+  private constructor(policies: LoadedPolicies, cacheSize: number) {
     this.#policies = policies;
+    this.#views = new DecisionCache(cacheSize);
   }
 
   /** Loads, validates in strict mode and preparses the schema and policies in `dir`.
+   *  `viewCacheSize` bounds the LRU of view decisions (default 10,000; 0 disables it).
    *  @throws KeyholeError POLICY_INVALID with Cedar's messages (see loadPolicies). */
-  static load(dir: string = DEFAULT_POLICY_DIR): PolicyEngine {
-    return new PolicyEngine(loadPolicies(dir));
+  static load(dir: string = DEFAULT_POLICY_DIR, opts: { viewCacheSize?: number } = {}): PolicyEngine {
+    return new PolicyEngine(loadPolicies(dir), opts.viewCacheSize ?? 10_000);
   }
 
   /** The `@id`s of the loaded policies, sorted. */
@@ -38,6 +42,15 @@ export class PolicyEngine {
    *  ceiling, nor its default without a grant; when `allowed` is false every field is hidden.
    *  Typically one Cedar call (see docs/design/policy.md). */
   decideView(input: ViewInput): ViewDecision {
+    const key = viewKey(input);
+    const hit = this.#views.get(key);
+    if (hit) return hit;
+    const decision = this.#decideViewUncached(input);
+    if (decision.errors.length === 0) this.#views.set(key, decision);
+    return decision;
+  }
+
+  #decideViewUncached(input: ViewInput): ViewDecision {
     try {
       const { agent, ticket, customer } = input;
       const granted = new Set<FieldName>(input.grantedFields);
@@ -64,4 +77,13 @@ export class PolicyEngine {
       return Object.freeze({ allowed: false, policyIds: [], errors: [`policy engine error: ${e instanceof Error ? e.message : String(e)}`] });
     }
   }
+}
+
+/** The canonical cache key of a view input: every field the decision reads, granted fields
+ *  sorted. Two inputs with the same key get the same decision. */
+function viewKey(i: ViewInput): string {
+  const a = i.agent;
+  return JSON.stringify([a.id, a.role, a.team, a.vendor, [...a.regions].sort(), a.suspended, a.stepUp ?? false,
+    i.ticket.id, i.ticket.purpose, i.ticket.status, i.ticket.assigneeId, i.customer.id, i.customer.jurisdiction, i.customer.locked,
+    [...new Set(i.grantedFields)].sort()]);
 }

@@ -10,6 +10,7 @@ import {
 import { PURPOSES } from '../fields/catalog-types.js';
 import { KeyholeError } from '../shared/errors.js';
 import type { PreparsedIds } from './cedar-call.js';
+import type { StaffRole } from './types.js';
 
 /** A loaded policy directory: where cedar-wasm cached it and the ids of its policies. */
 export interface LoadedPolicies extends PreparsedIds {
@@ -25,7 +26,7 @@ interface Source {
   readonly offset: number;
 }
 
-const ROLES = ['agent', 'supervisor', 'security'] as const;
+const ROLES = ['agent', 'supervisor', 'security'] as const satisfies readonly StaffRole[];
 let loads = 0;
 
 /** Reads, validates (strict) and preparses the policies in `dir`.
@@ -118,5 +119,5 @@ function lineCol(text: string, at: number): string {
 }
 
 function invalid(errors: readonly string[]): never {
-  throw new KeyholeError('POLICY_INVALID', `POLICY_INVALID: ${errors.join('; ')}`, { details: { errors } });
+  throw new KeyholeError('POLICY_INVALID', errors.join('; '), { details: { errors } });
 }

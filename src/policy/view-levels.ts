@@ -3,6 +3,7 @@
 // and, only when a forbid denies it, the fields are probed down one level at a time.
 // DESIGN.md "Ticket purposes"; docs/design/policy.md "One decision per view".
 import type { Context } from '@cedar-policy/cedar-wasm/nodejs';
+import { effectiveLevel } from '../fields/catalog.js';
 import { FIELD_NAMES, type FieldName, type Purpose } from '../fields/catalog-types.js';
 import { LEVELS, levelRank, type Level } from '../fields/levels.js';
 import { purposeRule } from '../fields/purposes.js';
@@ -71,37 +72,51 @@ export function resolveView(ask: AskView, proposed: LevelMap): ViewDecision {
 
 type Lowered = { levels: LevelMap; forbids: Map<FieldName, readonly string[]> } | { errors: readonly string[] };
 
-/** Probes each level group of `proposed` alone; for a denied group, each field alone one level
- *  lower at a time until Cedar allows it (or it is hidden). Records the forbids met per field. */
+/** Lowers only what the forbids demand. Each level group of `proposed` is probed alone; in a
+ *  denied group each field is probed alone, and the denied ones step down together — one level,
+ *  skipping levels the field's catalog entry cannot render — first as one probe (a forbid on a
+ *  whole level is then settled in one call), then alone again if that is denied, until Cedar
+ *  allows them or they are hidden. Records, per field, the forbids that denied it alone. */
 function lowerDenied(ask: AskView, proposed: LevelMap): Lowered {
   const levels = { ...proposed };
-  const forbids = new Map<FieldName, readonly string[]>();
+  const forbids = new Map<FieldName, Set<string>>();
   for (const level of [...LEVELS].reverse().filter((l) => l !== 'hidden')) {
     const group = FIELD_NAMES.filter((f) => proposed[f] === level);
     if (group.length === 0) continue;
-    const probe = ask(only(group, level));
+    const probe = ask(only(group.map((f) => [f, level])));
     if (probe.errors.length > 0) return { errors: probe.errors };
     if (probe.allowed) continue;
-    for (const f of group) {
-      let rank = levelRank(level);
-      const met = new Set<string>();
-      while (rank > 0) {
-        const v = ask(only([f], LEVELS[rank] as Level));
+    let pending = new Map<FieldName, Level>(group.map((f) => [f, level]));
+    while (pending.size > 0) {
+      const denied = new Map<FieldName, Level>();
+      for (const [f, at] of pending) {
+        const v = ask(only([[f, at]]));
         if (v.errors.length > 0) return { errors: v.errors };
-        if (v.allowed) break;
-        v.reasons.forEach((r) => met.add(r));
-        rank -= 1;
+        if (v.allowed) continue;
+        v.reasons.forEach((r) => setOf(forbids, f).add(r));
+        const lower = effectiveLevel(f, LEVELS[levelRank(at) - 1] as Level);
+        levels[f] = lower;
+        if (lower !== 'hidden') denied.set(f, lower);
       }
-      levels[f] = LEVELS[rank] as Level;
-      forbids.set(f, [...met]);
+      if (denied.size === 0) break;
+      const together = ask(only([...denied]));
+      if (together.errors.length > 0) return { errors: together.errors };
+      pending = together.allowed ? new Map() : denied;
     }
   }
-  return { levels, forbids };
+  return { levels, forbids: new Map([...forbids].map(([f, ids]) => [f, [...ids]])) };
 }
 
-function only(fields: readonly FieldName[], level: Level): LevelMap {
+function setOf(m: Map<FieldName, Set<string>>, f: FieldName): Set<string> {
+  const s = m.get(f) ?? new Set<string>();
+  m.set(f, s);
+  return s;
+}
+
+/** Only the given fields disclosed, at the given levels. */
+function only(shown: Iterable<readonly [FieldName, Level]>): LevelMap {
   const m = { ...ALL_HIDDEN };
-  for (const f of fields) m[f] = level;
+  for (const [f, l] of shown) m[f] = l;
   return m;
 }
 

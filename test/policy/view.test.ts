@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { FIELD_NAMES, type FieldName } from '../../src/fields/catalog-types.js';
+import { effectiveLevel } from '../../src/fields/catalog.js';
 import { levelRank } from '../../src/fields/levels.js';
 import { purposeRule } from '../../src/fields/purposes.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
@@ -111,21 +112,25 @@ describe('PolicyEngine.decideView — levels', () => {
     const d = e.decideView({ ...VIEW, agent: { ...AGENT, vendor: 'outsourced' }, grantedFields: ['totalBalance'] });
     assert.equal(d.allowed, true);
     for (const f of FIELD_NAMES) {
-      const want = inhouse.fields[f].level === 'revealed' ? 'banded' : inhouse.fields[f].level;
+      // One level down, skipping levels the field cannot be rendered at (catalog `levels`).
+      const want = inhouse.fields[f].level === 'revealed' ? effectiveLevel(f, 'banded') : inhouse.fields[f].level;
       assert.equal(d.fields[f].level, want, f);
     }
+    assert.equal(d.fields.totalBalance.level, 'banded');
+    assert.equal(d.fields.twoFactorMethod.level, 'hidden'); // revealed-only field: nothing below
     assert.deepEqual(d.fields.totalBalance.policyIds, ['gate.assigned-open-ticket', 'test.outsourced-no-reveal']);
     assert.deepEqual(d.fields.holdings.policyIds, ['gate.assigned-open-ticket']);
   });
 
   it('lets a forbid lower one field only, as far as it reaches', () => {
-    const e = loadWith({ 'balance.cedar': '@id("test.balance-masked-at-most")\nforbid (principal, action == Keyhole::Action::"view", resource)\nwhen { context.revealed.contains("totalBalance") || context.banded.contains("totalBalance") };\n' });
-    const d = e.decideView({ ...VIEW, grantedFields: ['totalBalance', 'fullName'] });
+    const e = loadWith({ 'holdings.cedar': '@id("test.holdings-masked-at-most")\nforbid (principal, action == Keyhole::Action::"view", resource)\nwhen { context.revealed.contains("holdings") || context.banded.contains("holdings") };\n' });
+    const d = e.decideView({ ...VIEW, grantedFields: ['holdings', 'fullName'] });
     assert.equal(d.allowed, true);
-    assert.equal(d.fields.totalBalance.level, 'masked');
+    assert.equal(d.fields.holdings.level, 'masked'); // ceiling revealed → banded → masked
     assert.equal(d.fields.fullName.level, 'revealed');
-    assert.equal(d.fields.holdings.level, 'banded');
-    assert.deepEqual(d.fields.totalBalance.policyIds, ['gate.assigned-open-ticket', 'test.balance-masked-at-most']);
+    assert.equal(d.fields.totalBalance.level, 'banded');
+    assert.deepEqual(d.fields.holdings.policyIds, ['gate.assigned-open-ticket', 'test.holdings-masked-at-most']);
+    assert.deepEqual(d.fields.fullName.policyIds, ['gate.assigned-open-ticket']);
   });
 
   it('hides every field (gate still allowed) when a forbid denies only a combination', () => {
