@@ -1,4 +1,6 @@
-// Reading reveal requests: the approvals queue for supervisors and an agent's own requests.
+// Reading reveal requests: the approvals queue for supervisors and an agent's own requests,
+// with what a decider needs to judge them (the requester's name, the ticket's subject and
+// purpose) — never a field value.
 import type { Selectable } from 'kysely';
 import type { FieldName } from '../fields/catalog-types.js';
 import type { Agent, BrokerDb } from './model.js';
@@ -19,6 +21,12 @@ export interface RevealRequest {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly grant: { readonly id: string; readonly expiresAt: string } | null;
+  /** Set by listRevealRequests: the requester's name, the ticket's subject and purpose, and
+   *  the decider's name (null while undecided). */
+  readonly agentName?: string;
+  readonly ticketSubject?: string;
+  readonly ticketPurpose?: string;
+  readonly decidedByName?: string | null;
 }
 
 /** Maps a row (and its grant, if any) to the API shape. */
@@ -35,11 +43,16 @@ export function toRevealRequest(r: Selectable<RevealRequestTable>, grant: { id: 
  *  `status` except their own (the approvals queue); agents see only their own. Newest first,
  *  at most `limit`. */
 export async function listRevealRequests(db: BrokerDb, agent: Agent, opts: { status?: RevealRequest['status']; limit?: number; now: Date }): Promise<RevealRequest[]> {
-  let q = db.selectFrom('reveal_requests as r').leftJoin('grants as g', 'g.request_id', 'r.id').selectAll('r')
-    .select(['g.id as grant_id', 'g.expires_at as grant_expires_at']).orderBy('r.created_at', 'desc').limit(opts.limit ?? 100);
+  let q = db.selectFrom('reveal_requests as r').leftJoin('grants as g', 'g.request_id', 'r.id')
+    .innerJoin('agents as a', 'a.id', 'r.agent_id').innerJoin('tickets as t', 't.id', 'r.ticket_id').leftJoin('agents as d', 'd.id', 'r.decided_by')
+    .selectAll('r').select(['g.id as grant_id', 'g.expires_at as grant_expires_at', 'a.name as agent_name', 't.subject as ticket_subject', 't.purpose as ticket_purpose', 'd.name as decided_by_name'])
+    .orderBy('r.created_at', 'desc').limit(opts.limit ?? 100);
   if (opts.status) q = q.where('r.status', '=', opts.status);
   if (opts.status === 'pending') q = q.where('r.expires_at', '>', opts.now);
   q = agent.role === 'agent' ? q.where('r.agent_id', '=', agent.id) : q.where('r.agent_id', '!=', agent.id);
   const rows = await q.execute();
-  return rows.map((r) => toRevealRequest(r, r.grant_id && r.grant_expires_at ? { id: r.grant_id, expiresAt: r.grant_expires_at } : null));
+  return rows.map((r) => ({
+    ...toRevealRequest(r, r.grant_id && r.grant_expires_at ? { id: r.grant_id, expiresAt: r.grant_expires_at } : null),
+    agentName: r.agent_name, ticketSubject: r.ticket_subject, ticketPurpose: r.ticket_purpose, decidedByName: r.decided_by_name,
+  }));
 }

@@ -3,7 +3,10 @@
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { verifyChain } from '../audit/verify-chain.js';
+import { loadAgent } from '../access/agents.js';
 import { buildApp } from '../server/app.js';
+import { createApiToken } from '../server/sessions.js';
+import { KeyholeError } from '../shared/errors.js';
 import { createRuntime, type Runtime } from '../server/runtime.js';
 import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
@@ -57,7 +60,8 @@ export function program(): Command {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       await app.listen({ port: o.port, host: o.host });
-      console.log(`Keyhole is serving on http://${o.host === '0.0.0.0' ? 'localhost' : o.host}:${o.port}/ (API docs at /docs)${demo ? ' — demo mode' : ''}`);
+      const port = (app.server.address() as { port: number }).port;
+      console.log(`Keyhole is serving on http://${o.host === '0.0.0.0' || o.host === '127.0.0.1' ? 'localhost' : o.host}:${port}/ (API docs at /docs)${demo ? ' — demo mode' : ''}`);
     });
 
   withStoreOptions(p.command('seed').description('write a deterministic demo exchange into an empty database'))
@@ -98,6 +102,18 @@ export function program(): Command {
     .action(async (id: string, o: { dataDir?: string }) => {
       await withRuntime(o, (rt) => rt.vault.eraseCustomer(rt.db, id));
       console.log(`customer ${id} erased; a tombstone remains`);
+    });
+  const tokens = p.command('tokens').description('bearer API tokens for agents');
+  withStoreOptions(tokens.command('create').description('create a bearer API token for an agent (printed once)'))
+    .requiredOption('--agent <id>', 'agent id')
+    .option('--label <label>', 'what the token is for', 'cli')
+    .action(async (o: { agent: string; label: string; dataDir?: string }) => {
+      const token = await withRuntime(o, async (rt) => {
+        const agent = await loadAgent(rt.db, o.agent);
+        if (!agent) throw new KeyholeError('NOT_FOUND', `No agent ${o.agent}.`);
+        return createApiToken(rt.db, rt.clock, agent.id, o.label);
+      });
+      console.log(token);
     });
   return p;
 }

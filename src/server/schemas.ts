@@ -64,6 +64,11 @@ export const RevealRequestSchema = z.object({
   createdAt: z.string(),
   expiresAt: z.string(),
   grant: z.object({ id: z.string(), expiresAt: z.string() }).nullable(),
+  /** Listings only (the approvals queue): who asked, about which ticket, who decided. */
+  agentName: z.string().optional(),
+  ticketSubject: z.string().optional(),
+  ticketPurpose: z.string().optional(),
+  decidedByName: z.string().nullable().optional(),
 });
 
 export const AgentSchema = z.object({

@@ -1,0 +1,14 @@
+import { sql } from 'kysely';
+import { openStore } from './src/store/store.js';
+import { appendAudit } from './src/audit/append.js';
+import { createPostgresDatabase } from './test/support/databases.js';
+const pgdb = await createPostgresDatabase('postgres://postgres@127.0.0.1:5432/test');
+const s = await openStore({ databaseUrl: pgdb.url, poolSize: Number(process.env.POOL ?? 32) });
+const rec = (i: number) => ({ v: 1, time: new Date().toISOString(), requestId: `req_${i}`, action: 'view', agentId: 'agt_1', customerId: 'cus_1', ticketId: 'tkt_1', decision: 'allow', fields: { email: 'masked', phone: 'masked' }, policyIds: ['p1'], reason: null, details: {} }) as any;
+let n = 0; const W = Number(process.env.W ?? 32); const end = Date.now() + 5000;
+await Promise.all(Array.from({ length: W }, async () => { while (Date.now() < end) { await s.db.transaction().execute((trx) => appendAudit(trx as any, rec(n++))); } }));
+console.log('txn appends/s', n / 5);
+n = 0; const end2 = Date.now() + 5000;
+await Promise.all(Array.from({ length: W }, async () => { while (Date.now() < end2) { await appendAudit(s.db as any, rec(n++)); } }));
+console.log('autocommit appends/s', n / 5);
+await s.close(); await pgdb.drop();
