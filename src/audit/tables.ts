@@ -1,4 +1,5 @@
-// Kysely table types owned by the audit module (migrations/0001_core.sql).
+// Kysely table types owned by the audit module: the pending queue and the log
+// (migrations/0001_core.sql), the tree's tiles and the signed checkpoints (0002_tlog.sql).
 import type { ColumnType, Generated } from 'kysely';
 
 export interface AuditPendingTable {
@@ -10,6 +11,7 @@ export interface AuditPendingTable {
 
 export interface AuditLogTable {
   seq: number;
+  /** RFC 8785 canonical JSON of the record: the leaf data. */
   entry: string;
   leaf_hash: Uint8Array;
   chain_hash: Uint8Array;
@@ -21,8 +23,25 @@ export interface AuditLogTable {
   integrated_at: Generated<Date>;
 }
 
+/** One C2SP tlog-tiles hash tile, latest version: `data` is width × 32 bytes. */
+export interface TlogTilesTable {
+  level: number;
+  idx: number;
+  data: Uint8Array;
+}
+
+/** One signed checkpoint: the note verbatim, with its size and root. */
+export interface TlogCheckpointsTable {
+  size: number;
+  root: Uint8Array;
+  note: string;
+  signed_at: Date;
+}
+
 /** The audit module's tables. */
 export interface AuditTables {
   audit_pending: AuditPendingTable;
   audit_log: AuditLogTable;
+  tlog_tiles: TlogTilesTable;
+  tlog_checkpoints: TlogCheckpointsTable;
 }

@@ -84,6 +84,6 @@ export class PolicyEngine {
 function viewKey(i: ViewInput): string {
   const a = i.agent;
   return JSON.stringify([a.id, a.role, a.team, a.vendor, [...a.regions].sort(), a.suspended, a.stepUp ?? false,
-    i.ticket.id, i.ticket.purpose, i.ticket.status, i.ticket.assigneeId, i.customer.id, i.customer.jurisdiction, i.customer.locked,
+    i.ticket.id, i.ticket.purpose, i.ticket.status, i.ticket.assigneeId, i.ticket.breakGlass ?? false, i.customer.id, i.customer.jurisdiction, i.customer.locked,
     [...new Set(i.grantedFields)].sort()]);
 }

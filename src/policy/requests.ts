@@ -35,6 +35,7 @@ export function ticketEntities(t: PolicyTicket, c: PolicyCustomer): EntityJson[]
     attrs: {
       purpose: ref('Purpose', t.purpose), status: ref('TicketStatus', t.status), customer: ref('Customer', c.id),
       ...(t.assigneeId === null ? {} : { assignee: ref('Agent', t.assigneeId) }),
+      breakGlass: t.breakGlass ?? false,
     },
     parents: [],
   };

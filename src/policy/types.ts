@@ -27,6 +27,8 @@ export interface PolicyTicket {
   readonly status: 'open' | 'closed';
   /** null while unassigned. */
   readonly assigneeId: string | null;
+  /** A live break-glass (two security approvers) opens a locked customer on this ticket. */
+  readonly breakGlass?: boolean;
 }
 
 /** The customer behind the ticket. `locked`: the customer's privacy lock. */

@@ -9,9 +9,12 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { newId } from '../access/ids.js';
 import { requireAgent } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
+import { consoleRoutes, DEFAULT_CONSOLE_DIR, installNoStore } from './routes/console.js';
 import { demoRoutes } from './routes/demo.js';
+import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
+import { securityRoutes } from './routes/security.js';
 import { sessionRoutes } from './routes/session.js';
 import { ticketRoutes } from './routes/tickets.js';
 import type { Runtime } from './runtime.js';
@@ -26,6 +29,10 @@ export interface AppOptions {
   readonly extraAuthenticated?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
   /** Extra public routes. */
   readonly extraPublic?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
+  /** The built console to serve at `/` (default `web/dist`), or false for none. */
+  readonly console?: string | false;
+  /** Server-Sent Events options (heartbeat). */
+  readonly events?: EventStreamOptions;
 }
 
 /** pino redaction: secrets and anything that could carry a customer value. */
@@ -38,6 +45,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  installNoStore(app);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: { info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' } },
@@ -48,6 +56,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   if (opts.demo) await app.register(demoRoutes(rt));
   for (const extra of opts.extraPublic ?? []) await app.register(extra);
+  if (opts.console !== false) await app.register(consoleRoutes(opts.console ?? DEFAULT_CONSOLE_DIR));
 
   await app.register(async (scope) => {
     requireAgent(scope, rt);
@@ -55,6 +64,8 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     await scope.register(ticketRoutes(rt));
     await scope.register(revealRequestRoutes(rt));
     await scope.register(lookupRoutes(rt));
+    await scope.register(eventRoutes(rt, opts.events));
+    await scope.register(securityRoutes(rt));
     for (const extra of opts.extraAuthenticated ?? []) await scope.register(extra);
   });
   return app;

@@ -1,0 +1,70 @@
+// Serves the built console (web/dist, `npm run build`) at `/`: hashed assets cached forever,
+// index.html never cached, and every other GET that is not an API path answered with
+// index.html so client-side routes survive a reload (SPA fallback). Strict security headers
+// (CSP: scripts only from this origin). docs/design/web.md.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { KeyholeError } from '../../shared/errors.js';
+
+/** Where `npm run build` writes the console: `<package>/web/dist`. */
+export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
+/** Content-Security-Policy of the console. Mantine writes its theme variables into `<style>`
+ *  tags, hence `'unsafe-inline'` for styles (never for scripts); the watermark is a data: SVG. */
+export const CONSOLE_CSP = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "font-src 'self' data:",
+  "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'",
+].join('; ');
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CONSOLE_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), display-capture=()',
+};
+
+/** Paths the SPA fallback never answers (the API, its docs, health). */
+const API_PATH = /^\/(v1|docs|healthz)(\/|$)/;
+
+/** Registers the console from `root` (a directory holding index.html). When it was not built,
+ *  `/` explains how to build it instead. */
+export function consoleRoutes(root: string = DEFAULT_CONSOLE_DIR): FastifyPluginAsync {
+  return async (app) => {
+    app.addHook('onSend', async (_req, reply, payload) => {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+      return payload;
+    });
+    const built = existsSync(path.join(root, 'index.html'));
+    if (!built) {
+      app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8')
+        .send('<!doctype html><title>Keyhole</title><p>The console is not built. Run <code>npm run build</code> (or <code>npm start</code>, which builds it) and reload. The API is at <a href="/docs">/docs</a>.</p>'));
+      return;
+    }
+    await app.register(fastifyStatic, {
+      root, prefix: '/', wildcard: false, index: 'index.html', serveDotFiles: false,
+      setHeaders(reply, file) {
+        reply.header('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+    app.get('/*', { schema: { hide: true } }, async (req, reply) => {
+      const pathname = req.url.split('?')[0] ?? '/';
+      const last = pathname.split('/').pop() ?? '';
+      if (API_PATH.test(pathname) || last.includes('.')) throw new KeyholeError('ROUTE_NOT_FOUND');
+      reply.header('cache-control', 'no-cache');
+      return reply.sendFile('index.html');
+    });
+  };
+}
+
+/** Marks every API response `no-store`: customer views and revealed values must not stay in
+ *  the browser's HTTP cache (or a shared proxy) after the screen moved on. */
+export function installNoStore(app: FastifyInstance): void {
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+}
