@@ -6,7 +6,7 @@ import type { AuditRecord } from '../shared/audit-entry.js';
 /** A published event. */
 export type BrokerEvent =
   | { readonly type: 'audit'; readonly record: AuditRecord }
-  | { readonly type: 'reveal_request'; readonly requestId: string; readonly status: string; readonly agentId: string }
+  | { readonly type: 'reveal_request'; readonly requestId: string; readonly status: string; readonly agentId: string; readonly customerId?: string; readonly approval?: string }
   | { readonly type: 'agent_status'; readonly agentId: string; readonly status: 'active' | 'suspended' };
 
 /** Publish/subscribe of broker events; listeners MUST NOT throw (errors are swallowed). */

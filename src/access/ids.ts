@@ -1,5 +1,5 @@
 // Identifiers: a short type prefix and 16 random bytes in base32 (Crockford alphabet, lower case).
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
@@ -21,4 +21,10 @@ export function newId(prefix: string): string {
   }
   if (bits > 0) out += ALPHABET[(value * 2 ** (5 - bits)) % 32];
   return `${prefix}_${out}`;
+}
+
+/** A fresh 6-digit contact code (uniform, leading zeros kept): the "is this really support?"
+ *  code that the agent's desk and the customer's portal both show for an open ticket. */
+export function newContactCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0');
 }

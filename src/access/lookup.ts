@@ -4,10 +4,11 @@
 import { canonicalFromAnswer } from '../fields/normalize.js';
 import type { Purpose } from '../fields/catalog-types.js';
 import { checkGuard } from './guard-check.js';
-import { newId } from './ids.js';
+import { newContactCode, newId } from './ids.js';
 import type { BrokerDb, BrokerDeps, RequestContext } from './model.js';
 import { audited, denial } from './recorder.js';
 import { loadTicket, type TicketRow } from './ticket-gate.js';
+import { policyAgent } from './policy-facts.js';
 
 /** What the caller gave: exactly one identifier (attacker-controlled strings). */
 export type LookupKey = { readonly email: string } | { readonly phone: string } | { readonly accountId: string };
@@ -30,21 +31,21 @@ export function lookupCustomer(deps: BrokerDeps, ctx: RequestContext, key: Looku
       denial('LOOKUP_NO_MATCH', { action: 'lookup', customerId, ticketId: null, decision: 'deny', reason, details: { by: kind } });
     const ids = await matchCustomers(deps, trx, key);
     if (ids.length !== 1) throw noMatch(null, ids.length === 0 ? 'no match' : 'ambiguous match');
-    const customer = await trx.selectFrom('customers').select(['id', 'jurisdiction', 'is_decoy', 'erased_at']).where('id', '=', ids[0] as string).executeTakeFirst();
+    const customer = await trx.selectFrom('customers').select(['id', 'jurisdiction', 'is_decoy', 'erased_at', 'locked_at']).where('id', '=', ids[0] as string).executeTakeFirst();
     if (!customer || customer.erased_at) throw noMatch(null, 'no match');
     await checkGuard(deps, ctx, trx, { action: 'lookup', customerId: customer.id, ticketId: null, isDecoy: customer.is_decoy, at: now });
     const decision = deps.policy.decide({
       action: 'lookup',
-      agent: { ...ctx.agent, suspended: ctx.agent.status !== 'active' },
+      agent: policyAgent(ctx.agent),
       ticket: { id: 'new', purpose: opts.purpose, status: 'open', assigneeId: ctx.agent.id },
-      customer: { id: customer.id, jurisdiction: customer.jurisdiction, locked: false },
+      customer: { id: customer.id, jurisdiction: customer.jurisdiction, locked: customer.locked_at !== null },
       fields: [],
     });
     if (!decision.allowed) throw noMatch(customer.id, 'policy denied lookup');
     const ticketId = newId('tkt');
     await trx.insertInto('tickets').values({
       id: ticketId, customer_id: customer.id, purpose: opts.purpose, status: 'open', assignee_id: ctx.agent.id, channel: opts.channel,
-      subject: opts.subject, referenced_tx: [], created_by: ctx.agent.id, created_at: now, closed_at: null,
+      subject: opts.subject, referenced_tx: [], created_by: ctx.agent.id, created_at: now, closed_at: null, contact_code: newContactCode(),
     }).execute();
     await rec.append({ action: 'lookup', customerId: customer.id, ticketId, decision: 'allow', policyIds: decision.policyIds, details: { by: kind } });
     await rec.append({ action: 'ticket_open', customerId: customer.id, ticketId, decision: 'allow', details: { purpose: opts.purpose, channel: opts.channel } });

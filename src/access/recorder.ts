@@ -23,8 +23,18 @@ export interface Recorder {
   append(input: RecordInput): Promise<void>;
 }
 
+/** A request made by a customer in their portal (consent, lock): recorded with no agent. */
+export interface CustomerRequestContext {
+  readonly agent: null;
+  readonly customerId: string;
+  readonly requestId: string;
+}
+
+/** Whoever made the request. */
+export type ActorContext = RequestContext | CustomerRequestContext;
+
 /** Builds the full audit record of `input` for the request `ctx` at the deps' clock time. */
-export function buildRecord(deps: BrokerDeps, ctx: RequestContext | { agent: null; requestId: string }, input: RecordInput): AuditRecord {
+export function buildRecord(deps: BrokerDeps, ctx: ActorContext, input: RecordInput): AuditRecord {
   return {
     v: 1,
     time: deps.clock.now().toISOString(),
@@ -37,14 +47,14 @@ export function buildRecord(deps: BrokerDeps, ctx: RequestContext | { agent: nul
     fields: input.fields ?? {},
     policyIds: input.policyIds ?? [],
     reason: input.reason ?? null,
-    details: input.details ?? {},
+    details: ctx.agent === null ? { ...input.details, actor: 'customer' } : (input.details ?? {}),
   };
 }
 
 /** Runs `fn` in a transaction with a recorder; publishes the records after commit. A
  *  KeyholeError thrown by `fn` whose `details.deny` is a RecordInput is recorded as a denial
  *  in its own transaction before it propagates (so refusals are on the log too). */
-export async function audited<T>(deps: BrokerDeps, ctx: RequestContext, fn: (trx: BrokerDb, rec: Recorder) => Promise<T>): Promise<T> {
+export async function audited<T>(deps: BrokerDeps, ctx: ActorContext, fn: (trx: BrokerDb, rec: Recorder) => Promise<T>): Promise<T> {
   const records: AuditRecord[] = [];
   let result: T;
   try {
@@ -63,7 +73,7 @@ export async function audited<T>(deps: BrokerDeps, ctx: RequestContext, fn: (trx
     const deny = isKeyholeError(e) ? (e.details?.deny as RecordInput | undefined) : undefined;
     if (deny) await recordAlone(deps, ctx, deny);
     const contain = isKeyholeError(e) ? e.details?.contain : undefined;
-    if (typeof contain === 'string' && deps.guard.contain) await deps.guard.contain(ctx.agent, contain, ctx.requestId);
+    if (typeof contain === 'string' && deps.guard.contain && ctx.agent) await deps.guard.contain(ctx.agent, contain, ctx.requestId);
     throw e;
   }
   for (const record of records) deps.events.publish({ type: 'audit', record });
@@ -72,7 +82,7 @@ export async function audited<T>(deps: BrokerDeps, ctx: RequestContext, fn: (trx
 
 /** Appends one record in its own transaction (used for denials).
  *  @throws KeyholeError AUDIT_APPEND_FAILED when it cannot be written. */
-export async function recordAlone(deps: BrokerDeps, ctx: RequestContext, input: RecordInput): Promise<void> {
+export async function recordAlone(deps: BrokerDeps, ctx: ActorContext, input: RecordInput): Promise<void> {
   const r = buildRecord(deps, ctx, input);
   await deps.db.transaction().execute((tx) => appendAudit(tx as BrokerDb, r));
   deps.events.publish({ type: 'audit', record: r });

@@ -12,6 +12,7 @@ import type { BrokerDb, BrokerDeps, RequestContext } from './model.js';
 import { audited, denial } from './recorder.js';
 import { loadTicket, openTicketOf } from './ticket-gate.js';
 import { toRevealRequest, type RevealRequest } from './reveal-read.js';
+import { policyAgent, ticketFacts } from './policy-facts.js';
 
 /** How long a request waits for a decision: 60 min for staff approval, 10 min when the
  *  customer must consent (issue 6). */
@@ -40,13 +41,7 @@ export function requestReveal(deps: BrokerDeps, ctx: RequestContext, ticketId: s
       throw denial('REVEAL_NOT_ALLOWED', { ...base, decision: 'deny', fields: Object.fromEntries(wanted.map((f) => [f, 'revealed'])), reason: 'field not revealable for this purpose' });
     }
     await checkGuard(deps, ctx, trx, { action: 'reveal_request', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now });
-    const decision = deps.policy.decide({
-      action: 'request_reveal',
-      agent: { ...ctx.agent, suspended: ctx.agent.status !== 'active' },
-      ticket: { id: ticket.id, purpose: ticket.purpose, status: ticket.status, assigneeId: ticket.assigneeId },
-      customer: { id: ticket.customerId, jurisdiction: ticket.customer.jurisdiction, locked: false },
-      fields: wanted,
-    });
+    const decision = deps.policy.decide({ action: 'request_reveal', agent: policyAgent(ctx.agent), ...(await ticketFacts(trx, ticket, now)), fields: wanted });
     if (!decision.allowed) throw denial('POLICY_DENIED', { ...base, decision: 'deny', policyIds: decision.policyIds, reason: 'policy denied reveal request' });
     const approval = strictest(rules.map((r) => r.approval));
     const row = await trx.insertInto('reveal_requests').values({
@@ -56,7 +51,7 @@ export function requestReveal(deps: BrokerDeps, ctx: RequestContext, ticketId: s
     }).returningAll().executeTakeFirstOrThrow();
     await rec.append({ ...base, decision: 'allow', fields: Object.fromEntries(wanted.map((f) => [f, purposeRule(ticket.purpose, f).ceiling])),
       policyIds: decision.policyIds, reason, details: { revealRequestId: row.id, approval } });
-    deps.events.publish({ type: 'reveal_request', requestId: row.id, status: 'pending', agentId: ctx.agent.id });
+    deps.events.publish({ type: 'reveal_request', requestId: row.id, status: 'pending', agentId: ctx.agent.id, customerId: ticket.customerId, approval });
     return toRevealRequest(row, null);
   });
 }
@@ -88,22 +83,22 @@ export function decideReveal(deps: BrokerDeps, ctx: RequestContext, requestId: s
     const ticket = await loadTicket(trx, req.ticket_id);
     if (!ticket || ticket.status !== 'open') throw new KeyholeError('TICKET_CLOSED');
     const decision = deps.policy.decide({
-      action: verdict === 'approve' ? 'approve_reveal' : 'deny_reveal',
-      agent: { ...ctx.agent, suspended: ctx.agent.status !== 'active' },
-      ticket: { id: ticket.id, purpose: ticket.purpose, status: ticket.status, assigneeId: ticket.assigneeId },
-      customer: { id: ticket.customerId, jurisdiction: ticket.customer.jurisdiction, locked: false },
-      fields: req.fields as FieldName[],
-      requesterId: req.agent_id,
+      action: verdict === 'approve' ? 'approve_reveal' : 'deny_reveal', agent: policyAgent(ctx.agent), ...(await ticketFacts(trx, ticket, now)),
+      fields: req.fields as FieldName[], requesterId: req.agent_id,
     });
     if (!decision.allowed) throw denial('POLICY_DENIED', { ...base, decision: 'deny', policyIds: decision.policyIds, reason: 'policy denied decision' });
     const comment = opts.comment ?? null;
-    const staffOnly = req.approval === 'supervisor';
-    const status = verdict === 'deny' ? 'denied' : staffOnly ? 'approved' : 'pending';
+    if (verdict === 'approve' && req.approval === 'customer') {
+      throw new KeyholeError('CONFLICT', 'This reveal waits for the customer\'s consent, not a supervisor\'s.');
+    }
+    // Four-eyes done; a reveal that also needs consent opens only once the customer said yes.
+    const customerDone = req.approval === 'supervisor' || req.customer_verdict === 'approved';
+    const status = verdict === 'deny' ? 'denied' : customerDone ? 'approved' : 'pending';
     await trx.updateTable('reveal_requests').set({ status, decided_by: ctx.agent.id, decided_at: now, comment }).where('id', '=', req.id).execute();
-    const grant = status === 'approved' ? await createGrant(deps, trx, req, now, opts.durationMinutes) : null;
+    const grant = status === 'approved' ? await createGrant(deps, trx, req, now, req.customer_duration_min ?? opts.durationMinutes) : null;
     await rec.append({ ...base, decision: 'allow', policyIds: decision.policyIds, reason: comment,
       details: { revealRequestId: req.id, requesterId: req.agent_id, ...(grant ? { grantId: grant.id, grantExpiresAt: grant.expiresAt.toISOString() } : {}) } });
-    deps.events.publish({ type: 'reveal_request', requestId: req.id, status, agentId: req.agent_id });
+    deps.events.publish({ type: 'reveal_request', requestId: req.id, status, agentId: req.agent_id, customerId: req.customer_id, approval: req.approval });
     return toRevealRequest({ ...req, status, decided_by: ctx.agent.id, decided_at: now, comment }, grant);
   });
 }

@@ -1,5 +1,5 @@
 // Kysely table types owned by the access module (migrations/0001_core.sql).
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export interface AgentTable {
   id: string;
@@ -39,6 +39,7 @@ export interface CustomerTable {
   created_at: Date;
   is_decoy: Generated<boolean>;
   erased_at: Date | null;
+  locked_at: Generated<Date | null>;
 }
 
 export interface TicketTable {
@@ -53,6 +54,7 @@ export interface TicketTable {
   created_by: string | null;
   created_at: Date;
   closed_at: Date | null;
+  contact_code: Generated<string | null>;
 }
 
 export interface RevealRequestTable {
@@ -69,6 +71,9 @@ export interface RevealRequestTable {
   comment: string | null;
   created_at: Date;
   expires_at: Date;
+  customer_verdict: Generated<'approved' | 'denied' | null>;
+  customer_decided_at: Generated<Date | null>;
+  customer_duration_min: Generated<number | null>;
 }
 
 export interface GrantTable {
@@ -83,6 +88,7 @@ export interface GrantTable {
   used_at: Date | null;
   revoked_at: Date | null;
   revoke_reason: string | null;
+  revoked_by_customer: Generated<boolean>;
 }
 
 export interface VerifyAttemptTable {
@@ -92,6 +98,28 @@ export interface VerifyAttemptTable {
   field: string;
   matched: boolean;
   at: Date;
+}
+
+export interface BreakGlassTable {
+  id: string;
+  ticket_id: string;
+  agent_id: string;
+  customer_id: string;
+  reason: string;
+  status: 'pending' | 'approved' | 'denied' | 'expired' | 'revoked';
+  approvers: string[];
+  created_at: Date;
+  expires_at: Date;
+  approved_at: Date | null;
+}
+
+export interface CustomerNoticeTable {
+  id: Generated<number>;
+  customer_id: string;
+  kind: string;
+  body: ColumnType<Record<string, unknown>, string, string>;
+  created_at: Date;
+  read_at: Date | null;
 }
 
 /** The access module's tables. */
@@ -104,4 +132,6 @@ export interface AccessTables {
   reveal_requests: RevealRequestTable;
   grants: GrantTable;
   verify_attempts: VerifyAttemptTable;
+  break_glass_requests: BreakGlassTable;
+  customer_notices: CustomerNoticeTable;
 }

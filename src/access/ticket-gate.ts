@@ -26,7 +26,10 @@ export interface TicketRow {
     readonly jurisdiction: string;
     readonly isDecoy: boolean;
     readonly erased: boolean;
+    readonly locked: boolean;
   };
+  /** The one-time code the agent's desk and the customer's portal both show. */
+  readonly contactCode: string | null;
 }
 
 /** Loads ticket `ticketId` (any state) with its customer's plain attributes, or undefined. */
@@ -35,7 +38,7 @@ export async function loadTicket(db: BrokerDb, ticketId: string): Promise<Ticket
     .selectFrom('tickets as t')
     .innerJoin('customers as c', 'c.id', 't.customer_id')
     .select(['t.id', 't.customer_id', 't.purpose', 't.status', 't.assignee_id', 't.channel', 't.subject', 't.referenced_tx',
-      't.created_at', 't.closed_at', 'c.jurisdiction', 'c.is_decoy', 'c.erased_at', 'c.account_id', 'c.tier', 'c.status as customer_status', 'c.created_at as customer_created_at'])
+      't.created_at', 't.closed_at', 'c.jurisdiction', 'c.is_decoy', 'c.erased_at', 'c.account_id', 'c.tier', 'c.status as customer_status', 'c.created_at as customer_created_at', 'c.locked_at', 't.contact_code'])
     .where('t.id', '=', ticketId)
     .executeTakeFirst();
   if (!r) return undefined;
@@ -52,8 +55,9 @@ export async function loadTicket(db: BrokerDb, ticketId: string): Promise<Ticket
     closedAt: r.closed_at,
     customer: {
       accountId: r.account_id, tier: r.tier, status: r.customer_status, createdAt: r.customer_created_at,
-      jurisdiction: r.jurisdiction, isDecoy: r.is_decoy, erased: r.erased_at !== null,
+      jurisdiction: r.jurisdiction, isDecoy: r.is_decoy, erased: r.erased_at !== null, locked: r.locked_at !== null,
     },
+    contactCode: r.contact_code,
   };
 }
 

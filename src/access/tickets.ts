@@ -17,6 +17,8 @@ export interface TicketSummary {
   readonly subject: string;
   readonly createdAt: string;
   readonly closedAt: string | null;
+  /** The contact code the customer's portal shows too (only while open). */
+  readonly contactCode: string | null;
 }
 
 /** Maps a ticket row to the API shape. */
@@ -24,6 +26,7 @@ export function toTicketSummary(t: TicketRow): TicketSummary {
   return {
     id: t.id, customerId: t.customerId, purpose: t.purpose, status: t.status, assigneeId: t.assigneeId, channel: t.channel,
     subject: t.subject, createdAt: t.createdAt.toISOString(), closedAt: t.closedAt?.toISOString() ?? null,
+    contactCode: t.status === 'open' ? t.contactCode : null,
   };
 }
 

@@ -11,6 +11,7 @@ import { checkGuard } from './guard-check.js';
 import type { BrokerDeps, RequestContext } from './model.js';
 import { audited, denial } from './recorder.js';
 import { openTicketOf } from './ticket-gate.js';
+import { policyAgent, ticketFacts } from './policy-facts.js';
 
 /** Failed attempts allowed per agent, customer and field in `VERIFY_WINDOW_MS`. */
 export const MAX_FAILED_VERIFIES = 5;
@@ -37,13 +38,8 @@ export function verifyField(deps: BrokerDeps, ctx: RequestContext, ticketId: str
       throw denial('FIELD_NOT_VERIFIABLE', { ...base, decision: 'deny', fields: { [field]: 'hidden' }, reason: 'field not verifiable for this purpose' });
     }
     await checkGuard(deps, ctx, trx, { action: 'verify', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now });
-    const decision = deps.policy.decide({
-      action: 'verify',
-      agent: { ...ctx.agent, suspended: ctx.agent.status !== 'active' },
-      ticket: { id: ticket.id, purpose: ticket.purpose, status: ticket.status, assigneeId: ticket.assigneeId },
-      customer: { id: ticket.customerId, jurisdiction: ticket.customer.jurisdiction, locked: false },
-      fields: [field],
-    });
+    const facts = await ticketFacts(trx, ticket, now);
+    const decision = deps.policy.decide({ action: 'verify', agent: policyAgent(ctx.agent), ...facts, fields: [field] });
     if (!decision.allowed) throw denial('POLICY_DENIED', { ...base, decision: 'deny', policyIds: decision.policyIds, reason: 'policy denied verify' });
     // Serialize attempts on (agent, customer, field) so concurrent guesses cannot pass the limit.
     await sql`select pg_advisory_xact_lock(hashtext(${`${ctx.agent.id}|${ticket.customerId}|${field}`}))`.execute(trx);
@@ -58,7 +54,7 @@ export function verifyField(deps: BrokerDeps, ctx: RequestContext, ticketId: str
     const canonical = canonicalFromAnswer(field, answer, { country: ticket.customer.jurisdiction });
     const match = canonical !== null && (await deps.vault.matchesBlindIndex(trx, ticket.customerId, field, canonical));
     await trx.insertInto('verify_attempts').values({ agent_id: ctx.agent.id, customer_id: ticket.customerId, field, matched: match, at: now }).execute();
-    await rec.append({ ...base, decision: 'allow', fields: { [field]: 'verify_only' }, policyIds: decision.policyIds, details: { matched: match } });
+    await rec.append({ ...base, decision: 'allow', fields: { [field]: 'verify_only' }, policyIds: decision.policyIds, details: { matched: match, ...(facts.ticket.breakGlass ? { breakGlass: true } : {}) } });
     return { match, attemptsLeft: MAX_FAILED_VERIFIES - failures - (match ? 0 : 1) };
   });
 }

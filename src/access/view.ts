@@ -11,7 +11,7 @@ import { checkGuard } from './guard-check.js';
 import type { BrokerDeps, RequestContext } from './model.js';
 import { audited, denial } from './recorder.js';
 import { openTicketOf } from './ticket-gate.js';
-import { isCustomerLocked } from './customer-state.js';
+import { policyAgent, ticketFacts } from './policy-facts.js';
 
 /** One field as the agent sees it. `value` is null unless the level shows something. */
 export interface FieldView {
@@ -50,12 +50,8 @@ export function viewCustomer(deps: BrokerDeps, ctx: RequestContext, ticketId: st
     await checkGuard(deps, ctx, trx, { action: 'view', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now });
     const grants = await liveGrants(trx, ticket.id, ctx.agent.id, now);
     const granted = [...new Set(grants.flatMap((g) => g.fields))];
-    const decision = deps.policy.decideView({
-      agent: { ...ctx.agent, suspended: ctx.agent.status !== 'active' },
-      ticket: { id: ticket.id, purpose: ticket.purpose, status: ticket.status, assigneeId: ticket.assigneeId },
-      customer: { id: ticket.customerId, jurisdiction: ticket.customer.jurisdiction, locked: await isCustomerLocked(trx, ticket.customerId) },
-      grantedFields: granted,
-    });
+    const facts = await ticketFacts(trx, ticket, now);
+    const decision = deps.policy.decideView({ agent: policyAgent(ctx.agent), ...facts, grantedFields: granted });
     if (!decision.allowed) {
       throw denial('POLICY_DENIED', { ...base, decision: 'deny', policyIds: decision.policyIds, reason: 'policy denied view' });
     }
@@ -86,7 +82,7 @@ export function viewCustomer(deps: BrokerDeps, ctx: RequestContext, ticketId: st
       decision: 'allow',
       fields: Object.fromEntries(fields.filter((f) => f.level !== 'hidden').map((f) => [f.name, f.level])),
       policyIds,
-      details: consumed.length > 0 ? { grantsUsed: consumed } : {},
+      details: { ...(consumed.length > 0 ? { grantsUsed: consumed } : {}), ...(facts.ticket.breakGlass ? { breakGlass: true } : {}) },
     });
     for (const g of consumed) {
       await rec.append({ action: 'grant_use', customerId: ticket.customerId, ticketId: ticket.id, decision: 'allow', details: { grantId: g },

@@ -1,120 +1,156 @@
-// The integrator: moves acknowledged records from audit_pending into audit_log in batches,
-// assigning consecutive sequence numbers and extending the hash chain. Exactly one runs at a
-// time (a transaction-level advisory lock), so several servers may all call it.
-import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import canonicalize from 'canonicalize';
-import type { AuditRecord } from '../shared/audit-entry.js';
+// The integrator: turns acknowledged records in audit_pending into signed tree heads. One
+// process leads (a PostgreSQL session advisory lock, or the one process on PGlite) and runs
+// batches — up to `maxBatch` records per transaction, again at once while busy, else every
+// `intervalMs` — while followers poll for the lock and take over when the leader dies.
+// Any process may still call drain(): batches serialize on a transaction lock.
+import type { Kysely } from 'kysely';
+import { systemClock, type Clock } from '../shared/clock.js';
+import type { Store } from '../store/store.js';
+import type { KeyProvider } from '../vault/key-provider.js';
+import type { StoredCheckpoint } from './checkpoint-store.js';
+import { integrateBatch, type BatchInfo } from './integrate-batch.js';
+import { soleLeader, PostgresLeaderLock, type LeaderLock, type LockPool } from './leader-lock.js';
+import { LogHead } from './log-head.js';
+import { logOriginFromEnv, openLogIdentity, type LogIdentity } from './log-identity.js';
 import type { AuditTables } from './tables.js';
 
-const INTEGRATOR_LOCK = 7250002;
-const ZERO = new Uint8Array(32);
-
-/** RFC 6962 leaf hash: SHA-256(0x00 ‖ data). */
-export function auditLeafHash(data: Uint8Array): Uint8Array {
-  return createHash('sha256').update(Uint8Array.of(0)).update(data).digest();
-}
-
-/** The hash chain link: SHA-256(prevChainHash ‖ leafHash); the chain starts from 32 zero bytes. */
-export function chainHash(prev: Uint8Array, leafHash: Uint8Array): Uint8Array {
-  return createHash('sha256').update(prev).update(leafHash).digest();
-}
+/** The session-level lock whose holder leads. */
+export const LEADER_LOCK = 7250003;
 
 /** Options of an Integrator. */
 export interface IntegratorOptions {
-  /** Most records sequenced in one transaction (default 256). */
-  readonly batchSize?: number;
-  /** Interval of the background loop in ms (default 250). */
+  readonly identity: LogIdentity;
+  readonly clock?: Clock;
+  /** Most records per batch transaction (default 4096). */
+  readonly maxBatch?: number;
+  /** Wait between batches when idle, in ms (default 250: a record waits at most about this
+   *  long for its checkpoint). */
   readonly intervalMs?: number;
-  /** Called after each batch that integrated at least one record, with the new log size. */
-  readonly onIntegrated?: (size: number) => void;
+  /** A batch of at least this many records means more are waiting: run the next at once
+   *  (default 256). */
+  readonly busyThreshold?: number;
+  /** Leader election (default: always the leader, for PGlite and tests). */
+  readonly leaderLock?: LeaderLock;
+  /** How often a follower tries to take over, in ms (default 500). */
+  readonly followerPollMs?: number;
+  /** Called after each committed batch that signed a new checkpoint. */
+  readonly onCheckpoint?: (cp: StoredCheckpoint) => void;
+  /** Called when this process becomes leader (true) or stops leading (false). */
+  readonly onLeadership?: (leader: boolean) => void;
+  /** Called inside each batch transaction before commit (see BatchDeps.beforeCommit). */
+  readonly beforeCommit?: (info: BatchInfo) => Promise<void> | void;
 }
 
-/** Sequences pending audit records. */
+/** Sequences pending audit records into the tree and signs checkpoints. */
 export class Integrator {
   readonly #db: Kysely<AuditTables>;
-  readonly #batchSize: number;
-  readonly #intervalMs: number;
-  readonly #onIntegrated: ((size: number) => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #identity: LogIdentity;
+  readonly #head: LogHead;
+  readonly #opts: Required<Pick<IntegratorOptions, 'maxBatch' | 'intervalMs' | 'busyThreshold' | 'followerPollMs'>> & IntegratorOptions;
+  readonly #lock: LeaderLock;
+  readonly #clock: Clock;
   #running: Promise<unknown> = Promise.resolve();
+  #loop: Promise<void> | undefined;
+  #stopped = true;
+  #wake: (() => void) | undefined;
+  #leader = false;
 
-  constructor(db: Kysely<AuditTables>, opts: IntegratorOptions = {}) {
+  constructor(db: Kysely<AuditTables>, opts: IntegratorOptions) {
     this.#db = db;
-    this.#batchSize = opts.batchSize ?? 256;
-    this.#intervalMs = opts.intervalMs ?? 250;
-    this.#onIntegrated = opts.onIntegrated;
+    this.#identity = opts.identity;
+    this.#head = new LogHead(opts.identity);
+    this.#lock = opts.leaderLock ?? soleLeader;
+    this.#clock = opts.clock ?? systemClock;
+    this.#opts = { maxBatch: 4096, intervalMs: 250, busyThreshold: 256, followerPollMs: 500, ...opts };
   }
 
-  /** Integrates at most one batch; returns how many records it sequenced. */
+  /** An integrator for `store`: identity from `keys` and KEYHOLE_LOG_ORIGIN in `env`, leader
+   *  election by session advisory lock when the store has several connections.
+   *  @throws KeyholeError KEY_UNAVAILABLE, BAD_REQUEST (invalid origin). */
+  static async open(
+    store: Store, keys: KeyProvider, opts: { readonly env?: Readonly<Record<string, string | undefined>> } & Omit<IntegratorOptions, 'identity'> = {},
+  ): Promise<Integrator> {
+    const identity = await openLogIdentity(keys, logOriginFromEnv(opts.env ?? {}));
+    const leaderLock = opts.leaderLock ?? (store.capabilities.advisoryLocks && store.pool ? new PostgresLeaderLock(store.pool as unknown as LockPool, LEADER_LOCK) : soleLeader);
+    return new Integrator(store.db as Kysely<AuditTables>, { ...opts, identity, leaderLock });
+  }
+
+  /** The log's origin, key and verifier key. */
+  get identity(): LogIdentity {
+    return this.#identity;
+  }
+
+  /** True while this process leads. */
+  get isLeader(): boolean {
+    return this.#leader;
+  }
+
+  /** Runs one batch; resolves to the number of records sequenced once it has committed.
+   *  Signs the first checkpoint (of the empty tree, or of entries from before the tree) when
+   *  there is none. @throws KeyholeError LOG_VERIFY_FAILED when the stored log does not check
+   *  out (nothing is written; the records stay pending). */
   integrateOnce(): Promise<number> {
     const run = this.#running.then(() => this.#batch());
     this.#running = run.catch(() => undefined);
     return run;
   }
 
-  /** Integrates until nothing is pending; returns the total sequenced. */
+  /** Integrates until nothing is pending; resolves to the total sequenced. */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
       const n = await this.integrateOnce();
       total += n;
-      if (n < this.#batchSize) return total;
+      if (n === 0) return total;
     }
   }
 
-  /** Starts the background loop (idempotent). Errors are retried on the next tick. */
+  /** Starts the leader/follower loop (idempotent). Errors are retried on the next round. */
   start(): void {
-    if (this.#timer) return;
-    const tick = async () => {
-      try {
-        await this.drain();
-      } catch {
-        // the pending rows stay; the next tick retries
-      }
-      if (this.#timer) this.#timer = setTimeout(tick, this.#intervalMs);
-    };
-    this.#timer = setTimeout(tick, this.#intervalMs);
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#loop = this.#run();
   }
 
-  /** Stops the loop and waits for a batch in progress. */
+  /** Stops the loop, waits for a batch in progress and gives up leadership. */
   async stop(): Promise<void> {
-    const t = this.#timer;
-    this.#timer = undefined;
-    if (t) clearTimeout(t);
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#loop;
     await this.#running;
+    await this.#lock.release();
+    this.#setLeader(false);
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      let delay = this.#opts.intervalMs;
+      try {
+        this.#setLeader(await this.#lock.acquire());
+        if (!this.#leader) delay = this.#opts.followerPollMs;
+        else if ((await this.integrateOnce()) >= this.#opts.busyThreshold) delay = 0;
+      } catch {
+        // the records stay pending; the next round retries
+      }
+      if (delay > 0 && !this.#stopped) await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        this.#wake = () => { clearTimeout(t); resolve(); };
+      });
+    }
+  }
+
+  #setLeader(leader: boolean): void {
+    if (leader === this.#leader) return;
+    this.#leader = leader;
+    this.#opts.onLeadership?.(leader);
   }
 
   async #batch(): Promise<number> {
-    const result = await this.#db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${INTEGRATOR_LOCK})`.execute(trx);
-      const pending = await trx.selectFrom('audit_pending').select(['id', 'entry']).orderBy('id').limit(this.#batchSize).execute();
-      if (pending.length === 0) return { n: 0, size: 0 };
-      const head = await trx.selectFrom('audit_log').select(['seq', 'chain_hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      let seq = head ? head.seq + 1 : 0;
-      let prev: Uint8Array = head ? head.chain_hash : ZERO;
-      const rows = pending.map((p) => {
-        const record = (typeof p.entry === 'string' ? JSON.parse(p.entry) : p.entry) as AuditRecord;
-        const text = canonicalize(record) as string;
-        const leaf = auditLeafHash(new TextEncoder().encode(text));
-        prev = chainHash(prev, leaf);
-        return {
-          seq: seq++,
-          entry: text,
-          leaf_hash: leaf,
-          chain_hash: prev,
-          time: new Date(record.time),
-          agent_id: record.agentId,
-          customer_id: record.customerId,
-          ticket_id: record.ticketId,
-          action: record.action,
-        };
-      });
-      await trx.insertInto('audit_log').values(rows).execute();
-      await trx.deleteFrom('audit_pending').where('id', 'in', pending.map((p) => p.id)).execute();
-      return { n: rows.length, size: seq };
-    });
-    if (result.n > 0) this.#onIntegrated?.(result.size);
-    return result.n;
+    const result = await this.#db.transaction().execute((trx) => integrateBatch(trx, {
+      identity: this.#identity, clock: this.#clock, head: this.#head, maxBatch: this.#opts.maxBatch, beforeCommit: this.#opts.beforeCommit,
+    }));
+    this.#head.signed(result.checkpoint);
+    if (result.signed) this.#opts.onCheckpoint?.(result.checkpoint);
+    return result.count;
   }
 }

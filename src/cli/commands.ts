@@ -2,7 +2,6 @@
 // runtime, does one thing, closes it, and exits with the error catalogue's exit code.
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { verifyChain } from '../audit/verify-chain.js';
 import { loadAgent } from '../access/agents.js';
 import { buildApp } from '../server/app.js';
 import { createApiToken } from '../server/sessions.js';
@@ -10,6 +9,7 @@ import { KeyholeError } from '../shared/errors.js';
 import { createRuntime, type Runtime } from '../server/runtime.js';
 import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
+import { registerVerify } from './verify.js';
 
 const int = (v: string) => {
   const n = Number.parseInt(v, 10);
@@ -74,19 +74,7 @@ export function program(): Command {
       console.log(`seeded ${r.customers} customers, ${r.agents} staff, ${r.tickets} tickets`);
     });
 
-  withStoreOptions(p.command('verify').description('verify the audit log; exits non-zero naming the first bad sequence number'))
-    .action(async (o: { dataDir?: string }) => {
-      const r = await withRuntime(o, async (rt) => {
-        await rt.integrator.drain();
-        return verifyChain(rt.db);
-      });
-      if (r.ok) {
-        console.log(`audit log OK: ${r.size} entries`);
-      } else {
-        console.error(`audit log FAILED at sequence number ${r.firstBadSeq}: ${r.problem}`);
-        process.exitCode = 11;
-      }
-    });
+  registerVerify(p);
 
   const keys = p.command('keys').description('key management');
   withStoreOptions(keys.command('rotate').description('rotate the key-encryption key and re-wrap every data key'))

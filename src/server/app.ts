@@ -8,10 +8,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../access/ids.js';
 import { requireAgent } from './auth.js';
+import { relyingPartyFromEnv, type RelyingParty } from './customer/webauthn.js';
+import { breakGlassRoutes } from './routes/break-glass.js';
+import { customerPublicRoutes, customerRoutes } from './routes/customer.js';
 import { installErrorHandling } from './error-handler.js';
 import { consoleRoutes, DEFAULT_CONSOLE_DIR, installNoStore } from './routes/console.js';
 import { demoRoutes } from './routes/demo.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
+import { logRoutes } from './routes/log.js';
 import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
 import { securityRoutes } from './routes/security.js';
@@ -25,6 +29,8 @@ export interface AppOptions {
   readonly demo?: boolean;
   /** pino logger options, or false (default: warn level). */
   readonly logger?: boolean | { level: string };
+  /** The WebAuthn relying party of the customer portal (default from KEYHOLE_RP_ID / KEYHOLE_ORIGIN). */
+  readonly relyingParty?: RelyingParty;
   /** Extra routes registered in the authenticated scope (benchmarks, later modules). */
   readonly extraAuthenticated?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
   /** Extra public routes. */
@@ -55,6 +61,10 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   if (opts.demo) await app.register(demoRoutes(rt));
+  const rp = opts.relyingParty ?? relyingPartyFromEnv(process.env);
+  await app.register(customerPublicRoutes(rt, rp, opts.demo === true));
+  await app.register(customerRoutes(rt, rp));
+  await app.register(logRoutes(rt)); // public proofs and tiles; entries behind the agent auth hook
   for (const extra of opts.extraPublic ?? []) await app.register(extra);
   if (opts.console !== false) await app.register(consoleRoutes(opts.console ?? DEFAULT_CONSOLE_DIR));
 
@@ -64,6 +74,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     await scope.register(ticketRoutes(rt));
     await scope.register(revealRequestRoutes(rt));
     await scope.register(lookupRoutes(rt));
+    await scope.register(breakGlassRoutes(rt));
     await scope.register(eventRoutes(rt, opts.events));
     await scope.register(securityRoutes(rt));
     for (const extra of opts.extraAuthenticated ?? []) await scope.register(extra);

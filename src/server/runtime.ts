@@ -60,7 +60,7 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   await vault.checkKeys(db); // a wrong KEYHOLE_MASTER_KEY stops start-up instead of failing every verify
   const events = new BrokerEvents();
   const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? suspensionGuard, events });
-  const integrator = new Integrator(db);
+  const integrator = await Integrator.open(store, keys, { env: cfg.env ?? process.env, clock });
   if (cfg.integrate !== false) integrator.start();
   return {
     store, db, clock, keys, vault, policy, events, broker, integrator, dataDir,

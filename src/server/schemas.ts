@@ -48,6 +48,7 @@ export const TicketSchema = z.object({
   subject: z.string(),
   createdAt: z.string(),
   closedAt: z.string().nullable(),
+  contactCode: z.string().nullable(),
 });
 
 export const RevealRequestSchema = z.object({

@@ -7,6 +7,7 @@ import canonicalize from 'canonicalize';
 export const AUDIT_ACTIONS = [
   'view', 'verify', 'lookup', 'reveal_request', 'reveal_approve', 'reveal_deny', 'grant_use', 'grant_revoke',
   'ticket_open', 'ticket_assign', 'ticket_close', 'agent_suspend', 'agent_reinstate', 'customer_erase',
+  'consent_approve', 'consent_deny', 'customer_lock', 'customer_unlock', 'break_glass_request', 'break_glass_approve', 'break_glass_deny',
 ] as const;
 
 /** An action on the log. */

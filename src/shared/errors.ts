@@ -38,6 +38,7 @@ export const ERROR_CATALOG = {
   REQUEST_NOT_PENDING: { status: 409, exit: 5, message: 'The reveal request was already decided.' },
   SELF_APPROVAL: { status: 403, exit: 3, message: 'You cannot approve your own request.' },
   LOOKUP_NO_MATCH: { status: 404, exit: 4, message: 'No customer matches.' },
+  PASSKEY_INVALID: { status: 401, exit: 3, message: 'The passkey check failed; try again with your passkey.' },
   BUDGET_EXCEEDED: { status: 429, exit: 6, message: 'Access budget exhausted; ask a supervisor to extend it.' },
   // audit
   AUDIT_APPEND_FAILED: { status: 503, exit: 10, message: 'The access could not be recorded, so it was refused.' },

@@ -5,6 +5,7 @@ import { FIELD_CATALOG } from '../fields/catalog.js';
 import { FIELD_NAMES } from '../fields/catalog-types.js';
 import { canonicalFromValue } from '../fields/normalize.js';
 import type { BrokerDb } from '../access/model.js';
+import { newContactCode } from '../access/ids.js';
 import type { Vault } from '../vault/vault.js';
 import { demoCustomer, demoStaff, demoTickets, type DemoCustomer, type DemoSpec } from './demo-data.js';
 
@@ -56,7 +57,7 @@ export async function seedDemo(db: BrokerDb, vault: Vault, spec: DemoSpec = DEFA
   for (let s = 0; s < tickets.length; s += 500) {
     await db.insertInto('tickets').values(tickets.slice(s, s + 500).map((t) => ({
       id: t.id, customer_id: t.customerId, purpose: t.purpose, status: 'open' as const, assignee_id: t.assigneeId, channel: t.channel,
-      subject: t.subject, referenced_tx: [...t.referencedTx], created_by: 'seed', created_at: t.createdAt, closed_at: null,
+      subject: t.subject, referenced_tx: [...t.referencedTx], created_by: 'seed', created_at: t.createdAt, closed_at: null, contact_code: newContactCode(),
     }))).execute();
   }
   return { customers: customers.length, agents: staff.length, tickets: tickets.length };

@@ -1,0 +1,160 @@
+// One integration step, in one transaction: take a batch of acknowledged records from
+// audit_pending, give them the next sequence numbers, extend the tiled Merkle tree, check the
+// new tree extends the last signed checkpoint, sign a checkpoint and store entries, tiles and
+// checkpoint together. Tessera's sequence → integrate → publish, with the database as storage.
+// RFC 9162 §2.1, C2SP tlog-tiles and tlog-checkpoint; docs/design/audit.md.
+import { sql, type Kysely } from 'kysely';
+import { canonicalAuditJson, type AuditRecord } from '../shared/audit-entry.js';
+import type { Clock } from '../shared/clock.js';
+import { KeyholeError } from '../shared/errors.js';
+import { signCheckpoint } from '../shared/tlog/checkpoint.js';
+import { emptyRoot } from '../shared/tlog/hash.js';
+import { integrate } from '../shared/tlog/integrate.js';
+import { proveConsistency } from '../shared/tlog/proofs.js';
+import { verifyConsistency } from '../shared/tlog/proof-verify.js';
+import { TileHashReader } from '../shared/tlog/tile-hash-reader.js';
+import type { TileData } from '../shared/tlog/tiles.js';
+import { insertCheckpoint, type StoredCheckpoint } from './checkpoint-store.js';
+import { auditLeafHash, chainHash, CHAIN_START } from './leaf-hash.js';
+import type { LogHead } from './log-head.js';
+import type { LogIdentity } from './log-identity.js';
+import type { AuditTables } from './tables.js';
+import { DbTileReader, OverlayTileReader, writeTiles } from './tile-store.js';
+
+/** The transaction-level lock every batch takes: one batch at a time across all servers. */
+export const INTEGRATE_LOCK = 7250002;
+
+/** What a batch needs. `head` checks and remembers the latest signed checkpoint. */
+export interface BatchDeps {
+  readonly identity: LogIdentity;
+  readonly clock: Clock;
+  readonly head: LogHead;
+  /** Most records taken from audit_pending in this batch. */
+  readonly maxBatch: number;
+  /** Called inside the transaction after everything is written, before commit (tests use it
+   *  to kill a process in the middle of a batch). */
+  readonly beforeCommit?: ((info: BatchInfo) => Promise<void> | void) | undefined;
+}
+
+/** The tree before and after a batch. */
+export interface BatchInfo {
+  readonly fromSize: number;
+  readonly newSize: number;
+}
+
+/** The outcome of a batch: how many records it sequenced, the checkpoint now latest, and
+ *  whether this batch signed it. */
+export interface BatchResult {
+  readonly count: number;
+  readonly checkpoint: StoredCheckpoint;
+  readonly signed: boolean;
+}
+
+/** A record turned into its audit_log row. */
+interface EntryRow {
+  readonly text: string;
+  readonly leaf: Uint8Array;
+  readonly record: AuditRecord;
+}
+
+/** Runs one batch in `trx` (a transaction the caller commits; after the commit the caller
+ *  MUST tell `deps.head` about the new checkpoint with `signed`). MUST NOT sign a checkpoint that
+ *  does not extend the latest stored one: the stored tiles MUST reproduce its root and a
+ *  consistency proof from it to the new tree MUST verify.
+ *  @throws KeyholeError LOG_VERIFY_FAILED when the stored checkpoint, tiles or chain do not
+ *  check out (the transaction then rolls back and the records stay pending). */
+export async function integrateBatch(trx: Kysely<AuditTables>, deps: BatchDeps): Promise<BatchResult> {
+  await sql`select pg_advisory_xact_lock(${INTEGRATE_LOCK})`.execute(trx);
+  const head = await deps.head.load(trx);
+  if (head === undefined) return { count: 0, checkpoint: await signGenesis(trx, deps), signed: true };
+  const pending = await takePending(trx, deps.maxBatch);
+  if (pending.length === 0) return { count: 0, checkpoint: head, signed: false };
+
+  const rows = pending.map(toEntryRow);
+  const tiles = new DbTileReader(trx);
+  const result = await integrate(head.size, rows.map((r) => r.leaf), tiles, { fromRoot: head.rootHash });
+  await checkExtends(head, result.newSize, result.root, result.tiles, tiles);
+  const checkpoint = sign(deps, result.newSize, result.root);
+
+  await insertEntries(trx, head.size, rows);
+  await writeTiles(trx, result.tiles);
+  await insertCheckpoint(trx, checkpoint, deps.clock.now());
+  await deps.beforeCommit?.({ fromSize: head.size, newSize: result.newSize });
+  return { count: rows.length, checkpoint, signed: true };
+}
+
+/** Deletes and returns up to `limit` pending records, oldest id first. */
+async function takePending(trx: Kysely<AuditTables>, limit: number): Promise<readonly { id: number; entry: unknown }[]> {
+  const r = await sql<{ id: number; entry: unknown }>`
+    with taken as (
+      delete from audit_pending where id in (select id from audit_pending order by id limit ${limit})
+      returning id, entry)
+    select id, entry from taken order by id`.execute(trx);
+  return r.rows;
+}
+
+function toEntryRow(p: { entry: unknown }): EntryRow {
+  const record = (typeof p.entry === 'string' ? JSON.parse(p.entry) : p.entry) as AuditRecord;
+  const text = canonicalAuditJson(record);
+  return { text, leaf: auditLeafHash(text), record };
+}
+
+/** Proves, from the tiles as they will be after commit, that the tree of `newSize` with root
+ *  `newRoot` extends `head` (RFC 9162 §2.1.4). */
+async function checkExtends(
+  head: StoredCheckpoint, newSize: number, newRoot: Uint8Array, newTiles: readonly TileData[], stored: DbTileReader,
+): Promise<void> {
+  const reader = new TileHashReader({ size: newSize, rootHash: newRoot }, new OverlayTileReader(newTiles, stored));
+  const proof = await proveConsistency(head.size, newSize, reader);
+  try {
+    verifyConsistency(head.size, newSize, proof, head.rootHash, newRoot);
+  } catch (cause) {
+    throw new KeyholeError('LOG_VERIFY_FAILED', `the tree of ${newSize} does not extend the checkpoint of ${head.size}`, {
+      cause, details: { fromSize: head.size, newSize },
+    });
+  }
+}
+
+function sign(deps: BatchDeps, size: number, rootHash: Uint8Array): StoredCheckpoint {
+  const note = signCheckpoint({ origin: deps.identity.origin, size, rootHash }, [deps.identity.signer]);
+  return Object.freeze({ size, rootHash, note });
+}
+
+/** Inserts the entries as seq fromSize, fromSize+1, … with their leaf hashes and chain links,
+ *  in one statement. */
+async function insertEntries(trx: Kysely<AuditTables>, fromSize: number, rows: readonly EntryRow[]): Promise<void> {
+  let prev = fromSize === 0 ? CHAIN_START : (await trx.selectFrom('audit_log').select('chain_hash').where('seq', '=', fromSize - 1).executeTakeFirst())?.chain_hash;
+  if (prev === undefined) throw new KeyholeError('LOG_VERIFY_FAILED', `audit_log has no entry ${fromSize - 1}`, { details: { index: fromSize - 1 } });
+  const chains = rows.map((r) => (prev = chainHash(prev!, r.leaf)));
+  const col = <T>(f: (r: EntryRow, i: number) => T) => rows.map(f);
+  await sql`
+    insert into audit_log (seq, entry, leaf_hash, chain_hash, time, agent_id, customer_id, ticket_id, action)
+    select * from unnest(${col((_, i) => fromSize + i)}::int8[], ${col((r) => r.text)}::text[], ${col((r) => r.leaf)}::bytea[],
+      ${chains}::bytea[], ${col((r) => new Date(r.record.time))}::timestamptz[], ${col((r) => r.record.agentId)}::text[],
+      ${col((r) => r.record.customerId)}::text[], ${col((r) => r.record.ticketId)}::text[], ${col((r) => r.record.action)}::text[])`
+    .execute(trx);
+}
+
+/** The first checkpoint: of the entries already in audit_log (a log from before the tree
+ *  existed), or of the empty tree. Entries MUST be contiguous from 0 and re-hash to their
+ *  stored leaf hash. */
+async function signGenesis(trx: Kysely<AuditTables>, deps: BatchDeps): Promise<StoredCheckpoint> {
+  const leaves: Uint8Array[] = [];
+  for (;;) {
+    const page = await trx.selectFrom('audit_log').select(['seq', 'entry', 'leaf_hash']).where('seq', '>=', leaves.length)
+      .orderBy('seq').limit(10_000).execute();
+    for (const r of page) {
+      const leaf = auditLeafHash(r.entry);
+      if (r.seq !== leaves.length || Buffer.compare(leaf, r.leaf_hash) !== 0) {
+        throw new KeyholeError('LOG_VERIFY_FAILED', `audit_log entry ${leaves.length} is missing or altered`, { details: { index: leaves.length } });
+      }
+      leaves.push(leaf);
+    }
+    if (page.length < 10_000) break;
+  }
+  const result = await integrate(0, leaves, new DbTileReader(trx));
+  await writeTiles(trx, result.tiles);
+  const checkpoint = sign(deps, result.newSize, leaves.length === 0 ? emptyRoot() : result.root);
+  await insertCheckpoint(trx, checkpoint, deps.clock.now());
+  return checkpoint;
+}

@@ -1,0 +1,126 @@
+// The read side of the log for the API: signed checkpoints, inclusion and consistency proofs,
+// hash tiles, entries and offline proofs, all bounded by the latest signed checkpoint and read
+// from tlog_tiles in O(log n) tiles. RFC 9162 §2.1.3–2.1.4, C2SP tlog-tiles and tlog-proof.
+// Indexes and sizes reach here from HTTP queries (attacker-controlled): every one is checked
+// against the signed tree before any tile is read.
+import type { Kysely } from 'kysely';
+import { KeyholeError } from '../shared/errors.js';
+import { proveConsistency, proveInclusion } from '../shared/tlog/proofs.js';
+import { storedHashIndex } from '../shared/tlog/stored-hash-index.js';
+import { TileHashReader } from '../shared/tlog/tile-hash-reader.js';
+import { tileWidthForSize, type Tile } from '../shared/tlog/tiles.js';
+import { formatTlogProof } from '../shared/tlog/tlog-proof.js';
+import { isSafeIndex } from '../shared/tlog/tree-math.js';
+import { checkpointAt, latestCheckpoint, type StoredCheckpoint } from './checkpoint-store.js';
+import type { AuditTables } from './tables.js';
+import { DbTileReader, MemoTileReader } from './tile-store.js';
+
+/** An inclusion proof: leaf `index` with hash `leafHash` is in the tree of `size` leaves;
+ *  `proof` is the RFC 9162 audit path (leaf to root, 32-byte hashes). */
+export interface InclusionProof {
+  readonly index: number;
+  readonly size: number;
+  readonly leafHash: Uint8Array;
+  readonly proof: readonly Uint8Array[];
+}
+
+/** A consistency proof that the tree of `from` leaves is a prefix of the tree of `to`. */
+export interface ConsistencyProof {
+  readonly from: number;
+  readonly to: number;
+  readonly proof: readonly Uint8Array[];
+}
+
+/** One entry of the log: its sequence number, its canonical JSON (the leaf data) and hash. */
+export interface LogEntry {
+  readonly seq: number;
+  readonly entry: string;
+  readonly leafHash: Uint8Array;
+}
+
+/** Reads the log stored in `db`. Stateless: every call reads the latest checkpoint. */
+export class LogReader {
+  readonly #db: Kysely<AuditTables>;
+
+  constructor(db: Kysely<AuditTables>) {
+    this.#db = db;
+  }
+
+  /** The latest signed checkpoint. @throws KeyholeError NOT_FOUND before the first one. */
+  async latest(): Promise<StoredCheckpoint> {
+    const cp = await latestCheckpoint(this.#db);
+    if (cp === undefined) throw new KeyholeError('NOT_FOUND', 'The log has not signed a checkpoint yet.');
+    return cp;
+  }
+
+  /** The proof that leaf `index` is in the tree of `size` leaves (default: the latest
+   *  checkpoint's size). @throws KeyholeError INDEX_OUT_OF_RANGE unless
+   *  0 <= index < size <= the latest signed size. */
+  async inclusionProof(index: number, size?: number): Promise<InclusionProof> {
+    const { reader, treeSize } = await this.#treeOf(size);
+    if (!isSafeIndex(index) || index >= treeSize) throw new KeyholeError('INDEX_OUT_OF_RANGE', `leaf ${index} is not in the tree of ${treeSize}`);
+    const proof = await proveInclusion(index, treeSize, reader);
+    const [leafHash] = await reader.readHashes([storedHashIndex(0, index)]); // from the memo: same tiles
+    return { index, size: treeSize, leafHash: leafHash!, proof };
+  }
+
+  /** The inclusion proof of the first entry with `leafHash` in the tree of `size` leaves.
+   *  @throws KeyholeError NOT_FOUND when no such entry is in that tree; as inclusionProof. */
+  async inclusionProofByLeaf(leafHash: Uint8Array, size?: number): Promise<InclusionProof> {
+    const treeSize = size ?? (await this.latest()).size;
+    const row = await this.#db.selectFrom('audit_log').select('seq').where('leaf_hash', '=', leafHash).where('seq', '<', treeSize)
+      .orderBy('seq').limit(1).executeTakeFirst();
+    if (row === undefined) throw new KeyholeError('NOT_FOUND', 'No entry with this leaf hash is in the tree.');
+    return this.inclusionProof(row.seq, treeSize);
+  }
+
+  /** The proof that the tree of `from` leaves is a prefix of the tree of `to` (default: the
+   *  latest size). @throws KeyholeError INDEX_OUT_OF_RANGE unless 0 <= from <= to <= latest. */
+  async consistencyProof(from: number, to?: number): Promise<ConsistencyProof> {
+    const { reader, treeSize } = await this.#treeOf(to, 0);
+    if (!isSafeIndex(from) || from > treeSize) throw new KeyholeError('INDEX_OUT_OF_RANGE', `tree size ${from} is not a prefix of ${treeSize}`);
+    return { from, to: treeSize, proof: await proveConsistency(from, treeSize, reader) };
+  }
+
+  /** The first `tile.width` hashes of a tile of the latest signed tree (tlog-tiles bytes).
+   *  @throws KeyholeError NOT_FOUND when that tree has no such tile at that width. */
+  async tile(tile: Tile): Promise<Uint8Array> {
+    const latest = await this.latest();
+    if (tileWidthForSize(tile.level, tile.index, latest.size) < tile.width) throw new KeyholeError('NOT_FOUND', 'No such tile in the log.');
+    const [data] = await new DbTileReader(this.#db).readTiles([tile]);
+    return data!.subarray(0, tile.width * 32);
+  }
+
+  /** Up to `limit` entries from sequence number `from`, within the latest signed tree of
+   *  `size` leaves. */
+  async entries(from: number, limit: number): Promise<{ readonly size: number; readonly entries: readonly LogEntry[] }> {
+    const latest = await this.latest();
+    const rows = await this.#db.selectFrom('audit_log').select(['seq', 'entry', 'leaf_hash']).where('seq', '>=', from)
+      .where('seq', '<', latest.size).orderBy('seq').limit(limit).execute();
+    return { size: latest.size, entries: rows.map((r) => ({ seq: r.seq, entry: r.entry, leafHash: r.leaf_hash })) };
+  }
+
+  /** The C2SP tlog-proof of entry `seq` against the signed checkpoint of `size` (default:
+   *  the latest); no extra data (the entry names a customer: fetch it with authorization).
+   *  @throws KeyholeError NOT_FOUND when no checkpoint of that size was signed;
+   *  INDEX_OUT_OF_RANGE when seq is not below it. */
+  async entryProof(seq: number, size?: number): Promise<string> {
+    const cp = size === undefined ? await this.latest() : await checkpointAt(this.#db, size);
+    if (cp === undefined) throw new KeyholeError('NOT_FOUND', 'No checkpoint of this size was signed.');
+    if (!isSafeIndex(seq) || seq >= cp.size) throw new KeyholeError('INDEX_OUT_OF_RANGE', `entry ${seq} is not in the tree of ${cp.size}`);
+    const reader = new TileHashReader({ size: cp.size, rootHash: cp.rootHash }, new DbTileReader(this.#db));
+    return formatTlogProof({ index: seq, proof: await proveInclusion(seq, cp.size, reader), checkpointNote: cp.note });
+  }
+
+  /** A hash reader for the tree of `size` (default latest), checked to be in [min, latest];
+   *  authenticated against the signed root when size is the latest. */
+  async #treeOf(size: number | undefined, min = 1): Promise<{ reader: TileHashReader; treeSize: number }> {
+    const latest = await this.latest();
+    const treeSize = size ?? latest.size;
+    if (!isSafeIndex(treeSize) || treeSize < min || treeSize > latest.size) {
+      throw new KeyholeError('INDEX_OUT_OF_RANGE', `tree size ${treeSize} is outside the signed log (size ${latest.size})`);
+    }
+    const root = treeSize === latest.size ? latest.rootHash : undefined;
+    return { reader: new TileHashReader({ size: treeSize, rootHash: root }, new MemoTileReader(new DbTileReader(this.#db))), treeSize };
+  }
+}

@@ -1,0 +1,138 @@
+// The detection state kept per agent and per peer group: plain JSON-compatible records (no
+// Map or Set) so the consumer can store them as jsonb next to its offset. They are mutable on
+// purpose — the engine updates them in place for every event. docs/design/detect.md "State".
+import type { Ewma } from './stats.js';
+import { newEwma } from './stats.js';
+import type { Signal } from './signal.js';
+
+/** A ticket the agent works on, as the detectors track it (until closed or 24 h old). */
+export interface TicketInfo {
+  /** Customer id. */
+  c: string;
+  /** Opened by this agent's lookup (true) or routed / assigned to them (false). */
+  lk: boolean;
+  /** The identifier the lookup used: email, phone or accountId ('' when routed). */
+  key: string;
+  /** Time opened (ms) and the sequence number of the opening event. */
+  t: number;
+  seq: number;
+  /** Customer-facing work was done: a verify of a knowledge field (DOB, address, ID…). */
+  faced: boolean;
+  /** A reveal was requested on it. */
+  rev: boolean;
+  /** The follow-up detector has judged it. */
+  judged: boolean;
+}
+
+/** The decaying risk score and its level (0 none, 1 alert, 2 step-up, 3 contained). */
+export interface RiskState {
+  v: number;
+  at: number;
+  level: number;
+  stepUp: boolean;
+  /** The latest signals, newest last (at most 16): the explanation of the next action. */
+  recent: Signal[];
+}
+
+/** Distinct customers per clock hour and per working day, with their baselines. */
+export interface VolumeState {
+  hour: number;
+  hourCust: Record<string, 1>;
+  hourN: number;
+  hourHist: number[];
+  hourEw: Ewma;
+  hourPts: number;
+  day: number;
+  dayStart: number;
+  dayCust: Record<string, 1>;
+  dayN: number;
+  dayHist: number[];
+  dayEw: Ewma;
+  dayPts: number;
+}
+
+/** A CUSUM over Bernoulli outcomes with its counts and the latest hit seqs. */
+export interface CusumState {
+  s: number;
+  n: number;
+  hits: number;
+  recent: number[];
+}
+
+/** Everything kept about one agent. */
+export interface AgentState {
+  id: string;
+  peer: string;
+  vendor: string;
+  firstT: number;
+  lastT: number;
+  events: number;
+  contained: boolean;
+  risk: RiskState;
+  tickets: Record<string, TicketInfo>;
+  vol: VolumeState;
+  /** Lookups without customer-facing work. */
+  followup: CusumState;
+  /** High-balance (pro or VIP) and VIP customers reached by lookups. */
+  skewHigh: CusumState;
+  skewVip: CusumState;
+  routedN: number;
+  routedHigh: number;
+  routedVip: number;
+  /** First verify per customer per day that failed. */
+  probe: CusumState & { day: number; seen: Record<string, 1> };
+  /** Tickets with a reveal request. */
+  reveal: CusumState;
+  /** Devices and networks seen, the last off-shift hour signalled. */
+  devices: string[];
+  networks: string[];
+  offShiftHour: number;
+  offShiftHours: number;
+  /** Lookups by purpose. */
+  purposes: Record<string, number>;
+  lookups: number;
+  /** Customers this agent looked up → the working days they did. */
+  lookedUp: Record<string, number[]>;
+}
+
+const cusum = (): CusumState => ({ s: 0, n: 0, hits: 0, recent: [] });
+
+/** A fresh state for agent `id` first seen at `t`. */
+export function newAgentState(id: string, peer: string, vendor: string, t: number): AgentState {
+  return {
+    id, peer, vendor, firstT: t, lastT: t, events: 0, contained: false,
+    risk: { v: 0, at: t, level: 0, stepUp: false, recent: [] },
+    tickets: {},
+    vol: { hour: -1, hourCust: {}, hourN: 0, hourHist: [], hourEw: newEwma(), hourPts: 0, day: -1, dayStart: t, dayCust: {}, dayN: 0, dayHist: [], dayEw: newEwma(), dayPts: 0 },
+    followup: cusum(), skewHigh: cusum(), skewVip: cusum(), routedN: 0, routedHigh: 0, routedVip: 0,
+    probe: { ...cusum(), day: -1, seen: {} }, reveal: cusum(),
+    devices: [], networks: [], offShiftHour: -1, offShiftHours: 0, purposes: {}, lookups: 0, lookedUp: {},
+  };
+}
+
+/** Aggregates of a peer group (same role, team, vendor): the rates the detectors expect. */
+export interface PeerState {
+  key: string;
+  members: string[];
+  routedN: number;
+  routedHigh: number;
+  routedVip: number;
+  lookN: number;
+  lookOrphan: number;
+  verifyN: number;
+  verifyFail: number;
+  ticketN: number;
+  revealN: number;
+  purposes: Record<string, number>;
+}
+
+/** A fresh peer group. */
+export function newPeerState(key: string): PeerState {
+  return { key, members: [], routedN: 0, routedHigh: 0, routedVip: 0, lookN: 0, lookOrphan: 0, verifyN: 0, verifyFail: 0, ticketN: 0, revealN: 0, purposes: {} };
+}
+
+/** Appends `seq` to a bounded list of evidence seqs (at most 20). */
+export function remember(list: number[], seq: number): void {
+  list.push(seq);
+  if (list.length > 20) list.shift();
+}

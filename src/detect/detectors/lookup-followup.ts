@@ -1,0 +1,59 @@
+// Lookups with no customer-facing work: a lookup opens a ticket for an inbound contact, and a
+// real caller is then verified on something only they know (date of birth, postal code, ID
+// number, anti-phishing code). A lookup judged without such a verify is an orphan; a CUSUM of
+// the orphan indicator against the agent's (peer-smoothed) normal rate accumulates evidence.
+import { remember, type AgentState, type TicketInfo } from '../agent-state.js';
+import { bernoulliLlr, clamp, cusum, excessAbove } from '../stats.js';
+import { r3, type Env, type Ev } from './env.js';
+
+/** Verifying one of these is customer-facing work (a list of e-mails or phone numbers does not
+ *  let an insider pass them). */
+export const KNOWLEDGE_FIELDS: ReadonlySet<string> = new Set(['dateOfBirth', 'address', 'governmentId', 'antiPhishingCode']);
+
+/** The orphan rate of a malicious lookup stream (H1). */
+const P1 = 0.6;
+/** CUSUM level below which orphans are ordinary noise. */
+const FLOOR = 4;
+
+/** Judges every unjudged lookup ticket of `a` (a new lookup means the previous call ended). */
+export function judgeOpenLookups(env: Env, a: AgentState, ev: Ev): void {
+  for (const id in a.tickets) {
+    const tk = a.tickets[id] as TicketInfo;
+    if (tk.lk && !tk.judged) judgeLookup(env, a, ev, tk);
+  }
+}
+
+/** Marks a verify of a knowledge field as customer-facing work on its ticket. */
+export function noteVerify(tk: TicketInfo, ev: Ev): void {
+  for (const f in ev.fields) if (KNOWLEDGE_FIELDS.has(f)) tk.faced = true;
+}
+
+/** Judges one lookup ticket (at the next lookup, at its close, or when it is dropped). */
+export function judgeLookup(env: Env, a: AgentState, ev: Ev, tk: TicketInfo): void {
+  if (!tk.lk || tk.judged) return;
+  tk.judged = true;
+  const peer = env.peerOf(a);
+  const f = a.followup;
+  const peerRate = (peer.lookOrphan + 1) / (peer.lookN + 20);
+  const p0 = clamp((f.hits + 20 * peerRate) / (f.n + 20), 0.03, 0.15);
+  const [hit, miss] = bernoulliLlr(p0, P1);
+  const orphan = !tk.faced;
+  const before = f.s;
+  f.s = cusum(f.s, orphan ? hit : miss);
+  f.n++;
+  peer.lookN++;
+  if (orphan) {
+    f.hits++;
+    peer.lookOrphan++;
+    remember(f.recent, tk.seq);
+  }
+  const points = excessAbove(before, f.s, FLOOR);
+  if (points > 0) {
+    env.emit(a, ev, 'lookup_followup', points, {
+      seqs: f.recent.slice(-10),
+      figures: { cusum: r3(f.s), orphanLookups: f.hits, lookups: f.n },
+      baseline: { orphanRate: r3(p0), peerOrphanRate: r3(peerRate) },
+      summary: `lookups with no customer-facing work: CUSUM ${r3(f.s)} (normal orphan rate ${r3(p0)})`,
+    });
+  }
+}

@@ -1,0 +1,54 @@
+// Reveal rate against peers: the share of an agent's tickets with a reveal request, as a CUSUM
+// against the peer group's share. A reveal asked on a looked-up ticket before any
+// customer-facing work (nobody has been verified, yet full values are wanted) is evidence at once.
+import { remember, type AgentState, type TicketInfo } from '../agent-state.js';
+import { bernoulliLlr, clamp, cusum, excessAbove } from '../stats.js';
+import { r3, type Env, type Ev } from './env.js';
+
+const FLOOR = 4;
+/** Points for a reveal requested on a looked-up ticket with no customer-facing work. */
+const UNVERIFIED_REVEAL = 2;
+
+function fold(env: Env, a: AgentState, ev: Ev, hit: boolean): void {
+  const r = a.reveal;
+  const peer = env.peerOf(a);
+  const peerRate = (peer.revealN + 0.5) / (peer.ticketN + 10);
+  const p0 = clamp((r.hits + 20 * peerRate) / (r.n + 20), 0.01, 0.3);
+  const [h, m] = bernoulliLlr(p0, Math.max(0.3, 4 * p0));
+  const before = r.s;
+  r.s = cusum(r.s, hit ? h : m);
+  r.n++;
+  peer.ticketN++;
+  if (hit) {
+    r.hits++;
+    peer.revealN++;
+    remember(r.recent, ev.seq);
+  }
+  const points = excessAbove(before, r.s, FLOOR);
+  if (points > 0) {
+    env.emit(a, ev, 'reveal_rate', points, {
+      seqs: r.recent.slice(-10),
+      figures: { cusum: r3(r.s), ticketsWithReveal: r.hits, tickets: r.n },
+      baseline: { revealRate: r3(p0), peerRevealRate: r3(peerRate) },
+      summary: `reveal requests on ${r.hits} of ${r.n} tickets (peers' rate ${r3(peerRate)})`,
+    });
+  }
+}
+
+/** An allowed reveal request of `a` on ticket `tk`. */
+export function revealRequested(env: Env, a: AgentState, ev: Ev, tk: TicketInfo): void {
+  if (tk.lk && !tk.faced) {
+    env.emit(a, ev, 'reveal_rate', UNVERIFIED_REVEAL, {
+      seqs: [tk.seq, ev.seq], figures: { fieldsRequested: Object.keys(ev.fields).length }, baseline: {},
+      summary: 'reveal requested on a looked-up ticket before any customer-facing verification',
+    });
+  }
+  if (tk.rev) return;
+  tk.rev = true;
+  fold(env, a, ev, true);
+}
+
+/** A ticket of `a` closed (or dropped): counts as a ticket without reveal unless it had one. */
+export function revealTicketDone(env: Env, a: AgentState, ev: Ev, tk: TicketInfo): void {
+  if (!tk.rev) fold(env, a, ev, false);
+}

@@ -1,0 +1,47 @@
+// The routes of the console and the gate in front of them: signed out → the sign-in page;
+// signed in → the shell with the pages of the agent's role.
+import { lazy, Suspense } from 'react';
+import { Navigate, Route, Routes } from 'react-router';
+import { Center, Loader } from '@mantine/core';
+import { ApprovalsPage } from './approvals/approvals-page';
+import { QueuePage } from './desk/queue-page';
+import { TicketPage } from './desk/ticket-page';
+import { SignInPage } from './session/sign-in-page';
+import { useSession } from './session/session';
+import { Shell } from './shell/shell';
+import type { Role } from './api/types';
+
+const SecurityDashboard = lazy(() => import('./security/dashboard-page'));
+const AuditExplorer = lazy(() => import('./security/audit-explorer-page'));
+
+/** Where each role starts. */
+export const HOME: Readonly<Record<Role, string>> = { agent: '/queue', supervisor: '/approvals', security: '/security' };
+
+export function App() {
+  const { me, loading } = useSession();
+  if (loading) return <Center h="100dvh"><Loader size="sm" /></Center>;
+  if (!me) {
+    return (
+      <Routes>
+        <Route path="*" element={<SignInPage />} />
+      </Routes>
+    );
+  }
+  const fallback = <Center h="60vh"><Loader size="sm" /></Center>;
+  return (
+    <Shell>
+      <Suspense fallback={fallback}>
+        <Routes>
+          <Route path="/" element={<Navigate to={HOME[me.role]} replace />} />
+          <Route path="/signin" element={<Navigate to={HOME[me.role]} replace />} />
+          <Route path="/queue" element={<QueuePage />} />
+          <Route path="/tickets/:id" element={<TicketPage />} />
+          <Route path="/approvals" element={me.role === 'agent' ? <Navigate to="/queue" replace /> : <ApprovalsPage />} />
+          <Route path="/security" element={me.role === 'security' ? <SecurityDashboard /> : <Navigate to={HOME[me.role]} replace />} />
+          <Route path="/security/audit" element={me.role === 'security' ? <AuditExplorer /> : <Navigate to={HOME[me.role]} replace />} />
+          <Route path="*" element={<Navigate to={HOME[me.role]} replace />} />
+        </Routes>
+      </Suspense>
+    </Shell>
+  );
+}
