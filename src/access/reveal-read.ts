@@ -50,6 +50,9 @@ export async function listRevealRequests(db: BrokerDb, agent: Agent, opts: { sta
   if (opts.status) q = q.where('r.status', '=', opts.status);
   if (opts.status === 'pending') q = q.where('r.expires_at', '>', opts.now);
   q = agent.role === 'agent' ? q.where('r.agent_id', '=', agent.id) : q.where('r.agent_id', '!=', agent.id);
+  // The approvals queue holds only what staff still have to decide: not customer-only
+  // consents, and not requests a reviewer already approved that wait for the customer.
+  if (agent.role !== 'agent' && opts.status === 'pending') q = q.where('r.approval', '!=', 'customer').where('r.decided_by', 'is', null);
   const rows = await q.execute();
   return rows.map((r) => ({
     ...toRevealRequest(r, r.grant_id && r.grant_expires_at ? { id: r.grant_id, expiresAt: r.grant_expires_at } : null),

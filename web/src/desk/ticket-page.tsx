@@ -30,7 +30,7 @@ function Workspace({ ticket }: { ticket: Ticket }) {
   }
   if (!w.view) return <Loading />;
   return (
-    <Grid gutter="lg" align="flex-start">
+    <Grid gap="lg" align="flex-start">
       <Grid.Col span={{ base: 12, md: 8 }}>
         <CustomerPanel view={w.view} revealed={w.revealed} onHide={w.hide} />
       </Grid.Col>
