@@ -7,7 +7,10 @@ import type { AuditRecord } from '../shared/audit-entry.js';
 export type BrokerEvent =
   | { readonly type: 'audit'; readonly record: AuditRecord }
   | { readonly type: 'reveal_request'; readonly requestId: string; readonly status: string; readonly agentId: string; readonly customerId?: string; readonly approval?: string }
-  | { readonly type: 'agent_status'; readonly agentId: string; readonly status: 'active' | 'suspended' };
+  | { readonly type: 'agent_status'; readonly agentId: string; readonly status: 'active' | 'suspended' }
+  /** A detection alert for the security dashboard (src/detect): `kind` is alert, step_up,
+   *  contain, budget or decoy; `summary` explains it without customer data. */
+  | { readonly type: 'detect_alert'; readonly alertId: string; readonly agentId: string; readonly kind: string; readonly risk: number; readonly at: string; readonly summary: string };
 
 /** Publish/subscribe of broker events; listeners MUST NOT throw (errors are swallowed). */
 export class BrokerEvents {

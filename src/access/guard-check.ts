@@ -16,7 +16,7 @@ export async function checkGuard(deps: BrokerDeps, ctx: RequestContext, trx: Bro
     throw denial('POLICY_DENIED', { ...deny, reason: 'guard unavailable' });
   }
   if (!verdict.allow) {
-    const err = denial(verdict.code, { ...deny, reason: verdict.reason, details: { contained: verdict.contain } });
+    const err = denial(verdict.code, { ...deny, reason: verdict.reason, details: { ...verdict.evidence, contained: verdict.contain, ...(verdict.rule ? { guard: verdict.rule } : {}) } });
     if (verdict.contain) (err.details as Record<string, unknown>).contain = verdict.reason;
     throw err;
   }

@@ -20,7 +20,13 @@ export interface GuardRequest {
  *  whether the agent must be contained (suspended at once). */
 export type GuardVerdict =
   | { readonly allow: true }
-  | { readonly allow: false; readonly code: 'AGENT_SUSPENDED' | 'BUDGET_EXCEEDED' | 'POLICY_DENIED'; readonly reason: string; readonly contain: boolean };
+  | {
+      readonly allow: false; readonly code: 'AGENT_SUSPENDED' | 'BUDGET_EXCEEDED' | 'POLICY_DENIED'; readonly reason: string; readonly contain: boolean;
+      /** Which rule denied (e.g. `budget:lookupsPerHour`, `decoy`) and its non-secret figures,
+       *  recorded in the denial's `details.guard` and `details` for the detectors. */
+      readonly rule?: string;
+      readonly evidence?: Readonly<Record<string, string | number | boolean>>;
+    };
 
 /** The in-line guard. `check` MUST NOT throw for a denial (it returns one); a thrown error is
  *  treated as a denial by the broker. `contain` is called by the broker, outside the request's
@@ -28,6 +34,9 @@ export type GuardVerdict =
 export interface AccessGuard {
   check(req: GuardRequest): Promise<GuardVerdict>;
   contain?(agent: Agent, reason: string, requestId: string): Promise<void>;
+  /** True when reveals requested by `agentId` need a security-role approver (the detectors put
+   *  the agent under step-up). Read inside the decision's transaction `db`. */
+  requiresStepUp?(db: BrokerDb, agentId: string): Promise<boolean>;
 }
 
 /** The minimal guard: suspended agents are denied, everything else passes (detect adds more). */

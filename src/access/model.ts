@@ -46,4 +46,7 @@ export interface BrokerDeps {
 export interface RequestContext {
   readonly agent: Agent;
   readonly requestId: string;
+  /** Hashed, non-secret fingerprints of the caller's network and device (set by the server;
+   *  recorded in the audit record's `details.net` / `details.dev` for the detectors). */
+  readonly client?: { readonly net: string; readonly dev: string } | undefined;
 }

@@ -65,7 +65,8 @@ export interface DecideOptions {
 
 /** A supervisor's (or security's) decision on a pending request.
  *  @throws KeyholeError REQUEST_NOT_FOUND, REQUEST_NOT_PENDING (decided or expired),
- *  SELF_APPROVAL, FORBIDDEN (role), TICKET_CLOSED, POLICY_DENIED. */
+ *  SELF_APPROVAL, FORBIDDEN (role, or a non-security approver while the requester is under
+ *  step-up), TICKET_CLOSED, POLICY_DENIED. */
 export function decideReveal(deps: BrokerDeps, ctx: RequestContext, requestId: string, verdict: 'approve' | 'deny', opts: DecideOptions = {}): Promise<RevealRequest> {
   return audited(deps, ctx, async (trx, rec) => {
     const now = deps.clock.now();
@@ -75,6 +76,10 @@ export function decideReveal(deps: BrokerDeps, ctx: RequestContext, requestId: s
     const base = { action, customerId: req.customer_id, ticketId: req.ticket_id, fields: Object.fromEntries(req.fields.map((f) => [f, 'revealed'])) };
     if (ctx.agent.role === 'agent') throw denial('FORBIDDEN', { ...base, decision: 'deny', reason: 'only supervisors and security decide reveals' });
     if (req.agent_id === ctx.agent.id) throw denial('SELF_APPROVAL', { ...base, decision: 'deny', reason: 'self-approval' });
+    // Step-up (detect): a requester under suspicion needs a security approver for every reveal.
+    if (verdict === 'approve' && ctx.agent.role !== 'security' && (await deps.guard.requiresStepUp?.(trx, req.agent_id))) {
+      throw denial('FORBIDDEN', { ...base, decision: 'deny', reason: 'requester under step-up: security approval required' });
+    }
     if (req.status !== 'pending' || req.decided_by !== null) throw new KeyholeError('REQUEST_NOT_PENDING');
     if (req.expires_at <= now) {
       await trx.updateTable('reveal_requests').set({ status: 'expired' }).where('id', '=', req.id).execute();

@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import type { Store } from '../store/store.js';
 import type { KeyProvider } from '../vault/key-provider.js';
 import type { StoredCheckpoint } from './checkpoint-store.js';
-import { integrateBatch, type BatchInfo } from './integrate-batch.js';
+import { integrateBatch, type BatchInfo, type BatchResult } from './integrate-batch.js';
 import { soleLeader, PostgresLeaderLock, type LeaderLock, type LockPool } from './leader-lock.js';
 import { LogHead } from './log-head.js';
 import { logOriginFromEnv, openLogIdentity, type LogIdentity } from './log-identity.js';
@@ -90,19 +90,24 @@ export class Integrator {
    *  there is none. @throws KeyholeError LOG_VERIFY_FAILED when the stored log does not check
    *  out (nothing is written; the records stay pending). */
   integrateOnce(): Promise<number> {
-    const run = this.#running.then(() => this.#batch());
-    this.#running = run.catch(() => undefined);
-    return run;
+    return this.#serialized().then((r) => r.count);
   }
 
   /** Integrates until nothing is pending; resolves to the total sequenced. */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.integrateOnce();
-      total += n;
-      if (n === 0) return total;
+      const r = await this.#serialized();
+      total += r.count;
+      if (r.count === 0 && !r.signed) return total; // a first checkpoint signs with count 0: go on
     }
+  }
+
+  /** Runs #batch after any batch of this process in progress. */
+  #serialized(): Promise<BatchResult> {
+    const run = this.#running.then(() => this.#batch());
+    this.#running = run.catch(() => undefined);
+    return run;
   }
 
   /** Starts the leader/follower loop (idempotent). Errors are retried on the next round. */
@@ -145,12 +150,12 @@ export class Integrator {
     this.#opts.onLeadership?.(leader);
   }
 
-  async #batch(): Promise<number> {
+  async #batch(): Promise<BatchResult> {
     const result = await this.#db.transaction().execute((trx) => integrateBatch(trx, {
       identity: this.#identity, clock: this.#clock, head: this.#head, maxBatch: this.#opts.maxBatch, beforeCommit: this.#opts.beforeCommit,
     }));
     this.#head.signed(result.checkpoint);
     if (result.signed) this.#opts.onCheckpoint?.(result.checkpoint);
-    return result.count;
+    return result;
   }
 }

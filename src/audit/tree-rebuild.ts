@@ -124,7 +124,7 @@ export class TreeRebuild implements TileReader {
     const rows = await sql<{ level: number; idx: number }>`select level, min(idx) as idx from tlog_tiles t
       where idx >= ceil(floor(${size}::numeric / power(256::numeric, level)) / 256) group by level`.execute(this.#db);
     return rows.rows.map((r) => ({
-      index: Math.max(size, leafOf(r.level, Number(r.idx) * TILE_WIDTH)), exact: true, text: `tile ${r.level}/${r.idx} lies beyond the signed tree`,
+      index: leafOf(r.level, Number(r.idx) * TILE_WIDTH), exact: true, text: `tile ${r.level}/${r.idx} lies beyond the signed tree`,
     }));
   }
 }

@@ -9,6 +9,7 @@ import { KeyholeError } from '../shared/errors.js';
 import { createRuntime, type Runtime } from '../server/runtime.js';
 import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
+import { registerIncident } from './incident.js';
 import { registerVerify } from './verify.js';
 
 const int = (v: string) => {
@@ -75,6 +76,7 @@ export function program(): Command {
     });
 
   registerVerify(p);
+  registerIncident(p);
 
   const keys = p.command('keys').description('key management');
   withStoreOptions(keys.command('rotate').description('rotate the key-encryption key and re-wrap every data key'))

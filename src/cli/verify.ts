@@ -11,6 +11,7 @@ import { createRuntime } from '../server/runtime.js';
 import { ERROR_CATALOG, KeyholeError } from '../shared/errors.js';
 import { decodeBase64, encodeBase64 } from '../shared/tlog/base64.js';
 import { parseVerifierKey } from '../shared/tlog/vkey.js';
+import { verifyBundle } from './incident.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 
 /** The options of `keyhole verify`. */
@@ -35,8 +36,11 @@ export function registerVerify(program: Command): void {
     .option('--vkey <file|key>', 'the log\'s verifier key (a file or the key itself); required with --proof, default: the key of this installation')
     .option('--origin <origin>', 'the log origin (default: KEYHOLE_LOG_ORIGIN, or the verifier key\'s name with --proof)')
     .option('--no-integrate', 'do not integrate pending records before checking')
-    .action(async (o: VerifyOptions) => {
-      if (o.proof !== undefined) verifyProofCommand(o);
+    .option('--bundle <file>', 'an incident evidence bundle: verify it offline (with --vkey and --evidence-key to pin the keys)')
+    .option('--evidence-key <file|key>', 'with --bundle: the evidence verifier key')
+    .action(async (o: VerifyOptions & { bundle?: string; evidenceKey?: string }) => {
+      if (o.bundle !== undefined) verifyBundle({ bundle: o.bundle, vkey: o.vkey, evidenceKey: o.evidenceKey });
+      else if (o.proof !== undefined) verifyProofCommand(o);
       else await verifyLogCommand(o);
     });
 }

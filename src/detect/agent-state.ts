@@ -42,6 +42,9 @@ export interface VolumeState {
   hourHist: number[];
   hourEw: Ewma;
   hourPts: number;
+  /** The own-baseline threshold of the current hour / day (NaN without enough history),
+   *  computed when the window opens. */
+  hourOwn: number;
   day: number;
   dayStart: number;
   dayCust: Record<string, 1>;
@@ -49,6 +52,7 @@ export interface VolumeState {
   dayHist: number[];
   dayEw: Ewma;
   dayPts: number;
+  dayOwn: number;
 }
 
 /** A CUSUM over Bernoulli outcomes with its counts and the latest hit seqs. */
@@ -103,7 +107,7 @@ export function newAgentState(id: string, peer: string, vendor: string, t: numbe
     id, peer, vendor, firstT: t, lastT: t, events: 0, contained: false,
     risk: { v: 0, at: t, level: 0, stepUp: false, recent: [] },
     tickets: {},
-    vol: { hour: -1, hourCust: {}, hourN: 0, hourHist: [], hourEw: newEwma(), hourPts: 0, day: -1, dayStart: t, dayCust: {}, dayN: 0, dayHist: [], dayEw: newEwma(), dayPts: 0 },
+    vol: { hour: -1, hourCust: {}, hourN: 0, hourHist: [], hourEw: newEwma(), hourPts: 0, hourOwn: NaN, day: -1, dayStart: t, dayCust: {}, dayN: 0, dayHist: [], dayEw: newEwma(), dayPts: 0, dayOwn: NaN },
     followup: cusum(), skewHigh: cusum(), skewVip: cusum(), routedN: 0, routedHigh: 0, routedVip: 0,
     probe: { ...cusum(), day: -1, seen: {} }, reveal: cusum(),
     devices: [], networks: [], offShiftHour: -1, offShiftHours: 0, purposes: {}, lookups: 0, lookedUp: {},

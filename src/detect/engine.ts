@@ -8,7 +8,7 @@ import type { DetectConfig } from './config.js';
 import { peerKey, type DetectContext } from './context.js';
 import { accessContext } from './detectors/access-context.js';
 import { noteRouted, skewLookup } from './detectors/balance-skew.js';
-import { collusionLookup, collusionTransfer, type CollusionEnv, type VendorState } from './detectors/collusion.js';
+import { collusionLookup, collusionTransfer, newVendorState, type CollusionEnv, type VendorState } from './detectors/collusion.js';
 import type { Ev, Evidence } from './detectors/env.js';
 import { purposeUsed } from './detectors/first-purpose.js';
 import { judgeLookup, judgeOpenLookups, noteVerify } from './detectors/lookup-followup.js';
@@ -73,7 +73,7 @@ export class DetectionEngine {
       peersOf: (a) => (self.#members.get(a.peer) ?? []).filter((p) => p !== a),
       emit: (a, ev, d, points, evidence) => self.#emit(a, ev, d, points, evidence),
       agent: (id) => self.#agents.get(id),
-      vendor: (name) => self.#vendors.get(name) ?? (self.#vendors.set(name, { shards: {}, pairs: {} }).get(name) as VendorState),
+      vendor: (name) => self.#vendors.get(name) ?? (self.#vendors.set(name, newVendorState()).get(name) as VendorState),
       markDirty: (key) => self.#dirty.add(key),
     };
     for (const r of rows) this.#restore(r);
@@ -328,7 +328,8 @@ export class DetectionEngine {
     if (key.startsWith('p:')) return this.#peers.get(key.slice(2));
     const [, vendor, part] = /^v:(.*):([^:]+)$/.exec(key) ?? [];
     const v = vendor === undefined ? undefined : this.#vendors.get(vendor);
-    return part === 'pairs' ? v?.pairs : part === undefined ? undefined : v?.shards[part];
+    if (!v || part === undefined) return undefined;
+    return part === 'pairs' ? { pairs: v.pairs, lookups: v.lookups, total: v.total, repeats: v.repeats } : v.shards[part];
   }
 
   #restore(r: StateRow): void {
@@ -339,7 +340,7 @@ export class DetectionEngine {
       const [, vendor, part] = /^v:(.*):([^:]+)$/.exec(r.key) ?? [];
       if (vendor === undefined || part === undefined) return;
       const v = this.#env.vendor(vendor);
-      if (part === 'pairs') v.pairs = r.state as VendorState['pairs'];
+      if (part === 'pairs') Object.assign(v, r.state as Pick<VendorState, 'pairs' | 'lookups' | 'total' | 'repeats'>);
       else v.shards[part] = r.state as VendorState['shards'][string];
     }
   }

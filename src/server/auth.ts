@@ -3,6 +3,7 @@
 // registered outside this scope (never skipped by URL prefix).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Agent, RequestContext } from '../access/model.js';
+import { clientFingerprint } from '../detect/fingerprint.js';
 import { KeyholeError } from '../shared/errors.js';
 import type { Runtime } from './runtime.js';
 import { agentForSession, agentForToken, SESSION_COOKIE } from './sessions.js';
@@ -34,5 +35,5 @@ export function requireAgent(scope: FastifyInstance, rt: Runtime): void {
 /** The broker context of an authenticated request. */
 export function ctxOf(req: FastifyRequest): RequestContext {
   if (!req.agent) throw new KeyholeError('UNAUTHENTICATED');
-  return { agent: req.agent, requestId: req.id };
+  return { agent: req.agent, requestId: req.id, client: clientFingerprint(req.ip, req.headers['user-agent']) };
 }

@@ -6,6 +6,8 @@ import { BrokerEvents } from '../access/events.js';
 import { suspensionGuard, type AccessGuard } from '../access/guard.js';
 import type { BrokerDb } from '../access/model.js';
 import { Integrator } from '../audit/integrator.js';
+import type { DetectDb } from '../detect/containment.js';
+import { createDetection, type Detection } from '../detect/detection.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { openStore, type Store } from '../store/store.js';
@@ -22,6 +24,8 @@ export interface RuntimeConfig {
   readonly keys?: KeyProvider | undefined;
   readonly clock?: Clock | undefined;
   readonly guard?: AccessGuard | undefined;
+  /** In-line guard and detectors (default on); false runs with the bare suspension guard. */
+  readonly detect?: boolean | undefined;
   /** Run the integrator loop in this process (default true). */
   readonly integrate?: boolean | undefined;
   readonly env?: NodeJS.ProcessEnv | undefined;
@@ -39,6 +43,8 @@ export interface Runtime {
   readonly events: BrokerEvents;
   readonly broker: Broker;
   readonly integrator: Integrator;
+  /** The detect module's guard, log consumer and webhook (undefined when turned off). */
+  readonly detection: Detection | undefined;
   readonly dataDir: string | undefined;
   close(): Promise<void>;
 }
@@ -59,13 +65,16 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const vault = new Vault(keys, { clock });
   await vault.checkKeys(db); // a wrong KEYHOLE_MASTER_KEY stops start-up instead of failing every verify
   const events = new BrokerEvents();
-  const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? suspensionGuard, events });
-  const integrator = await Integrator.open(store, keys, { env: cfg.env ?? process.env, clock });
+  const detection = cfg.detect === false ? undefined : createDetection(db as unknown as DetectDb, clock, events, cfg.env ?? process.env);
+  const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? detection?.guard ?? suspensionGuard, events });
+  // The detectors run right after each integration batch (every 250 ms while busy).
+  const integrator = await Integrator.open(store, keys, { env: cfg.env ?? process.env, clock, onCheckpoint: () => detection?.consumer.kick() });
   if (cfg.integrate !== false) integrator.start();
   return {
-    store, db, clock, keys, vault, policy, events, broker, integrator, dataDir,
+    store, db, clock, keys, vault, policy, events, broker, integrator, detection, dataDir,
     async close() {
       await integrator.stop();
+      await detection?.consumer.idle();
       await store.close();
     },
   };

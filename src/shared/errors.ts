@@ -47,6 +47,13 @@ export const ERROR_CATALOG = {
   PROOF_INVALID: { status: 400, exit: 11, message: 'The proof does not verify.' },
   CHECKPOINT_INVALID: { status: 400, exit: 11, message: 'The checkpoint is malformed or its signature does not verify.' },
   INDEX_OUT_OF_RANGE: { status: 400, exit: 2, message: 'The index or size is outside the log.' },
+  // incident
+  INCIDENT_NOT_FOUND: { status: 404, exit: 4, message: 'No such incident.' },
+  PROTECTION_NOT_FOUND: { status: 404, exit: 4, message: 'No such protective measure.' },
+  TEMPLATE_INVALID: { status: 400, exit: 2, message: 'The notification template is invalid.' },
+  TEMPLATE_STALE: { status: 409, exit: 5, message: 'The template changed since it was previewed; preview it again.' },
+  CHANNEL_NOT_CONFIGURED: { status: 409, exit: 5, message: 'This delivery channel is not configured.' },
+  BUNDLE_INVALID: { status: 400, exit: 11, message: 'The evidence bundle does not verify.' },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 /** A stable error code; the catalogue above is exhaustive. */

@@ -60,8 +60,9 @@ for (const backend of DATABASES) {
       assert.equal(genesis?.size, 0);
       assert.deepEqual(genesis?.rootHash, emptyRoot());
       for (const n of [1, 255, 300, 0, 57]) {
-        await appendRecords(db, leaves.length, n);
-        for (let i = leaves.length; i < leaves.length + n; i++) leaves.push(leafHash(new TextEncoder().encode(canonicalAuditJson(makeRecord(i)))));
+        const start = leaves.length;
+        await appendRecords(db, start, n);
+        for (let i = start; i < start + n; i++) leaves.push(leafHash(new TextEncoder().encode(canonicalAuditJson(makeRecord(i)))));
         await integrator.drain();
         const cp = await latestCheckpoint(db);
         assert.equal(cp?.size, leaves.length);
@@ -87,7 +88,7 @@ for (const backend of DATABASES) {
 
     it('refuses to extend tiles that do not reproduce the signed root, and writes nothing', async () => {
       await appendRecords(db, leaves.length, 3, 'tamper');
-      const flip = sql`update tlog_tiles set data = set_byte(data, 0, get_byte(data, 0) # 255) where level = 0 and idx = 0`;
+      const flip = sql`update tlog_tiles set data = set_byte(data, 0, get_byte(data, 0) # 255) where level = 0 and idx = (select max(idx) from tlog_tiles where level = 0)`;
       const checkpoints = await count(db, 'tlog_checkpoints');
       await sql`alter table tlog_tiles disable trigger user`.execute(db);
       try {

@@ -2,6 +2,7 @@
 // real caller is then verified on something only they know (date of birth, postal code, ID
 // number, anti-phishing code). A lookup judged without such a verify is an orphan; a CUSUM of
 // the orphan indicator against the agent's (peer-smoothed) normal rate accumulates evidence.
+// A lookup is judged when its ticket closes, or once it has been open for 30 minutes.
 import { remember, type AgentState, type TicketInfo } from '../agent-state.js';
 import { bernoulliLlr, clamp, cusum, excessAbove } from '../stats.js';
 import { r3, type Env, type Ev } from './env.js';
@@ -15,11 +16,15 @@ const P1 = 0.6;
 /** CUSUM level below which orphans are ordinary noise. */
 const FLOOR = 4;
 
-/** Judges every unjudged lookup ticket of `a` (a new lookup means the previous call ended). */
+/** A lookup ticket left open this long without customer-facing work is judged then. */
+export const JUDGE_AFTER_MS = 30 * 60_000;
+
+/** Judges the lookup tickets of `a` opened more than JUDGE_AFTER_MS before `ev` (the others
+ *  are judged when they close). */
 export function judgeOpenLookups(env: Env, a: AgentState, ev: Ev): void {
   for (const id in a.tickets) {
     const tk = a.tickets[id] as TicketInfo;
-    if (tk.lk && !tk.judged) judgeLookup(env, a, ev, tk);
+    if (tk.lk && !tk.judged && ev.t - tk.t > JUDGE_AFTER_MS) judgeLookup(env, a, ev, tk);
   }
 }
 
@@ -28,7 +33,7 @@ export function noteVerify(tk: TicketInfo, ev: Ev): void {
   for (const f in ev.fields) if (KNOWLEDGE_FIELDS.has(f)) tk.faced = true;
 }
 
-/** Judges one lookup ticket (at the next lookup, at its close, or when it is dropped). */
+/** Judges one lookup ticket (at its close, or once it is old, or when it is dropped). */
 export function judgeLookup(env: Env, a: AgentState, ev: Ev, tk: TicketInfo): void {
   if (!tk.lk || tk.judged) return;
   tk.judged = true;

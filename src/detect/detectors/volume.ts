@@ -39,6 +39,7 @@ export function volumeTouch(env: Env, a: AgentState, ev: Ev, c: string): void {
     v.hourCust = {};
     v.hourN = 0;
     v.hourPts = 0;
+    v.hourOwn = v.hourHist.length >= MIN_HOURS ? ownThreshold(v.hourHist, v.hourEw, 0.25, 2) : NaN;
   }
   const day = workDay(env.ctx.agent(a.id)?.shift, ev.t);
   if (day !== v.day) {
@@ -51,6 +52,7 @@ export function volumeTouch(env: Env, a: AgentState, ev: Ev, c: string): void {
     v.dayCust = {};
     v.dayN = 0;
     v.dayPts = 0;
+    v.dayOwn = v.dayHist.length >= MIN_DAYS ? ownThreshold(v.dayHist, v.dayEw, 0.15, 3) : NaN;
   }
   if (v.hourCust[c] === undefined) {
     v.hourCust[c] = 1;
@@ -74,7 +76,7 @@ function ownThreshold(hist: readonly number[], ew: { mean: number; variance: num
 /** The hour threshold, or undefined while the count is below the own baseline (fast path). */
 function hourThreshold(env: Env, a: AgentState, hour: number): Threshold | undefined {
   const v = a.vol;
-  const own = v.hourHist.length >= MIN_HOURS ? ownThreshold(v.hourHist, v.hourEw, 0.25, 2) : NaN;
+  const own = v.hourOwn ?? NaN;
   if (v.hourN <= (Number.isNaN(own) ? STATIC_HOUR / 2 : own)) return undefined;
   const values: number[] = [];
   for (const p of env.peersOf(a)) if (p.vol.hour === hour && p.vol.hourN > 0) values.push(p.vol.hourN);
@@ -85,7 +87,7 @@ function hourThreshold(env: Env, a: AgentState, hour: number): Threshold | undef
 /** The day threshold: the peers' rate since their day began, scaled to the agent's elapsed time. */
 function dayThreshold(env: Env, a: AgentState, t: number): Threshold | undefined {
   const v = a.vol;
-  const own = v.dayHist.length >= MIN_DAYS ? ownThreshold(v.dayHist, v.dayEw, 0.15, 3) : NaN;
+  const own = v.dayOwn ?? NaN;
   if (v.dayN <= (Number.isNaN(own) ? STATIC_DAY / 3 : own)) return undefined;
   const elapsed = Math.max(HOUR_MS, t - v.dayStart);
   const values: number[] = [];

@@ -44,18 +44,22 @@ export function consoleRoutes(root: string = DEFAULT_CONSOLE_DIR): FastifyPlugin
         .send('<!doctype html><title>Keyhole</title><p>The console is not built. Run <code>npm run build</code> (or <code>npm start</code>, which builds it) and reload. The API is at <a href="/docs">/docs</a>.</p>'));
       return;
     }
+    // Hashed assets by wildcard (a rebuild while the server runs is picked up); the few files
+    // at the top (index.html, favicon) by exact route.
     await app.register(fastifyStatic, {
-      root, prefix: '/', wildcard: false, index: 'index.html', serveDotFiles: false,
-      setHeaders(reply, file) {
-        reply.header('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
-      },
+      root: path.join(root, 'assets'), prefix: '/assets/', wildcard: true, index: false, serveDotFiles: false,
+      setHeaders: (reply) => void reply.header('cache-control', 'public, max-age=31536000, immutable'),
+    });
+    await app.register(fastifyStatic, {
+      root, prefix: '/', wildcard: false, index: 'index.html', serveDotFiles: false, decorateReply: false, globIgnore: ['assets/**'],
+      setHeaders: (reply) => void reply.header('cache-control', 'no-cache'),
     });
     app.get('/*', { schema: { hide: true } }, async (req, reply) => {
       const pathname = req.url.split('?')[0] ?? '/';
       const last = pathname.split('/').pop() ?? '';
       if (API_PATH.test(pathname) || last.includes('.')) throw new KeyholeError('ROUTE_NOT_FOUND');
       reply.header('cache-control', 'no-cache');
-      return reply.sendFile('index.html');
+      return reply.sendFile('index.html', root);
     });
   };
 }

@@ -11,6 +11,9 @@ import { customerDecide, customerRevokeGrant, liveGrantsOnCustomer, pendingConse
 import { customerNotices, securityCheckup, supportContacts } from '../../access/customer-portal.js';
 import { setPrivacyLock } from '../../access/customer-state.js';
 import { customerReceipts } from '../../access/receipts.js';
+import { customerProtections } from '../../incident/customer-protections.js';
+import type { IncidentDb } from '../../incident/model.js';
+import { CustomerProtectionsSchema } from '../../incident/schemas.js';
 import type { CustomerRequestContext } from '../../access/recorder.js';
 import { KeyholeError } from '../../shared/errors.js';
 import { createCustomerSession, CUSTOMER_COOKIE, CUSTOMER_SESSION_MS, customerForSession, endCustomerSession, type CustomerPrincipal } from '../customer/sessions.js';
@@ -137,6 +140,8 @@ function portalRoutes(rt: Runtime, rp: RelyingParty): FastifyPluginAsyncZod {
       async (req) => securityCheckup(rt.db, rt.vault, me(req)));
     app.get('/v1/customer/notices', { schema: { tags: ['customer'], summary: 'Notices (e.g. a break-glass access)' } },
       async (req) => ({ notices: await customerNotices(rt.db, me(req)) }));
+    app.get('/v1/customer/protections', { schema: { tags: ['customer', 'incident'], summary: 'Protections on my account after an incident: the never-call banner, measures in force, advice', response: { 200: CustomerProtectionsSchema, ...errorResponses } } },
+      async (req) => customerProtections(rt.store.db as IncidentDb, me(req)));
     app.get('/v1/customer/events', { schema: { tags: ['customer'], summary: 'Server-Sent Events: my consent requests and grants changed' } }, (req, reply) => {
       const customerId = me(req);
       reply.hijack();

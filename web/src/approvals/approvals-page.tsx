@@ -8,7 +8,7 @@ import { notifications } from '@mantine/notifications';
 import { IconChecklist, IconCheck, IconX } from '@tabler/icons-react';
 import { ApiError, get, post } from '../api/client';
 import type { RevealRequest } from '../api/types';
-import { ago, approvalLabel, initials, purposeLabel, shortTime } from '../common/format';
+import { ago, approvalLabel, initials, purposeLabel, shortTime, until } from '../common/format';
 import { Empty, ErrorState, Loading } from '../common/states';
 import { useLoad, useNow } from '../common/use-load';
 import { fieldLabel } from '../desk/fields';
@@ -55,7 +55,7 @@ function RequestCard({ r, selected, onDecided, onSelect }: { r: RevealRequest; s
           </Group>
           <Stack gap={0} align="flex-end">
             <Text size="xs" c="dimmed">{shortTime(r.createdAt, serverNow())} · {ago(r.createdAt, serverNow())}</Text>
-            <Text size="xs" c="dimmed">expires {ago(r.expiresAt, serverNow()).replace(' ago', '')}</Text>
+            <Text size="xs" c="dimmed">expires {until(r.expiresAt, serverNow())}</Text>
           </Stack>
         </Group>
         <Box pl={50}>

@@ -23,6 +23,14 @@ export function ago(iso: string, now: number): string {
   return `${Math.round(s / 86_400)} d ago`;
 }
 
+/** "in 12 min", "in 2 h" until `iso`, relative to `now` (ms); "now" when past. */
+export function until(iso: string, now: number): string {
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  if (s <= 30) return 'now';
+  if (s < 3600) return `in ${Math.max(1, Math.round(s / 60))} min`;
+  return `in ${Math.round(s / 3600)} h`;
+}
+
 /** A countdown "4:07" (m:ss) of `ms`, never negative. */
 export function countdown(ms: number): string {
   const s = Math.max(0, Math.ceil(ms / 1000));

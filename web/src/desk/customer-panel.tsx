@@ -26,7 +26,7 @@ function Revealed({ r, field, onHide }: { r: RevealedValue; field: string; onHid
   const left = Date.parse(r.expiresAt) - serverNow();
   return (
     <Stack gap={6} data-revealed={field}>
-      <FieldValue value={r.value} />
+      <FieldValue field={field} value={r.value} />
       <Group gap="xs">
         <Badge variant="light" color={left < 60_000 ? 'red' : 'orange'} leftSection={<IconClock size={12} />} data-testid={`countdown-${field}`}>
           Disappears in {countdown(left)}
@@ -50,7 +50,7 @@ function Row({ f, view, revealed, onHide }: { f: FieldView } & Props) {
           : grantSpent ? <Text size="sm" c="dimmed">Shown once and hidden again. Request a new reveal if you need it.</Text>
           : f.level === 'verify_only' ? <VerifyField ticketId={view.ticketId} field={f.name} />
           : <Group gap="xs" wrap="nowrap" justify="space-between" align="flex-start">
-              <FieldValue value={f.value} />
+              <FieldValue field={f.name} value={f.value} />
               {f.verifiable && !checking && (
                 <Tooltip label="Check what the caller says against the full value">
                   <ActionIcon size="sm" variant="subtle" color="gray" onClick={() => setChecking(true)} aria-label={`Verify ${fieldLabel(f.name)}`}><IconShieldCheck size={14} /></ActionIcon>
@@ -70,7 +70,7 @@ export function CustomerPanel(props: Props) {
     <Paper withBorder data-testid="customer-panel">
       <Group justify="space-between" px="md" py="sm" className="kh-row">
         <Text fw={600}>Customer <Text span c="dimmed" fw={400} className="kh-mono">{view.customerId}</Text></Text>
-        <Text size="xs" c="dimmed">Levels are set by the ticket's purpose; this view was recorded on the audit log.</Text>
+        <Text size="xs" c="dimmed">Set by the ticket purpose · this view is on the audit log</Text>
       </Group>
       {GROUPS.map((g) => {
         const fields = view.fields.filter((f) => f.level !== 'hidden' && (FIELD_INFO[f.name]?.group ?? 'Account') === g);

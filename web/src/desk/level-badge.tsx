@@ -18,7 +18,7 @@ export function LevelBadge({ level, granted = false }: { level: Level; granted?:
   const label = granted ? 'Revealed' : s.label;
   return (
     <Tooltip label={granted ? 'Revealed once through an approved grant. It disappears when the grant expires.' : s.explain} multiline w={260}>
-      <Badge variant={granted ? 'filled' : 'light'} color={granted ? 'orange' : s.color} leftSection={s.icon} w={104} data-level={granted ? 'granted' : level}>
+      <Badge variant={granted ? 'filled' : 'light'} color={granted ? 'orange' : s.color} leftSection={s.icon} w={108} data-level={granted ? 'granted' : level}>
         {label}
       </Badge>
     </Tooltip>

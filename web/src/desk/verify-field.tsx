@@ -33,20 +33,20 @@ export function VerifyField({ ticketId, field, autoFocusKey }: { ticketId: strin
 
   return (
     <Group gap="sm" wrap="nowrap" data-verify-field={field}>
-      <form onSubmit={(e) => { e.preventDefault(); void check(); }} style={{ flex: '0 1 300px' }}>
+      <form onSubmit={(e) => { e.preventDefault(); void check(); }} style={{ flex: '1 1 200px', maxWidth: 300 }}>
         <TextInput ref={input} size="xs" placeholder={FIELD_INFO[field]?.hint ?? 'What the caller says'} disabled={locked || busy} autoComplete="off"
           aria-label={`Check ${FIELD_INFO[field]?.label ?? field}`} data-verify-input={field} data-shortcut-target={autoFocusKey}
           rightSection={<Tooltip label="Check (Enter)"><ActionIcon type="submit" size="sm" variant="subtle" loading={busy} disabled={locked} aria-label="Check"><IconArrowRight size={14} /></ActionIcon></Tooltip>} />
       </form>
       {outcome?.kind === 'result' && (
-        <Group gap={6} wrap="nowrap" data-testid={`verify-result-${field}`} data-match={outcome.r.match}>
+        <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }} data-testid={`verify-result-${field}`} data-match={outcome.r.match}>
           <Badge color={outcome.r.match ? 'teal' : 'red'} variant="light" leftSection={outcome.r.match ? <IconCheck size={12} /> : <IconX size={12} />}>
             {outcome.r.match ? 'Match' : 'No match'}
           </Badge>
-          <Text size="xs" c={outcome.r.attemptsLeft <= 2 ? 'red' : 'dimmed'}>{outcome.r.attemptsLeft} attempt{outcome.r.attemptsLeft === 1 ? '' : 's'} left</Text>
+          <Text size="xs" c={outcome.r.attemptsLeft <= 2 ? 'red' : 'dimmed'} style={{ whiteSpace: 'nowrap' }}>{outcome.r.attemptsLeft} attempt{outcome.r.attemptsLeft === 1 ? '' : 's'} left</Text>
         </Group>
       )}
-      {outcome?.kind === 'error' && <Text size="xs" c="red" data-testid={`verify-error-${field}`}>{outcome.e.message}</Text>}
+      {outcome?.kind === 'error' && <Text size="xs" c="red" style={{ flexShrink: 0, maxWidth: 260 }} data-testid={`verify-error-${field}`}>{outcome.e.message}</Text>}
     </Group>
   );
 }

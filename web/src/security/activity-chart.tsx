@@ -42,8 +42,8 @@ export function ActivityChart({ version }: { version: number }) {
         {data.error ? <ErrorState error={data.error} onRetry={() => void data.reload()} />
           : !a ? <Loading />
           : a.series.length === 0 ? <Empty icon={<IconChartArea size={22} />} title="No activity in this window">Pick a longer range, or wait: the chart follows new decisions as they are recorded.</Empty>
-          : <AreaChart h={240} data={rows} dataKey="time" type="stacked" curveType="monotone" withLegend legendProps={{ verticalAlign: 'bottom', height: 40 }}
-              series={a.series.map((s, i) => ({ name: s.label, color: COLORS[i % COLORS.length] ?? 'gray.6' }))} withDots={false} fillOpacity={0.25} tickLine="none" gridAxis="y" />}
+          : <AreaChart h={220} data={rows} dataKey="time" type="stacked" curveType="monotone" withLegend legendProps={{ verticalAlign: 'bottom', height: 40 }}
+              series={a.series.map((s, i) => ({ name: s.label, color: COLORS[i % COLORS.length] ?? 'gray.6' }))} withDots={false} fillOpacity={0.25} tickLine="none" gridAxis="y" yAxisProps={{ allowDecimals: false }} />}
       </div>
     </Paper>
   );

@@ -72,15 +72,15 @@ export function AgentTable({ agents, onSuspend }: { agents: readonly AgentActivi
               const hot = a.denials > 0 || a.failedVerifies >= 3 || a.customers >= 20;
               return (
                 <Table.Tr key={a.id} data-agent-row={a.id} bg={hot ? 'light-dark(var(--mantine-color-red-0), rgba(250,82,82,0.08))' : undefined}>
-                  <Table.Td>
-                    <Text size="sm" fw={500}>{a.name}</Text>
-                    <Text size="xs" c="dimmed">{a.team} · {a.id}</Text>
+                  <Table.Td miw={210}>
+                    <Text size="sm" fw={500} style={{ whiteSpace: 'nowrap' }}>{a.name}</Text>
+                    <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>{a.team} · {a.id}</Text>
                   </Table.Td>
-                  <Table.Td><Badge variant="light" color={a.status === 'active' ? 'teal' : 'red'} data-testid={`status-${a.id}`}>{a.status}</Badge></Table.Td>
+                  <Table.Td miw={100}><Badge variant="light" color={a.status === 'active' ? 'teal' : 'red'} style={{ overflow: 'visible' }} data-testid={`status-${a.id}`}>{a.status}</Badge></Table.Td>
                   {(['viewsLastHour', 'views', 'customers', 'reveals', 'revealRequests', 'denials', 'failedVerifies'] as const).map((k) => (
                     <Table.Td key={k} ta="right" className="kh-mono" c={(k === 'denials' || k === 'failedVerifies') && a[k] > 0 ? 'red' : undefined} data-col={k}>{a[k]}</Table.Td>
                   ))}
-                  <Table.Td><Text size="xs" c="dimmed">{a.lastSeenAt ? ago(a.lastSeenAt, serverNow()) : '—'}</Text></Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}><Text size="xs" c="dimmed">{a.lastSeenAt ? ago(a.lastSeenAt, serverNow()) : '—'}</Text></Table.Td>
                   <Table.Td>
                     {a.role !== 'security' && (
                       <Button size="compact-xs" variant={a.status === 'active' ? 'light' : 'default'} color={a.status === 'active' ? 'red' : 'teal'} onClick={() => onSuspend(a)} data-testid={`suspend-${a.id}`}>

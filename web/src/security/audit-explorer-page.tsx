@@ -10,8 +10,7 @@ import { AUDIT_ACTIONS, type AgentActivity, type AuditPage } from '../api/types'
 import { actionLabel, shortTime } from '../common/format';
 import { Empty, ErrorState, Loading } from '../common/states';
 import { useLoad } from '../common/use-load';
-import { fieldLabel } from '../desk/fields';
-import { describeRecord, recordColor } from './describe';
+import { describeRecord, fieldsSummary, recordColor } from './describe';
 
 const KEYS = ['agentId', 'customerId', 'ticketId', 'action', 'decision', 'from', 'to'] as const;
 type Filter = Partial<Record<(typeof KEYS)[number], string>>;
@@ -55,10 +54,10 @@ export default function AuditExplorer() {
       <Paper withBorder p="md">
         <form onSubmit={(e) => { e.preventDefault(); apply(draft); }}>
           <Group align="flex-end" gap="sm">
-            <Select label="Agent" w={220} searchable clearable data={(agents.data ?? []).map((a) => ({ value: a.id, label: `${a.name} (${a.id})` }))} value={draft.agentId ?? null} onChange={set('agentId')} />
+            <Select label="Agent" w={220} placeholder="Anyone" searchable clearable data={(agents.data ?? []).map((a) => ({ value: a.id, label: `${a.name} (${a.id})` }))} value={draft.agentId ?? null} onChange={set('agentId')} />
             <TextInput label="Customer" w={140} placeholder="cus_…" value={draft.customerId ?? ''} onChange={(e) => set('customerId')(e.currentTarget.value)} />
             <TextInput label="Ticket" w={130} placeholder="tkt_…" value={draft.ticketId ?? ''} onChange={(e) => set('ticketId')(e.currentTarget.value)} />
-            <Select label="Action" w={190} clearable data={AUDIT_ACTIONS.map((a) => ({ value: a, label: actionLabel(a) }))} value={draft.action ?? null} onChange={set('action')} />
+            <Select label="Action" w={190} placeholder="Any action" clearable data={AUDIT_ACTIONS.map((a) => ({ value: a, label: actionLabel(a) }))} value={draft.action ?? null} onChange={set('action')} />
             <Stack gap={4}>
               <Text size="sm" fw={500}>Decision</Text>
               <SegmentedControl value={draft.decision ?? ''} onChange={set('decision')} data={[{ value: '', label: 'All' }, { value: 'allow', label: 'Allow' }, { value: 'deny', label: 'Deny' }]} />
@@ -90,10 +89,10 @@ export default function AuditExplorer() {
                           <Table.Td className="kh-mono">{seq ?? <Badge size="xs" variant="outline" color="gray">pending</Badge>}</Table.Td>
                           <Table.Td><Text size="xs">{shortTime(r.time)}</Text></Table.Td>
                           <Table.Td>{r.agentId ? <Text size="sm" className="kh-clickable" onClick={(e) => { e.stopPropagation(); pick('agentId', r.agentId); }}>{names.get(r.agentId) ?? r.agentId}</Text> : '—'}</Table.Td>
-                          <Table.Td><Group gap={6} wrap="nowrap"><Badge size="xs" circle color={recordColor(r)}> </Badge><Text size="sm">{describeRecord(r)}</Text></Group></Table.Td>
+                          <Table.Td><Group gap={6} wrap="nowrap"><Badge size="xs" circle color={recordColor(r)}> </Badge><Text size="sm">{describeRecord(r, names)}</Text></Group></Table.Td>
                           <Table.Td className="kh-mono"><span className="kh-clickable" onClick={(e) => { e.stopPropagation(); pick('customerId', r.customerId); }}>{r.customerId ?? '—'}</span></Table.Td>
                           <Table.Td className="kh-mono"><span className="kh-clickable" onClick={(e) => { e.stopPropagation(); pick('ticketId', r.ticketId); }}>{r.ticketId ?? '—'}</span></Table.Td>
-                          <Table.Td><Text size="xs" c="dimmed">{Object.entries(r.fields).map(([f, l]) => `${fieldLabel(f)}: ${l.replace('_', ' ')}`).join(', ')}</Text></Table.Td>
+                          <Table.Td><Text size="xs" c="dimmed">{fieldsSummary(r)}</Text></Table.Td>
                         </Table.Tr>
                         {open === key && (
                           <Table.Tr><Table.Td colSpan={7}><Code block>{JSON.stringify(r, null, 2)}</Code></Table.Td></Table.Tr>

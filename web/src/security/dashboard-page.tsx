@@ -52,23 +52,23 @@ export default function SecurityDashboard() {
         <Text size="xs" c="dimmed">Today (UTC) · updates live</Text>
       </Group>
       {agents.error && <ErrorState error={agents.error} onRetry={() => void agents.reload()} />}
-      <SimpleGrid cols={4} spacing="md">
-        <Stat label="Customer views" value={sum('views')} hint="masked views of customers today" />
-        <Stat label="Values revealed" value={sum('reveals')} hint="single-use grants used today" color="orange" />
-        <Stat label="Denials" value={sum('denials') + sum('failedVerifies')} hint={`${sum('denials')} refused, ${sum('failedVerifies')} failed checks`} color="red" />
-        <Stat label="Suspended staff" value={list.filter((a) => a.status === 'suspended').length} hint="grants revoked, sessions ended" color="grape" />
-      </SimpleGrid>
-      <Grid gap="lg" align="flex-start">
+      <Grid gap="lg" align="stretch">
         <Grid.Col span={8}>
           <Stack gap="lg">
+            <SimpleGrid cols={4} spacing="md">
+              <Stat label="Views" value={sum('views')} hint="customer views today" />
+              <Stat label="Revealed" value={sum('reveals')} hint="grants used today" color="orange" />
+              <Stat label="Denials" value={sum('denials') + sum('failedVerifies')} hint={`${sum('denials')} refused · ${sum('failedVerifies')} failed checks`} color="red" />
+              <Stat label="Suspended" value={list.filter((a) => a.status === 'suspended').length} hint="staff locked out" color="grape" />
+            </SimpleGrid>
             <ActivityChart version={version} />
-            {agents.data ? <AgentTable agents={list} onSuspend={setTarget} /> : !agents.error && <Loading />}
           </Stack>
         </Grid.Col>
         <Grid.Col span={4}>
-          <LiveFeed names={names} height={760} />
+          <LiveFeed names={names} height={392} />
         </Grid.Col>
       </Grid>
+      {agents.data ? <AgentTable agents={list} onSuspend={setTarget} /> : !agents.error && <Loading />}
       <SuspendModal agent={target} onClose={() => setTarget(null)} onDone={bump} />
     </Stack>
   );

@@ -4,7 +4,7 @@ import { actionLabel } from '../common/format';
 import { fieldLabel } from '../desk/fields';
 
 /** "Failed a verification of Date of birth", "Viewed customer", … */
-export function describeRecord(r: AuditRecord): string {
+export function describeRecord(r: AuditRecord, names: ReadonlyMap<string, string> = new Map()): string {
   const fields = Object.keys(r.fields);
   if (r.action === 'verify' && r.decision === 'allow') {
     return `${r.details.matched === true ? 'Passed' : 'Failed'} a check of ${fields.map(fieldLabel).join(', ')}`;
@@ -13,7 +13,10 @@ export function describeRecord(r: AuditRecord): string {
   if (r.action === 'reveal_request' || r.action === 'grant_use' || r.action === 'reveal_approve' || r.action === 'reveal_deny') {
     return `${actionLabel(r.action)}: ${fields.map(fieldLabel).join(', ')}`;
   }
-  if (r.action === 'agent_suspend' || r.action === 'agent_reinstate') return `${actionLabel(r.action)} ${String(r.details.target ?? '')}`;
+  if (r.action === 'agent_suspend' || r.action === 'agent_reinstate') {
+    const target = String(r.details.target ?? '');
+    return `${r.action === 'agent_suspend' ? 'Suspended' : 'Reinstated'} ${names.get(target) ?? target}${r.reason ? `: ${r.reason}` : ''}`;
+  }
   return actionLabel(r.action);
 }
 
@@ -24,4 +27,14 @@ export function recordColor(r: AuditRecord): string {
   if (r.action === 'agent_suspend') return 'grape';
   if (r.action === 'reveal_request') return 'yellow';
   return 'gray';
+}
+
+/** The fields of a record in a few words: a list when short, counts per level otherwise
+ *  ("24 fields: 9 masked, 3 banded, …"). */
+export function fieldsSummary(r: AuditRecord): string {
+  const entries = Object.entries(r.fields);
+  if (entries.length <= 3) return entries.map(([f, l]) => `${fieldLabel(f)} (${l.replace('_', ' ')})`).join(', ');
+  const counts = new Map<string, number>();
+  for (const [, l] of entries) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return `${entries.length} fields: ${[...counts].map(([l, n]) => `${n} ${l.replace('_', ' ')}`).join(', ')}`;
 }

@@ -40,7 +40,7 @@ export function LiveFeed({ names, height }: { names: ReadonlyMap<string, string>
         ) : (
           <Stack gap={0}>
             {items.map(({ key, record: r, fresh }) => (
-              <Stack key={key} gap={2} px="md" py={8} className={`kh-row${fresh ? ' kh-feed-item' : ''}`} data-testid="feed-item" data-action={r.action} data-decision={r.decision}>
+              <Stack key={key} gap={2} px="md" py={8} className={`kh-row${fresh ? ' kh-feed-item' : ''}`} data-testid="feed-item" data-live={fresh || undefined} data-action={r.action} data-decision={r.decision}>
                 <Group justify="space-between" wrap="nowrap" gap="xs">
                   <Group gap={6} wrap="nowrap" style={{ minWidth: 0 }}>
                     <Badge size="xs" circle color={recordColor(r)} variant="filled"> </Badge>
@@ -48,7 +48,7 @@ export function LiveFeed({ names, height }: { names: ReadonlyMap<string, string>
                   </Group>
                   <Text size="xs" c="dimmed" style={{ flexShrink: 0 }}>{clockTime(r.time)}</Text>
                 </Group>
-                <Text size="xs">{describeRecord(r)}</Text>
+                <Text size="xs">{describeRecord(r, names)}</Text>
                 {(r.customerId || r.ticketId) && (
                   <Text size="xs" c="dimmed" className="kh-mono">{[r.customerId, r.ticketId].filter(Boolean).join(' · ')}</Text>
                 )}

@@ -9,7 +9,7 @@ import type { Agent, Role } from '../api/types';
 import { initials } from '../common/format';
 import { useSession } from './session';
 
-const ROLE_LABEL: Readonly<Record<Role, string>> = { agent: 'Agent', supervisor: 'Supervisor', security: 'Security' };
+const ROLE_LABEL: Readonly<Record<Role, string>> = { agent: 'Agents', supervisor: 'Supervisors', security: 'Security' };
 
 export function SignInPage() {
   const { signIn, endedReason } = useSession();
@@ -68,7 +68,7 @@ export function SignInPage() {
             <Stack gap="sm">
               <Group justify="space-between">
                 <SegmentedControl size="xs" value={role} onChange={(v) => setRole(v as Role)}
-                  data={(['agent', 'supervisor', 'security'] as const).map((r) => ({ value: r, label: `${ROLE_LABEL[r]}s` }))} />
+                  data={(['agent', 'supervisor', 'security'] as const).map((r) => ({ value: r, label: ROLE_LABEL[r] }))} />
                 <TextInput size="xs" w={200} placeholder="Filter by name or team" leftSection={<IconSearch size={14} />} value={filter}
                   onChange={(e) => setFilter(e.currentTarget.value)} data-autofocus />
               </Group>

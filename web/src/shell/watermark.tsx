@@ -6,7 +6,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Box, useComputedColorScheme } from '@mantine/core';
 
 const TILE_W = 420;
-const TILE_H = 220;
+const TILE_H = 260;
 
 const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -16,7 +16,7 @@ export function watermarkUrl(lines: readonly string[], dark: boolean): string {
   const text = (x: number, y: number) =>
     `<text x="${x}" y="${y}" transform="rotate(-24 ${x} ${y})" font-family="ui-sans-serif,system-ui,sans-serif" font-size="13" font-weight="600" fill="${fill}">${lines
       .map((l, i) => `<tspan x="${x}" dy="${i === 0 ? 0 : 17}">${escapeXml(l)}</tspan>`).join('')}</text>`;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${TILE_W}" height="${TILE_H}">${text(20, 120)}${text(230, 220)}</svg>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${TILE_W}" height="${TILE_H}">${text(16, 100)}${text(226, 216)}</svg>`;
   return `url("data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}")`;
 }
 

@@ -1,0 +1,99 @@
+// Units of simulated work: a Task is one ticket's handling (or one insider action sequence) and
+// its Steps are the broker calls it makes at given simulated times. A min-heap orders all steps.
+import type { FieldName, Purpose } from '../fields/catalog-types.js';
+import type { SimAgent } from './world.js';
+
+/** A broker call a step makes. `intake` is the ticketing system routing a ticket to an agent. */
+export type StepKind = 'intake' | 'lookup' | 'view' | 'verify' | 'reveal' | 'decide' | 'assign' | 'close';
+
+/** The client a task's requests come from (hashed fingerprints). */
+export interface Client {
+  readonly net: string;
+  readonly dev: string;
+}
+
+/** One ticket's handling. Mutable: `ticketId`/`requestId` are filled in as steps run; `dead`
+ *  drops the remaining steps (a denial ends the work). */
+export interface Task {
+  readonly id: number;
+  readonly agent: SimAgent;
+  readonly customer: number;
+  readonly purpose: Purpose;
+  readonly channel: 'phone' | 'email' | 'chat';
+  readonly key: 'email' | 'phone' | 'accountId';
+  readonly client: Client;
+  /** Injected by an insider scenario (counts toward accounts before containment). */
+  readonly malicious: boolean;
+  ticketId: string | undefined;
+  requestId: string | undefined;
+  /** A QA review works on its parent's ticket (the id is known once the parent's intake ran). */
+  readonly parent?: Task | undefined;
+  dead: boolean;
+}
+
+/** One call at time `t` (ms). `actor` overrides the task's agent (supervisor decisions and
+ *  assignments); `to` is an assignment's target. */
+export interface Step {
+  readonly t: number;
+  readonly task: Task;
+  readonly kind: StepKind;
+  readonly field?: FieldName;
+  readonly correct?: boolean;
+  readonly fields?: readonly FieldName[];
+  readonly approve?: boolean;
+  readonly actor?: SimAgent;
+  readonly to?: SimAgent;
+}
+
+/** A binary min-heap of steps by time (ties in insertion order). */
+export class StepQueue {
+  readonly #heap: Array<{ s: Step; n: number }> = [];
+  #n = 0;
+
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  push(s: Step): void {
+    const h = this.#heap;
+    h.push({ s, n: this.#n++ });
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(h[i] as { s: Step; n: number }, h[p] as { s: Step; n: number })) break;
+      [h[i], h[p]] = [h[p] as { s: Step; n: number }, h[i] as { s: Step; n: number }];
+      i = p;
+    }
+  }
+
+  /** The earliest step's time, or Infinity. */
+  peekTime(): number {
+    return this.#heap[0]?.s.t ?? Infinity;
+  }
+
+  pop(): Step | undefined {
+    const h = this.#heap;
+    const top = h[0];
+    const last = h.pop();
+    if (top === undefined || last === undefined) return undefined;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && less(h[l] as { s: Step; n: number }, h[m] as { s: Step; n: number })) m = l;
+        if (r < h.length && less(h[r] as { s: Step; n: number }, h[m] as { s: Step; n: number })) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m] as { s: Step; n: number }, h[i] as { s: Step; n: number }];
+        i = m;
+      }
+    }
+    return top.s;
+  }
+}
+
+function less(a: { s: Step; n: number }, b: { s: Step; n: number }): boolean {
+  return a.s.t < b.s.t || (a.s.t === b.s.t && a.n < b.n);
+}

@@ -1,0 +1,83 @@
+// `keyhole verify` as a child process: on an embedded data directory it accepts the log, then
+// after a DBA edits one entry exits with LOG_VERIFY_FAILED's exit code naming that index; with
+// --proof it checks an offline tlog-proof with no database and fails on a wrong entry.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { sql, type Kysely } from 'kysely';
+import { LogReader } from '../../src/audit/log-reader.js';
+import type { AuditTables } from '../../src/audit/tables.js';
+import { createRuntime } from '../../src/server/runtime.js';
+import { ERROR_CATALOG } from '../../src/shared/errors.js';
+import { appendRecords } from './support/log-fixture.js';
+
+const BIN = path.resolve('bin/keyhole.js');
+const env = { ...process.env, DATABASE_URL: '', KEYHOLE_MASTER_KEY: '', KEYHOLE_LOG_ORIGIN: '' };
+const FAILED = ERROR_CATALOG.LOG_VERIFY_FAILED.exit;
+
+function keyhole(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('keyhole verify (child process)', () => {
+  let dir: string;
+  const file = (name: string, text: string) => {
+    const p = path.join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  let files: { proof: string; checkpoint: string; entry: string; wrongEntry: string; vkey: string };
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'keyhole-verify-'));
+    const rt = await createRuntime({ dataDir: path.join(dir, 'data'), integrate: false, env: {} });
+    try {
+      const db = rt.db as unknown as Kysely<AuditTables>;
+      await appendRecords(db, 0, 90, 'cli');
+      await rt.integrator.drain();
+      const log = new LogReader(db);
+      const { entries } = await log.entries(42, 2);
+      files = {
+        proof: file('42.proof', await log.entryProof(42)),
+        checkpoint: file('checkpoint', (await log.latest()).note),
+        entry: file('42.json', entries[0]!.entry),
+        wrongEntry: file('43.json', entries[1]!.entry),
+        vkey: rt.integrator.identity.verifierKey,
+      };
+    } finally {
+      await rt.close();
+    }
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('checks an offline proof with no database, and names a wrong entry as PROOF_INVALID', () => {
+    const ok = keyhole('verify', '--proof', files.proof, '--checkpoint', files.checkpoint, '--vkey', files.vkey, '--entry', files.entry);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /proof OK: entry 42 is in the tree of 90 entries signed by keyhole\.example\/log/);
+    const vkeyFile = file('vkey', `${files.vkey}\n`);
+    const bad = keyhole('verify', '--proof', files.proof, '--checkpoint', files.checkpoint, '--vkey', vkeyFile, '--entry', files.wrongEntry);
+    assert.equal(bad.code, ERROR_CATALOG.PROOF_INVALID.exit, bad.err);
+    assert.match(bad.err, /PROOF_INVALID/);
+    assert.equal(keyhole('verify', '--proof', files.proof, '--entry', files.entry).code, ERROR_CATALOG.BAD_REQUEST.exit);
+  });
+
+  it('accepts the stored log, then exits LOG_VERIFY_FAILED naming the entry a DBA changed', async () => {
+    const ok = keyhole('verify', '--data-dir', path.join(dir, 'data'));
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /audit log OK: 90 entries, 2 signed checkpoints/);
+    const rt = await createRuntime({ dataDir: path.join(dir, 'data'), integrate: false, env: {} });
+    try {
+      await sql`alter table audit_log disable trigger user`.execute(rt.db);
+      await sql`update audit_log set entry = replace(entry, '"allow"', '"deny"') where seq = 61`.execute(rt.db);
+    } finally {
+      await rt.close();
+    }
+    const bad = keyhole('verify', '--data-dir', path.join(dir, 'data'));
+    assert.equal(bad.code, FAILED, bad.err + bad.out);
+    assert.match(bad.err, /audit log FAILED at index 61: entry 61 does not hash to its stored leaf hash/);
+  });
+});
