@@ -7,13 +7,13 @@ import type { Kysely } from 'kysely';
 import { KeyholeError } from '../shared/errors.js';
 import { proveConsistency, proveInclusion } from '../shared/tlog/proofs.js';
 import { storedHashIndex } from '../shared/tlog/stored-hash-index.js';
-import { TileHashReader } from '../shared/tlog/tile-hash-reader.js';
 import { tileWidthForSize, type Tile } from '../shared/tlog/tiles.js';
 import { formatTlogProof } from '../shared/tlog/tlog-proof.js';
 import { isSafeIndex } from '../shared/tlog/tree-math.js';
 import { checkpointAt, latestCheckpoint, type StoredCheckpoint } from './checkpoint-store.js';
 import type { AuditTables } from './tables.js';
-import { DbTileReader, MemoTileReader } from './tile-store.js';
+import { CachedHashReader, TileLevelCache } from './cached-hash-reader.js';
+import { DbTileReader } from './tile-store.js';
 
 /** An inclusion proof: leaf `index` with hash `leafHash` is in the tree of `size` leaves;
  *  `proof` is the RFC 9162 audit path (leaf to root, 32-byte hashes). */
@@ -41,9 +41,12 @@ export interface LogEntry {
 /** Reads the log stored in `db`. Stateless: every call reads the latest checkpoint. */
 export class LogReader {
   readonly #db: Kysely<AuditTables>;
+  readonly #cache: TileLevelCache;
 
-  constructor(db: Kysely<AuditTables>) {
+  /** @param cache the tile levels kept between calls (default: up to 4096 tiles, ~64 MiB). */
+  constructor(db: Kysely<AuditTables>, cache = new TileLevelCache()) {
     this.#db = db;
+    this.#cache = cache;
   }
 
   /** The latest signed checkpoint. @throws KeyholeError NOT_FOUND before the first one. */
@@ -60,7 +63,7 @@ export class LogReader {
     const { reader, treeSize } = await this.#treeOf(size);
     if (!isSafeIndex(index) || index >= treeSize) throw new KeyholeError('INDEX_OUT_OF_RANGE', `leaf ${index} is not in the tree of ${treeSize}`);
     const proof = await proveInclusion(index, treeSize, reader);
-    const [leafHash] = await reader.readHashes([storedHashIndex(0, index)]); // from the memo: same tiles
+    const [leafHash] = await reader.readHashes([storedHashIndex(0, index)]); // cached: the same tile
     return { index, size: treeSize, leafHash: leafHash!, proof };
   }
 
@@ -108,19 +111,18 @@ export class LogReader {
     const cp = size === undefined ? await this.latest() : await checkpointAt(this.#db, size);
     if (cp === undefined) throw new KeyholeError('NOT_FOUND', 'No checkpoint of this size was signed.');
     if (!isSafeIndex(seq) || seq >= cp.size) throw new KeyholeError('INDEX_OUT_OF_RANGE', `entry ${seq} is not in the tree of ${cp.size}`);
-    const reader = new TileHashReader({ size: cp.size, rootHash: cp.rootHash }, new DbTileReader(this.#db));
+    const reader = new CachedHashReader(cp.size, new DbTileReader(this.#db), this.#cache);
     return formatTlogProof({ index: seq, proof: await proveInclusion(seq, cp.size, reader), checkpointNote: cp.note });
   }
 
-  /** A hash reader for the tree of `size` (default latest), checked to be in [min, latest];
-   *  authenticated against the signed root when size is the latest. */
-  async #treeOf(size: number | undefined, min = 1): Promise<{ reader: TileHashReader; treeSize: number }> {
+  /** A hash reader for the tree of `size` (default latest), checked to be in [min, latest].
+   *  It does not authenticate the tiles: clients verify every proof against a checkpoint. */
+  async #treeOf(size: number | undefined, min = 1): Promise<{ reader: CachedHashReader; treeSize: number }> {
     const latest = await this.latest();
     const treeSize = size ?? latest.size;
     if (!isSafeIndex(treeSize) || treeSize < min || treeSize > latest.size) {
       throw new KeyholeError('INDEX_OUT_OF_RANGE', `tree size ${treeSize} is outside the signed log (size ${latest.size})`);
     }
-    const root = treeSize === latest.size ? latest.rootHash : undefined;
-    return { reader: new TileHashReader({ size: treeSize, rootHash: root }, new MemoTileReader(new DbTileReader(this.#db))), treeSize };
+    return { reader: new CachedHashReader(treeSize, new DbTileReader(this.#db), this.#cache), treeSize };
   }
 }

@@ -31,9 +31,11 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 async function withService<T>(o: Opts, fn: (svc: IncidentService) => Promise<T>): Promise<T> {
   const rt = await createRuntime(runtimeConfig(o, { integrate: false }));
+  const svc = incidentService(rt);
   try {
-    return await fn(incidentService(rt));
+    return await fn(svc);
   } finally {
+    await svc.dispose();
     await rt.close();
   }
 }

@@ -67,6 +67,7 @@ export interface CusumState {
 export interface AgentState {
   id: string;
   peer: string;
+  /** The collusion group: vendor and the jurisdictions served (`vendor@GB,DE,…`). */
   vendor: string;
   firstT: number;
   lastT: number;
@@ -123,6 +124,10 @@ export interface PeerState {
   routedVip: number;
   lookN: number;
   lookOrphan: number;
+  /** Customers reached by lookup, and how many were pro/VIP and VIP (balance skew). */
+  skewN: number;
+  skewHigh: number;
+  skewVip: number;
   verifyN: number;
   verifyFail: number;
   ticketN: number;
@@ -132,7 +137,7 @@ export interface PeerState {
 
 /** A fresh peer group. */
 export function newPeerState(key: string): PeerState {
-  return { key, members: [], routedN: 0, routedHigh: 0, routedVip: 0, lookN: 0, lookOrphan: 0, verifyN: 0, verifyFail: 0, ticketN: 0, revealN: 0, purposes: {} };
+  return { key, members: [], routedN: 0, routedHigh: 0, routedVip: 0, lookN: 0, lookOrphan: 0, skewN: 0, skewHigh: 0, skewVip: 0, verifyN: 0, verifyFail: 0, ticketN: 0, revealN: 0, purposes: {} };
 }
 
 /** Appends `seq` to a bounded list of evidence seqs (at most 20). */

@@ -64,7 +64,7 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   },
   risk: { halfLifeHours: 48, alert: 10, stepUp: 16, contain: 24 },
   shiftSlackMinutes: 60,
-  dormantDays: 10,
+  dormantDays: 6,
   collusionDays: 14,
 };
 

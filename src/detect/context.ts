@@ -18,6 +18,8 @@ export interface AgentFacts {
   readonly vendor: string;
   readonly hiredAt: number;
   readonly shift: Shift | undefined;
+  /** Jurisdictions the agent serves (agents who serve the same ones can share customers). */
+  readonly regions: readonly string[];
 }
 
 /** A customer's balance tier as agents see it by default (`customers.tier`). */

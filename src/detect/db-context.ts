@@ -41,9 +41,9 @@ export class DbContext implements DetectContext {
 
   async #loadAgents(t: number): Promise<void> {
     const rows = await this.#db.selectFrom('agents as a').leftJoin('detect_agent_profiles as p', 'p.agent_id', 'a.id')
-      .select(['a.id', 'a.role', 'a.team', 'a.vendor', 'a.created_at', 'p.shift_start_min', 'p.shift_minutes', 'p.work_days']).execute();
+      .select(['a.id', 'a.role', 'a.team', 'a.vendor', 'a.regions', 'a.created_at', 'p.shift_start_min', 'p.shift_minutes', 'p.work_days']).execute();
     this.#agents = new Map(rows.map((r) => [r.id, {
-      id: r.id, role: r.role, team: r.team, vendor: r.vendor, hiredAt: new Date(r.created_at).getTime(),
+      id: r.id, role: r.role, team: r.team, vendor: r.vendor, regions: [...r.regions].sort(), hiredAt: new Date(r.created_at).getTime(),
       shift: r.shift_start_min === null || r.shift_minutes === null ? undefined : { startMin: r.shift_start_min, minutes: r.shift_minutes, days: r.work_days ?? 127 },
     }]));
     this.#agentsAt = t;

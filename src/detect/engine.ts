@@ -8,7 +8,7 @@ import type { DetectConfig } from './config.js';
 import { peerKey, type DetectContext } from './context.js';
 import { accessContext } from './detectors/access-context.js';
 import { noteRouted, skewLookup } from './detectors/balance-skew.js';
-import { collusionLookup, collusionTransfer, newVendorState, type CollusionEnv, type VendorState } from './detectors/collusion.js';
+import { collusionContained, collusionLookup, collusionTransfer, newVendorState, type CollusionEnv, type VendorState } from './detectors/collusion.js';
 import type { Ev, Evidence } from './detectors/env.js';
 import { purposeUsed } from './detectors/first-purpose.js';
 import { judgeLookup, judgeOpenLookups, noteVerify } from './detectors/lookup-followup.js';
@@ -71,6 +71,7 @@ export class DetectionEngine {
       config: opts.config, ctx: opts.ctx,
       peerOf: (a) => self.#peer(a.peer),
       peersOf: (a) => (self.#members.get(a.peer) ?? []).filter((p) => p !== a),
+      roleMatesOf: (a) => [...self.#agents.values()].filter((p) => p !== a && p.peer.split('|')[0] === a.peer.split('|')[0]),
       emit: (a, ev, d, points, evidence) => self.#emit(a, ev, d, points, evidence),
       agent: (id) => self.#agents.get(id),
       vendor: (name) => self.#vendors.get(name) ?? (self.#vendors.set(name, newVendorState()).get(name) as VendorState),
@@ -266,6 +267,7 @@ export class DetectionEngine {
     forceContain(this.#config.risk, a.risk, s);
     a.contained = true;
     this.#act(a, ev, 'decoy', 0, s.summary);
+    collusionContained(this.#env, a, ev);
   }
 
   #signal(a: AgentState, ev: Ev, detector: DetectorName, points: number, e: Evidence): Signal {
@@ -284,7 +286,10 @@ export class DetectionEngine {
     const threshold = kind === 'contain' ? this.#config.risk.contain : kind === 'step_up' ? this.#config.risk.stepUp : this.#config.risk.alert;
     const top = [...new Set([...a.risk.recent].sort((x, y) => y.points - x.points).map((x) => x.detector))].slice(0, 3).join(', ');
     this.#act(a, ev, kind, threshold, `risk ${a.risk.v.toFixed(1)} crossed ${kind.replace('_', '-')} (${threshold}): ${top}`);
-    if (kind === 'contain') a.contained = true;
+    if (kind === 'contain') {
+      a.contained = true;
+      collusionContained(this.#env, a, ev);
+    }
   }
 
   #act(a: AgentState, ev: Ev, kind: ActionKind, threshold: number, summary: string): void {
@@ -295,7 +300,7 @@ export class DetectionEngine {
     let a = this.#agents.get(id);
     if (!a) {
       const f = this.#ctx.agent(id);
-      a = newAgentState(id, f ? peerKey(f) : 'unknown', f?.vendor ?? 'unknown', t);
+      a = newAgentState(id, f ? peerKey(f) : 'unknown', f ? `${f.vendor}@${f.regions.join(',')}` : 'unknown', t);
       this.#add(a);
     }
     return a;

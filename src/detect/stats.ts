@@ -66,6 +66,13 @@ export function excessAbove(before: number, after: number, floor: number): numbe
   return after > floor ? after - Math.max(before, floor) : 0;
 }
 
+/** The normal rate of an agent: their own rate (smoothed toward `peerRate` with `prior`
+ *  pseudo-observations) but never above `cap` × the peers' rate — so an insider cannot teach the
+ *  detector that their own behaviour is normal — clamped into [lo, hi]. */
+export function baselineRate(hits: number, n: number, peerRate: number, prior: number, cap: number, lo: number, hi: number): number {
+  return clamp(Math.min((hits + prior * peerRate) / (n + prior), cap * peerRate), lo, hi);
+}
+
 /** Clamps `x` into [lo, hi]. */
 export function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;

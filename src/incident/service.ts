@@ -159,7 +159,8 @@ export class IncidentService {
   }
   /** Queues the notifications. @throws KeyholeError CHANNEL_NOT_CONFIGURED, TEMPLATE_STALE. */
   async notify(actor: Actor, id: string, opts: { readonly channel: NotificationChannel; readonly templateVersion: number; readonly customerIds?: readonly string[] | undefined }) {
-    if (!this.#notifiers()[opts.channel]) throw new KeyholeError('CHANNEL_NOT_CONFIGURED', `The ${opts.channel} channel is not configured.`);
+    const configured = this.#d.notifiers ? this.#d.notifiers[opts.channel] !== undefined : opts.channel === 'email' ? this.#d.config.smtp !== null : this.#d.config.notifyWebhook !== null;
+    if (!configured) throw new KeyholeError('CHANNEL_NOT_CONFIGURED', `The ${opts.channel} channel is not configured.`);
     const incident = await this.get(id);
     return queueNotifications(this.#deps, actor, incident, await this.blastRadius(id), { ...opts, exchange: this.#d.config.exchange });
   }
@@ -211,6 +212,13 @@ export class IncidentService {
       },
       ...opts,
     });
+  }
+
+  /** Releases the notifiers this service built (pooled SMTP connections). */
+  async dispose(): Promise<void> {
+    const built = this.#built;
+    this.#built = undefined;
+    for (const n of Object.values(built ?? {})) await n.close?.();
   }
 
   #notifiers(): Partial<Record<OutboxChannel, Notifier>> {

@@ -1,5 +1,6 @@
-// The SMTP Notifier (nodemailer): one connection per message, bounded timeouts, the Message-ID
-// and idempotency key as headers, and errors reduced to a code that names no address.
+// The SMTP Notifier (nodemailer): one pooled connection, one message at a time, bounded
+// timeouts, the Message-ID and idempotency key as headers, and errors reduced to a code that
+// names no address. close() ends the connection.
 // RFC 5321 (a 250 reply to DATA transfers responsibility), RFC 5322 Message-ID.
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
@@ -20,7 +21,7 @@ export class SmtpNotifier implements Notifier {
 
   constructor(opts: SmtpNotifierOptions) {
     const t = opts.timeoutMs ?? 15_000;
-    this.#transport = nodemailer.createTransport({ url: opts.url, connectionTimeout: t, greetingTimeout: t, socketTimeout: t, logger: false, debug: false } as SMTPTransport.Options);
+    this.#transport = nodemailer.createTransport({ url: opts.url, pool: true, maxConnections: 1, connectionTimeout: t, greetingTimeout: t, socketTimeout: t, logger: false, debug: false } as SMTPTransport.Options);
     this.#from = opts.from;
   }
 

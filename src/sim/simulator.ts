@@ -59,6 +59,7 @@ export interface RunResult {
   readonly agentDays: number;
   readonly records: number;
   readonly alertKinds: Readonly<Record<string, number>>;
+  /** Risk points benign agents received, per detector. */
   readonly benignDetectors: Readonly<Record<string, number>>;
 }
 
@@ -155,7 +156,7 @@ class Metrics {
   }
 
   signal(s: Signal): void {
-    if (!this.#insiders.has(s.agentId)) this.#benignDetectors[s.detector] = (this.#benignDetectors[s.detector] ?? 0) + 1;
+    if (!this.#insiders.has(s.agentId)) this.#benignDetectors[s.detector] = Math.round(((this.#benignDetectors[s.detector] ?? 0) + s.points) * 10) / 10;
     this.#story?.({ t: s.t, kind: 'signal', agentId: s.agentId, insider: this.#insiders.has(s.agentId), text: `+${s.points} ${s.detector}: ${s.summary} (seq ${s.seqs.join(', ')})` });
   }
 

@@ -146,6 +146,12 @@ function agent(rng: Rng, idx: number, id: string, role: SimAgent['role'], team: 
   };
 }
 
+/** The jurisdictions `a` serves: their region's, or all for the VIP desk, QA and security. */
+export function jurisdictionsOf(a: SimAgent): string[] {
+  if (a.team === 'vip-desk' || a.skill === 'qa' || a.role === 'security') return SIM_REGIONS.flatMap((r) => [...r.jurisdictions]);
+  return [...(SIM_REGIONS[a.region] ?? SIM_REGIONS[0]).jurisdictions];
+}
+
 /** The roster of `a` on simulated day `day`. */
 export function shiftOn(a: SimAgent, day: number): Shift {
   let s = (a.shifts[0] as { shift: Shift }).shift;
@@ -185,7 +191,7 @@ export class WorldContext implements DetectContext {
     if (f) return f;
     const a = this.#agents.get(id);
     if (!a) return undefined;
-    f = { id, role: a.role, team: a.team, vendor: a.vendor, hiredAt: this.#w.start + a.hiredDay * DAY_MS, shift: a.role === 'agent' ? shiftOn(a, day) : undefined };
+    f = { id, role: a.role, team: a.team, vendor: a.vendor, regions: jurisdictionsOf(a), hiredAt: this.#w.start + a.hiredDay * DAY_MS, shift: a.role === 'agent' ? shiftOn(a, day) : undefined };
     this.#facts.set(id, f);
     return f;
   }

@@ -86,6 +86,25 @@ for (const backend of DATABASES) {
       }
     });
 
+    it('integrates in the background once started, within the interval, and stops cleanly', async () => {
+      const seen: number[] = [];
+      const loop = testIntegrator(store, identity, { intervalMs: 20, onCheckpoint: (cp) => seen.push(cp.size) });
+      const start = leaves.length;
+      loop.start();
+      try {
+        await appendRecords(db, start, 4, 'loop');
+        for (let i = start; i < start + 4; i++) leaves.push(leafHash(new TextEncoder().encode(canonicalAuditJson(makeRecord(i, 'loop')))));
+        const deadline = Date.now() + 10_000;
+        while (!seen.includes(leaves.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        assert.ok(seen.includes(leaves.length), `checkpoints seen: ${seen.join(',')}`);
+        assert.equal(loop.isLeader, true);
+      } finally {
+        await loop.stop();
+      }
+      assert.equal(loop.isLeader, false);
+      assert.deepEqual((await latestCheckpoint(db))?.rootHash, naiveRoot(leaves));
+    });
+
     it('refuses to extend tiles that do not reproduce the signed root, and writes nothing', async () => {
       await appendRecords(db, leaves.length, 3, 'tamper');
       const flip = sql`update tlog_tiles set data = set_byte(data, 0, get_byte(data, 0) # 255) where level = 0 and idx = (select max(idx) from tlog_tiles where level = 0)`;

@@ -35,9 +35,10 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await h?.close();
   });
 
-  async function open(): Promise<{ page: Page; rec: PageRecorder }> {
+  async function open(opts: { clock?: boolean } = {}): Promise<{ page: Page; rec: PageRecorder }> {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     contexts.push(ctx);
+    if (opts.clock) await ctx.clock.install(); // time flows, and the test may jump it forward
     const page = await ctx.newPage();
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
@@ -71,7 +72,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     const liveItem = (action: string, decision = 'allow') => sec.page.locator(`[data-testid="feed-item"][data-live="true"][data-action="${action}"][data-decision="${decision}"]`).first().waitFor();
 
     // 1. The agent signs in and opens the ticket: the e-mail is masked.
-    const ag = await open();
+    const ag = await open({ clock: true });
     await signIn(ag.page, agent.id, 'Agents');
     await ag.page.locator(`[data-ticket-id="${ticket.id}"]`).waitFor();
     await shot(ag.page, '01-agent-queue');
@@ -151,12 +152,22 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await ag.rec.assertNoLeak(notEmail, 'agent revealed', granted);
     assert.ok(!(await ag.page.content()).includes(dob));
 
-    // 6. Gone on reload: the grant was single-use.
+    // 6. It disappears when the grant expires (the browser's clock jumps 16 minutes), and it
+    //    is not back on reload: the grant was single-use.
+    await ag.page.clock.fastForward('16:00');
+    await ag.page.locator('[data-field="email"][data-level="masked"]').waitFor();
+    assert.ok(!(await ag.page.content()).includes(email), 'gone after expiry');
     await ag.page.reload();
     await ag.page.locator('[data-field="email"][data-level="masked"]').waitFor();
     await ag.rec.assertNoLeak(secrets, 'agent after reload', granted);
     assert.ok(!(await ag.page.content()).includes(email));
     await shot(ag.page, '06-agent-after-reload');
+
+    // One click closes the ticket.
+    await ag.page.locator('[data-testid="close-ticket"]').click();
+    await ag.page.locator('[data-testid="ticket-list"]').waitFor();
+    assert.equal(await ag.page.locator(`[data-ticket-id="${ticket.id}"]`).count(), 0);
+    await liveItem('ticket_close');
 
     // 7. The dashboard showed every step live; the security pages leak nothing either.
     await shot(sec.page, '07-security-dashboard');
@@ -166,6 +177,8 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await shot(sec.page, '08-security-audit-log');
     await sec.page.goto(`${base}/security`);
     await sec.page.locator(`[data-agent-row="${agent.id}"]`).waitFor();
+    await ag.page.locator(`[data-ticket-id]`).first().click();
+    await ag.page.locator('[data-testid="customer-panel"]').waitFor();
 
     // 8. Suspension signs the agent out at once.
     await sec.page.locator(`[data-testid="suspend-${agent.id}"]`).click();
@@ -180,5 +193,41 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     const after = await ag.page.evaluate(() => fetch('/v1/me').then((r) => r.status));
     assert.equal(after, 401);
     for (const r of [ag, sup, sec]) await r.rec.assertNoLeak(secrets, 'end', r === ag ? granted : new Set());
+  });
+
+  it('is keyboard-friendly: / looks up a contact, ? shows shortcuts, t switches the theme; errors show the API message', async () => {
+    const agentRow = h.staff.find((s) => s.role === 'agent' && s.id !== 'agt_001' && h.customers.some((c) => s.regions.includes(c.jurisdiction)));
+    assert.ok(agentRow);
+    const customer = h.customers.find((c) => agentRow.regions.includes(c.jurisdiction));
+    assert.ok(customer);
+    const { page, rec } = await open();
+    await signIn(page, agentRow.id, 'Agents');
+    await page.locator('[data-testid="ticket-list"], .mantine-EmptyState-root').first().waitFor();
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await shot(page, '11-help');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    const scheme = () => page.evaluate(() => document.documentElement.getAttribute('data-mantine-color-scheme'));
+    const before = await scheme();
+    await page.keyboard.press('t');
+    await page.waitForFunction((b) => document.documentElement.getAttribute('data-mantine-color-scheme') !== b, before);
+    await page.keyboard.press('/');
+    const lookup = page.locator('[data-testid="lookup-input"]');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'lookup-input');
+    await lookup.fill('nobody-here@example.invalid');
+    await lookup.press('Enter');
+    const err = page.locator('[data-testid="lookup-error"]');
+    await err.waitFor();
+    assert.match(await err.innerText(), /No customer matches/);
+    await shot(page, '12-lookup-no-match-dark');
+    await lookup.fill(customer.accountId);
+    await lookup.press('Enter');
+    await page.locator('[data-testid="customer-panel"]').waitFor();
+    assert.ok((await page.locator('[data-field="accountId"]').innerText()).includes(customer.accountId));
+    await page.keyboard.press('g');
+    await page.keyboard.press('q');
+    await page.locator('[data-testid="lookup-input"]').waitFor();
+    await rec.assertNoLeak(secretLeaves(customer, PROTECTED), 'lookup');
   });
 });

@@ -135,7 +135,7 @@ for (const backend of DATABASES) {
           assert.match(r.body, /Keyhole test console/);
           assert.equal(r.headers['content-security-policy'], CONSOLE_CSP);
           assert.equal(r.headers['x-frame-options'], 'DENY');
-          assert.equal(r.headers['cache-control'], 'no-cache');
+          assert.equal(r.headers['cache-control'], 'no-store');
         }
         const js = await app.inject({ method: 'GET', url: '/assets/app-123.js' });
         assert.equal(js.statusCode, 200);

@@ -8,7 +8,7 @@ import { r3, type Env, type Ev } from './env.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-const POINTS = { offShift: 1.5, device: 3, network: 2, both: 3, dormant: 2 };
+const POINTS = { offShift: 1.5, offShiftLookup: 1.5, device: 3, network: 2, both: 3, dormant: 3 };
 /** Devices and networks are learned silently during an agent's first day. */
 const LEARNING_MS = DAY_MS;
 
@@ -38,6 +38,12 @@ export function accessContext(env: Env, a: AgentState, ev: Ev): void {
     });
   }
   if (facts?.shift && !onShift(facts.shift, ev.t, env.config.shiftSlackMinutes)) {
+    if (ev.action === 'lookup' && ev.allow) {
+      env.emit(a, ev, 'off_shift', POINTS.offShiftLookup, {
+        seqs: [ev.seq], figures: { hourUtc: new Date(ev.t).getUTCHours() }, baseline: { shiftStartMinUtc: facts.shift.startMin, shiftMinutes: facts.shift.minutes },
+        summary: 'a lookup outside the rostered shift (no inbound calls are routed then)',
+      });
+    }
     const hour = Math.floor(ev.t / HOUR_MS);
     if (hour !== a.offShiftHour) {
       a.offShiftHour = hour;

@@ -1,6 +1,6 @@
-// Collusion: the same customers reached by lookup by several agents of one vendor, with no
-// ticket transfer between them. Customers call back and reach another agent, so some sharing is
-// normal: the vendor's own repeat rate gives each pair an expected number of shared customers
+// Collusion: the same customers reached by lookup by several agents of one vendor (who serve
+// the same jurisdictions), with no ticket transfer between them. Customers call back and reach
+// another agent, so some sharing is normal: the group's repeat rate gives each pair an expected number of shared customers
 // (from both agents' lookup volumes), and a pair that shares far more (Poisson tail below 1e-4)
 // is a ring splitting a target list so that each member stays under every per-agent threshold.
 import { remember, type AgentState } from '../agent-state.js';
@@ -133,7 +133,7 @@ function sharedCustomer(env: CollusionEnv, v: VendorState, a: AgentState, ev: Ev
   const expected = expectedShared(v, a.id, otherId);
   const tail = poissonTail(p.n, expected);
   if (tail >= TAIL) return;
-  const total = Math.min(12, 2 * (-Math.log10(tail) - 4) + 3);
+  const total = Math.min(30, 2 * (-Math.log10(tail) - 4) + 3);
   const points = total - p.emitted;
   if (points <= 0) return;
   p.emitted = total;
@@ -172,4 +172,24 @@ export function poissonTail(k: number, lambda: number): number {
     term *= lambda / (i + 1);
   }
   return Math.max(0, 1 - below);
+}
+
+/** Points for the partner of a contained agent when their sharing was already improbable. */
+const PARTNER_POINTS = 8;
+
+/** `a` was contained: each partner of an improbable pair gets the pair's evidence again (a
+ *  ring is contained member by member, not left running once one member is stopped). */
+export function collusionContained(env: CollusionEnv, a: AgentState, ev: Ev): void {
+  const v = env.vendor(a.vendor);
+  for (const key in v.pairs) {
+    const p = v.pairs[key] as Pair;
+    const [x, y] = key.split('|');
+    if (p.emitted <= 0 || (x !== a.id && y !== a.id)) continue;
+    const partner = env.agent((x === a.id ? y : x) as string);
+    if (!partner) continue;
+    env.emit(partner, ev, 'collusion', PARTNER_POINTS, {
+      seqs: p.seqs.slice(-12), figures: { sharedCustomers: p.n }, baseline: {},
+      summary: `shares ${p.n} looked-up customers with ${a.id}, who was just contained`,
+    });
+  }
 }

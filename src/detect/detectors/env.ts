@@ -37,6 +37,8 @@ export interface Env {
   peerOf(a: AgentState): PeerState;
   /** The states of the other members of `a`'s peer group. */
   peersOf(a: AgentState): readonly AgentState[];
+  /** The states of every other agent of `a`'s role (the fallback peer group). */
+  roleMatesOf(a: AgentState): readonly AgentState[];
   /** Raises a signal of `points` (> 0) against `a` for event `ev`. */
   emit(a: AgentState, ev: Ev, detector: DetectorName, points: number, evidence: Evidence): void;
 }

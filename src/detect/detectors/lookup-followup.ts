@@ -1,10 +1,11 @@
 // Lookups with no customer-facing work: a lookup opens a ticket for an inbound contact, and a
 // real caller is then verified on something only they know (date of birth, postal code, ID
-// number, anti-phishing code). A lookup judged without such a verify is an orphan; a CUSUM of
+// number, anti-phishing code). A lookup judged without such a verify passing is an orphan (a
+// caller who fails verification gets no service either); a CUSUM of
 // the orphan indicator against the agent's (peer-smoothed) normal rate accumulates evidence.
 // A lookup is judged when its ticket closes, or once it has been open for 30 minutes.
 import { remember, type AgentState, type TicketInfo } from '../agent-state.js';
-import { bernoulliLlr, clamp, cusum, excessAbove } from '../stats.js';
+import { baselineRate, bernoulliLlr, cusum, excessAbove } from '../stats.js';
 import { r3, type Env, type Ev } from './env.js';
 
 /** Verifying one of these is customer-facing work (a list of e-mails or phone numbers does not
@@ -28,8 +29,9 @@ export function judgeOpenLookups(env: Env, a: AgentState, ev: Ev): void {
   }
 }
 
-/** Marks a verify of a knowledge field as customer-facing work on its ticket. */
+/** Marks a passed verify of a knowledge field as customer-facing work on its ticket. */
 export function noteVerify(tk: TicketInfo, ev: Ev): void {
+  if (ev.details.matched !== true) return;
   for (const f in ev.fields) if (KNOWLEDGE_FIELDS.has(f)) tk.faced = true;
 }
 
@@ -39,8 +41,8 @@ export function judgeLookup(env: Env, a: AgentState, ev: Ev, tk: TicketInfo): vo
   tk.judged = true;
   const peer = env.peerOf(a);
   const f = a.followup;
-  const peerRate = (peer.lookOrphan + 1) / (peer.lookN + 20);
-  const p0 = clamp((f.hits + 20 * peerRate) / (f.n + 20), 0.03, 0.15);
+  const peerRate = (peer.lookOrphan - f.hits + 1) / (peer.lookN - f.n + 20);
+  const p0 = baselineRate(f.hits, f.n, peerRate, 20, 1.5, 0.03, 0.2);
   const [hit, miss] = bernoulliLlr(p0, P1);
   const orphan = !tk.faced;
   const before = f.s;

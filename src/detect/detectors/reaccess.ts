@@ -8,7 +8,7 @@ import type { Env, Ev } from './env.js';
 /** Days a lookup is remembered. */
 const MEMORY_DAYS = 60;
 /** Points by the number of earlier days the customer was looked up: 1, 2, 3 or more. */
-const POINTS = [0, 1.5, 4, 6] as const;
+const POINTS = [0, 2, 6, 10] as const;
 
 /** Folds a lookup of customer `c` by `a`. */
 export function reaccessLookup(env: Env, a: AgentState, ev: Ev, c: string): void {

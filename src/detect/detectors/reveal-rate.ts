@@ -2,7 +2,7 @@
 // against the peer group's share. A reveal asked on a looked-up ticket before any
 // customer-facing work (nobody has been verified, yet full values are wanted) is evidence at once.
 import { remember, type AgentState, type TicketInfo } from '../agent-state.js';
-import { bernoulliLlr, clamp, cusum, excessAbove } from '../stats.js';
+import { baselineRate, bernoulliLlr, cusum, excessAbove } from '../stats.js';
 import { r3, type Env, type Ev } from './env.js';
 
 const FLOOR = 4;
@@ -12,8 +12,8 @@ const UNVERIFIED_REVEAL = 2;
 function fold(env: Env, a: AgentState, ev: Ev, hit: boolean): void {
   const r = a.reveal;
   const peer = env.peerOf(a);
-  const peerRate = (peer.revealN + 0.5) / (peer.ticketN + 10);
-  const p0 = clamp((r.hits + 20 * peerRate) / (r.n + 20), 0.01, 0.3);
+  const peerRate = (peer.revealN - r.hits + 0.5) / (peer.ticketN - r.n + 10);
+  const p0 = baselineRate(r.hits, r.n, peerRate, 20, 1.5, 0.01, 0.3);
   const [h, m] = bernoulliLlr(p0, Math.max(0.3, 4 * p0));
   const before = r.s;
   r.s = cusum(r.s, hit ? h : m);

@@ -4,7 +4,7 @@
 // Callers who fail once and then pass count once, as one failure, like everyone else.
 import { remember, type AgentState } from '../agent-state.js';
 import { workDay } from '../context.js';
-import { bernoulliLlr, clamp, cusum, excessAbove } from '../stats.js';
+import { baselineRate, bernoulliLlr, cusum, excessAbove } from '../stats.js';
 import { r3, type Env, type Ev } from './env.js';
 
 const FLOOR = 4;
@@ -21,9 +21,9 @@ export function probeVerify(env: Env, a: AgentState, ev: Ev, customerId: string)
   p.seen[customerId] = 1;
   const failed = !ev.allow || ev.details.matched !== true;
   const peer = env.peerOf(a);
-  const peerFail = (peer.verifyFail + 1) / (peer.verifyN + 12);
-  const p0 = clamp((p.hits + 20 * peerFail) / (p.n + 20), 0.04, 0.25);
-  const [hit, miss] = bernoulliLlr(p0, Math.max(0.5, 3 * p0));
+  const peerFail = (peer.verifyFail - p.hits + 1) / (peer.verifyN - p.n + 12);
+  const p0 = baselineRate(p.hits, p.n, peerFail, 20, 1.5, 0.04, 0.25);
+  const [hit, miss] = bernoulliLlr(p0, Math.max(0.6, 3 * p0));
   const before = p.s;
   p.s = cusum(p.s, failed ? hit : miss);
   p.n++;

@@ -1,6 +1,7 @@
 // Volume: distinct customers an agent touches per clock hour and per working day, against the
 // agent's own baseline (median and MAD of past windows, and an EWMA) and against the peer group
-// at the same time (same role, team and vendor). Both must be exceeded when both are known, so
+// at the same time (same role, team and vendor; all agents of the role when fewer than four
+// team peers are active). Both must be exceeded when both are known, so
 // a surge day that lifts every peer does not fire; a new hire is judged by peers alone.
 import type { AgentState } from '../agent-state.js';
 import { workDay } from '../context.js';
@@ -78,8 +79,9 @@ function hourThreshold(env: Env, a: AgentState, hour: number): Threshold | undef
   const v = a.vol;
   const own = v.hourOwn ?? NaN;
   if (v.hourN <= (Number.isNaN(own) ? STATIC_HOUR / 2 : own)) return undefined;
-  const values: number[] = [];
-  for (const p of env.peersOf(a)) if (p.vol.hour === hour && p.vol.hourN > 0) values.push(p.vol.hourN);
+  const pick = (peers: readonly AgentState[]) => peers.filter((p) => p.vol.hour === hour && p.vol.hourN > 0).map((p) => p.vol.hourN);
+  let values = pick(env.peersOf(a));
+  if (values.length < MIN_PEERS) values = pick(env.roleMatesOf(a));
   const peer = values.length >= MIN_PEERS ? (({ median, sigma }) => median + K * sigma)(robustSigma(values, 0.25, 2)) : NaN;
   return combine(own, peer, values.length, STATIC_HOUR);
 }
@@ -90,11 +92,10 @@ function dayThreshold(env: Env, a: AgentState, t: number): Threshold | undefined
   const own = v.dayOwn ?? NaN;
   if (v.dayN <= (Number.isNaN(own) ? STATIC_DAY / 3 : own)) return undefined;
   const elapsed = Math.max(HOUR_MS, t - v.dayStart);
-  const values: number[] = [];
-  for (const p of env.peersOf(a)) {
-    if (p.vol.dayN === 0 || t - p.lastT > 12 * HOUR_MS) continue;
-    values.push((p.vol.dayN / Math.max(HOUR_MS, p.lastT - p.vol.dayStart)) * elapsed);
-  }
+  const pick = (peers: readonly AgentState[]) => peers.filter((p) => p.vol.dayN > 0 && t - p.lastT <= 12 * HOUR_MS)
+    .map((p) => (p.vol.dayN / Math.max(HOUR_MS, p.lastT - p.vol.dayStart)) * elapsed);
+  let values = pick(env.peersOf(a));
+  if (values.length < MIN_PEERS) values = pick(env.roleMatesOf(a));
   const peer = values.length >= MIN_PEERS ? (({ median, sigma }) => median + K * sigma)(robustSigma(values, 0.2, 3)) : NaN;
   return combine(own, peer, values.length, STATIC_DAY);
 }

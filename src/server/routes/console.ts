@@ -1,5 +1,5 @@
 // Serves the built console (web/dist, `npm run build`) at `/`: hashed assets cached forever,
-// index.html never cached, and every other GET that is not an API path answered with
+// index.html never stored (no HTTP cache, no back-forward cache of a page that showed data), and every other GET that is not an API path answered with
 // index.html so client-side routes survive a reload (SPA fallback). Strict security headers
 // (CSP: scripts only from this origin). docs/design/web.md.
 import { existsSync } from 'node:fs';
@@ -47,19 +47,18 @@ export function consoleRoutes(root: string = DEFAULT_CONSOLE_DIR): FastifyPlugin
     // Hashed assets by wildcard (a rebuild while the server runs is picked up); the few files
     // at the top (index.html, favicon) by exact route.
     await app.register(fastifyStatic, {
-      root: path.join(root, 'assets'), prefix: '/assets/', wildcard: true, index: false, serveDotFiles: false,
+      root: path.join(root, 'assets'), prefix: '/assets/', wildcard: true, index: false, serveDotFiles: false, decorateReply: false,
       setHeaders: (reply) => void reply.header('cache-control', 'public, max-age=31536000, immutable'),
     });
     await app.register(fastifyStatic, {
-      root, prefix: '/', wildcard: false, index: 'index.html', serveDotFiles: false, decorateReply: false, globIgnore: ['assets/**'],
-      setHeaders: (reply) => void reply.header('cache-control', 'no-cache'),
+      root, prefix: '/', wildcard: false, index: 'index.html', serveDotFiles: false, globIgnore: ['assets/**'],
+      setHeaders: (reply) => void reply.header('cache-control', 'no-store'),
     });
     app.get('/*', { schema: { hide: true } }, async (req, reply) => {
       const pathname = req.url.split('?')[0] ?? '/';
       const last = pathname.split('/').pop() ?? '';
       if (API_PATH.test(pathname) || last.includes('.')) throw new KeyholeError('ROUTE_NOT_FOUND');
-      reply.header('cache-control', 'no-cache');
-      return reply.sendFile('index.html', root);
+      return reply.sendFile('index.html'); // with this instance's no-store header
     });
   };
 }

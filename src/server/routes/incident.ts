@@ -47,11 +47,12 @@ export function incidentRoutes(rt: Runtime, config?: IncidentConfig): FastifyPlu
   return async (app) => {
     const svc = incidentService(rt, config);
     const cfg = config ?? incidentConfigFromEnv(process.env);
-    if (cfg.runSender) {
-      const sender = svc.sender();
-      app.addHook('onReady', async () => sender.start());
-      app.addHook('onClose', async () => sender.stop());
-    }
+    const sender = cfg.runSender ? svc.sender() : undefined;
+    if (sender) app.addHook('onReady', async () => sender.start());
+    app.addHook('onClose', async () => {
+      await sender?.stop();
+      await svc.dispose();
+    });
     app.addHook('preHandler', async (req) => {
       if (ctxOf(req).agent.role !== 'security') throw new KeyholeError('FORBIDDEN', 'Only the security team may use incident response.');
     });

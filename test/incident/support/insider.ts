@@ -26,12 +26,26 @@ function rng(seed: number): () => number {
   };
 }
 
-/** What the scenario did. */
+/** What the scenario did. `denied` counts the insider's refused requests by action (a lookup
+ *  with no match or outside their regions, a budget or a suspension by the detectors). */
 export interface InsiderRun {
   readonly truth: GroundTruth;
   readonly lookups: number;
-  readonly refused: number;
+  readonly denied: { lookup: number; view: number; verify: number };
   readonly othersViews: number;
+}
+
+/** The refusals the scenario expects (anything else fails the test). */
+const REFUSALS = ['LOOKUP_NO_MATCH', 'BUDGET_EXCEEDED', 'AGENT_SUSPENDED', 'VERIFY_LOCKED'] as const;
+
+async function refused(p: Promise<unknown>): Promise<boolean> {
+  try {
+    await p;
+    return false;
+  } catch (e) {
+    if (REFUSALS.some((code) => isKeyholeError(e, code))) return true;
+    throw e;
+  }
 }
 
 /** Runs the scenario for `insiderId`; `browse` lookups among normal work. */
@@ -48,9 +62,13 @@ export async function runInsider(h: Harness, insiderId: string, browse: number, 
     if (!f) c.set(field, { level, count: 1, firstAt: at, lastAt: at });
     else c.set(field, { level: RANK[level]! > RANK[f.level]! ? level : f.level, count: f.count + 1, firstAt: f.firstAt, lastAt: at });
   };
+  const denied = { lookup: 0, view: 0, verify: 0 };
   const view = async (agentId: string, ticketId: string, record: boolean) => {
-    const v = await h.rt.broker.view(await ctx(agentId), ticketId);
-    if (record) for (const f of v.fields) if (f.level !== 'hidden') see(v.customerId, f.name, f.level);
+    const no = await refused(h.rt.broker.view(await ctx(agentId), ticketId).then((v) => {
+      if (record) for (const f of v.fields) if (f.level !== 'hidden') see(v.customerId, f.name, f.level);
+    }));
+    if (no && record) denied.view++;
+    return !no;
   };
   const tick = () => h.clock.advance(20_000 + Math.floor(rand() * 200_000));
 
@@ -59,7 +77,6 @@ export async function runInsider(h: Harness, insiderId: string, browse: number, 
     .where('status', '=', 'open').orderBy('id').limit(20).execute();
   const purposes: Purpose[] = ['withdrawal_issue', 'account_access', 'general_inquiry', 'deposit_missing', 'kyc_review'];
   let lookups = 0;
-  let refused = 0;
   let othersViews = 0;
 
   // The insider's own work: view each ticket, verify the date of birth on some.
@@ -76,32 +93,28 @@ export async function runInsider(h: Harness, insiderId: string, browse: number, 
     tick();
     await view(insiderId, aa.id, true);
   }
+  h.clock.advance(3600_000); // a new hour: fresh budgets for the browsing
   // Browsing: lookups among other agents' normal work.
   for (let i = 0; i < browse; i++) {
     const c = h.customers[Math.floor(rand() * h.customers.length)]!;
     const key = rand() < 0.7 ? { email: String(c.fields.email).toUpperCase() } : { phone: String(c.fields.phone) };
     const purpose = purposes[i % purposes.length]!;
     tick();
-    try {
-      const t = await h.rt.broker.lookup(await ctx(insiderId), key, { purpose, channel: 'phone', subject: 'caller asked about account' });
+    let ticketId: string | undefined;
+    if (await refused(h.rt.broker.lookup(await ctx(insiderId), key, { purpose, channel: 'phone', subject: 'caller asked about account' }).then((t) => { ticketId = t.id; }))) {
+      denied.lookup++;
+    } else {
       see(c.id, 'existence', 'revealed');
       lookups++;
       tick();
-      await view(insiderId, t.id, true);
-      if (rand() < 0.3 && purpose !== 'general_inquiry') {
-        const r = await h.rt.broker.verify(await ctx(insiderId), t.id, 'dateOfBirth', rand() < 0.5 ? String(c.fields.dateOfBirth) : '1970-01-01');
-        void r;
-        see(c.id, 'dateOfBirth', 'verify_only');
+      if ((await view(insiderId, ticketId!, true)) && rand() < 0.3) {
+        const answer = rand() < 0.5 ? String(c.fields.dateOfBirth) : '1970-01-01';
+        if (await refused(h.rt.broker.verify(await ctx(insiderId), ticketId!, 'dateOfBirth', answer))) denied.verify++;
+        else see(c.id, 'dateOfBirth', 'verify_only');
       }
-    } catch (e) {
-      if (!isKeyholeError(e, 'LOOKUP_NO_MATCH')) throw e;
-      refused++;
     }
     const o = others[i % others.length];
-    if (o && rand() < 0.5) {
-      await view(o.assignee_id!, o.id, false);
-      othersViews++;
-    }
+    if (o && rand() < 0.5 && (await view(o.assignee_id!, o.id, false))) othersViews++;
   }
-  return { truth, lookups, refused, othersViews };
+  return { truth, lookups, denied, othersViews };
 }

@@ -31,7 +31,7 @@ function header(head: string, name: string): string {
 export async function startSmtp(decide: (mail: ReceivedMail, n: number) => 'accept' | 'hold' = () => 'accept'): Promise<TestSmtp> {
   const state: TestSmtp = { port: 0, received: [], seen: 0, close: async () => undefined };
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false, hideSTARTTLS: true,
+    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false, hideSTARTTLS: true, disableReverseLookup: true,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));

@@ -8,18 +8,17 @@ import type { AgentActivity, Role } from '../api/types';
 import { ago } from '../common/format';
 import { useSession } from '../session/session';
 
-type Key = 'name' | 'status' | 'viewsLastHour' | 'views' | 'customers' | 'reveals' | 'revealRequests' | 'denials' | 'failedVerifies' | 'lastSeenAt';
+type Key = 'name' | 'viewsLastHour' | 'views' | 'customers' | 'reveals' | 'revealRequests' | 'denials' | 'failedVerifies' | 'lastSeenAt';
 
 const COLUMNS: ReadonlyArray<{ key: Key; label: string; title: string; numeric?: boolean }> = [
   { key: 'name', label: 'Agent', title: 'Name and team' },
-  { key: 'status', label: 'Status', title: 'Active or suspended' },
   { key: 'viewsLastHour', label: 'Views/h', title: 'Customer views in the last hour', numeric: true },
   { key: 'views', label: 'Views', title: 'Customer views today', numeric: true },
   { key: 'customers', label: 'Customers', title: 'Distinct customers touched today', numeric: true },
   { key: 'reveals', label: 'Reveals', title: 'Revealed values seen today (grant uses)', numeric: true },
-  { key: 'revealRequests', label: 'Requests', title: 'Reveal requests today', numeric: true },
+  { key: 'revealRequests', label: 'Asks', title: 'Reveal requests today', numeric: true },
   { key: 'denials', label: 'Denials', title: 'Refused accesses today', numeric: true },
-  { key: 'failedVerifies', label: 'Failed checks', title: 'Verifications that did not match today', numeric: true },
+  { key: 'failedVerifies', label: 'Failed', title: 'Verifications that did not match today', numeric: true },
   { key: 'lastSeenAt', label: 'Last seen', title: 'Last recorded decision' },
 ];
 
@@ -52,8 +51,8 @@ export function AgentTable({ agents, onSuspend }: { agents: readonly AgentActivi
           <TextInput size="xs" w={180} placeholder="Filter" leftSection={<IconSearch size={14} />} value={filter} onChange={(e) => setFilter(e.currentTarget.value)} />
         </Group>
       </Group>
-      <Table.ScrollContainer minWidth={900} maxHeight={420}>
-        <Table highlightOnHover verticalSpacing={6} fz="sm" stickyHeader>
+      <Table.ScrollContainer minWidth={900} maxHeight={440}>
+        <Table highlightOnHover verticalSpacing={6} horizontalSpacing="sm" fz="sm" stickyHeader>
           <Table.Thead>
             <Table.Tr>
               {COLUMNS.map((c) => (
@@ -72,18 +71,20 @@ export function AgentTable({ agents, onSuspend }: { agents: readonly AgentActivi
               const hot = a.denials > 0 || a.failedVerifies >= 3 || a.customers >= 20;
               return (
                 <Table.Tr key={a.id} data-agent-row={a.id} bg={hot ? 'light-dark(var(--mantine-color-red-0), rgba(250,82,82,0.08))' : undefined}>
-                  <Table.Td miw={210}>
-                    <Text size="sm" fw={500} style={{ whiteSpace: 'nowrap' }}>{a.name}</Text>
+                  <Table.Td miw={230}>
+                    <Group gap={6} wrap="nowrap">
+                      <Text size="sm" fw={500} style={{ whiteSpace: 'nowrap' }}>{a.name}</Text>
+                      {a.status === 'suspended' && <Badge size="xs" color="red" variant="filled" data-testid={`status-${a.id}`}>suspended</Badge>}
+                    </Group>
                     <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>{a.team} · {a.id}</Text>
                   </Table.Td>
-                  <Table.Td miw={100}><Badge variant="light" color={a.status === 'active' ? 'teal' : 'red'} style={{ overflow: 'visible' }} data-testid={`status-${a.id}`}>{a.status}</Badge></Table.Td>
                   {(['viewsLastHour', 'views', 'customers', 'reveals', 'revealRequests', 'denials', 'failedVerifies'] as const).map((k) => (
                     <Table.Td key={k} ta="right" className="kh-mono" c={(k === 'denials' || k === 'failedVerifies') && a[k] > 0 ? 'red' : undefined} data-col={k}>{a[k]}</Table.Td>
                   ))}
                   <Table.Td style={{ whiteSpace: 'nowrap' }}><Text size="xs" c="dimmed">{a.lastSeenAt ? ago(a.lastSeenAt, serverNow()) : '—'}</Text></Table.Td>
-                  <Table.Td>
+                  <Table.Td w={96}>
                     {a.role !== 'security' && (
-                      <Button size="compact-xs" variant={a.status === 'active' ? 'light' : 'default'} color={a.status === 'active' ? 'red' : 'teal'} onClick={() => onSuspend(a)} data-testid={`suspend-${a.id}`}>
+                      <Button size="compact-xs" variant={a.status === 'active' ? 'subtle' : 'default'} color={a.status === 'active' ? 'red' : 'teal'} onClick={() => onSuspend(a)} data-testid={`suspend-${a.id}`}>
                         {a.status === 'active' ? 'Suspend' : 'Reinstate'}
                       </Button>
                     )}

@@ -1,0 +1,222 @@
+// npm run bench:log — the transparency log on PostgreSQL (a database of its own, dropped after):
+// 1. concurrent writers append records through appendAudit, each in its own transaction, while
+//    the integrator (elected leader) sequences them and signs a checkpoint per batch: sustained
+//    appends/s to a signed checkpoint and append→checkpoint latency (p50/p99); the same writers
+//    doing plain INSERTs of the same rows into an unindexed jsonb table are the baseline; the
+//    same again with 8 records per writer transaction; and the integrator's capacity on a
+//    pre-filled queue.
+// 2. inclusion-proof latency at 1,000,000 entries: leaf hashes of synthetic entries are
+//    integrated in memory with the shared integrate() (batches of 65,536) and the resulting
+//    tiles inserted into tlog_tiles with a signed checkpoint (no audit_log rows: a proof by index
+//    reads only the checkpoint and the tiles), then LogReader.inclusionProof is timed.
+// Writes bench/results/log.json.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { sql, type Kysely } from 'kysely';
+import { appendAudit } from '../src/audit/append.js';
+import { insertCheckpoint, latestCheckpoint } from '../src/audit/checkpoint-store.js';
+import { Integrator } from '../src/audit/integrator.js';
+import { LogReader } from '../src/audit/log-reader.js';
+import { openLogIdentity, type LogIdentity } from '../src/audit/log-identity.js';
+import type { AuditTables } from '../src/audit/tables.js';
+import { writeTiles } from '../src/audit/tile-store.js';
+import type { AuditRecord } from '../src/shared/audit-entry.js';
+import { signCheckpoint } from '../src/shared/tlog/checkpoint.js';
+import { integrate } from '../src/shared/tlog/integrate.js';
+import { verifyInclusion } from '../src/shared/tlog/proof-verify.js';
+import type { Tile, TileData, TileReader } from '../src/shared/tlog/tiles.js';
+import { openStore, type Store } from '../src/store/store.js';
+import { MasterKeyProvider } from '../src/vault/master-key-provider.js';
+import { createPostgresDatabase } from '../test/support/databases.js';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
+const WRITERS = Number(process.env.BENCH_WRITERS ?? 32);
+const PROOF_SIZE = Number(process.env.BENCH_PROOF_SIZE ?? 1_000_000);
+const ADMIN = process.env.KEYHOLE_BENCH_DATABASE_URL ?? process.env.KEYHOLE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const round = (x: number, d = 1) => Number(x.toFixed(d));
+let serial = 0;
+const record = (): AuditRecord => {
+  const i = serial++;
+  return {
+    v: 1, time: new Date().toISOString(), requestId: `req_bench_${i}`, action: 'view', agentId: `agt_${String(i % 40).padStart(3, '0')}`,
+    customerId: `cus_${String(i % 5000).padStart(6, '0')}`, ticketId: `tkt_${String(i % 2000).padStart(6, '0')}`, decision: 'allow',
+    fields: { fullName: 'masked', email: 'masked', phone: 'masked', dateOfBirth: 'verify_only', totalBalance: 'banded' },
+    policyIds: ['policy0', 'policy3'], reason: null, details: { grantsUsed: [] },
+  };
+};
+
+async function withDatabase<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+  const pg = await createPostgresDatabase(ADMIN);
+  const store = await openStore({ databaseUrl: pg.url, poolSize: WRITERS + 4 });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+    await pg.drop();
+  }
+}
+
+/** Runs WRITERS loops for `seconds`, each calling `write(n)` for transactions of `perTxn`
+ *  records; returns the ack time (ms, performance clock) of every requestId. */
+async function drive(seconds: number, perTxn: number, write: (recs: AuditRecord[]) => Promise<void>): Promise<Map<string, number>> {
+  const acks = new Map<string, number>();
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: WRITERS }, async () => {
+    while (performance.now() < end) {
+      const recs = Array.from({ length: perTxn }, record);
+      await write(recs);
+      const t = performance.now();
+      for (const r of recs) acks.set(r.requestId, t);
+    }
+  }));
+  return acks;
+}
+
+/** Appends through the log with the integrator running; appends/s to a signed checkpoint and
+ *  append→checkpoint latency. */
+async function logRun(perTxn: number, seconds: number) {
+  return withDatabase(async (store) => {
+    const db = store.db as Kysely<AuditTables>;
+    const checkpoints: { size: number; t: number }[] = [];
+    const integrator = await Integrator.open(store, new MasterKeyProvider(randomBytes(32)), {
+      onCheckpoint: (cp) => checkpoints.push({ size: cp.size, t: performance.now() }),
+    });
+    integrator.start();
+    await integrator.drain(); // the first checkpoint
+    const t0 = performance.now();
+    const acks = await drive(seconds, perTxn, (recs) => db.transaction().execute(async (trx) => {
+      for (const r of recs) await appendAudit(trx, r);
+    }));
+    const writersDone = performance.now();
+    for (;;) {
+      const cp = await latestCheckpoint(db);
+      if (cp && cp.size >= acks.size) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await integrator.stop();
+    const lastNeeded = checkpoints.find((c) => c.size >= acks.size)!.t;
+    const seqs = await sql<{ seq: number; rid: string }>`select seq, entry::json->>'requestId' as rid from audit_log`.execute(db);
+    const sizes = checkpoints.map((c) => c.size);
+    const latencies = seqs.rows.map((r) => {
+      let lo = 0;
+      let hi = sizes.length - 1;
+      while (lo < hi) { const mid = Math.floor((lo + hi) / 2); if (sizes[mid]! > r.seq) hi = mid; else lo = mid + 1; }
+      return checkpoints[lo]!.t - acks.get(r.rid)!;
+    });
+    const batches = checkpoints.length;
+    return {
+      appends: acks.size, seconds: round((lastNeeded - t0) / 1000, 2), appendsPerS: Math.round(acks.size / ((lastNeeded - t0) / 1000)),
+      catchUpMs: Math.round(lastNeeded - writersDone), checkpoints: batches, meanBatch: Math.round(acks.size / Math.max(1, batches)),
+      p50Ms: round(pct(latencies, 50)), p99Ms: round(pct(latencies, 99)), maxMs: round(Math.max(...latencies)),
+    };
+  });
+}
+
+/** The same writers inserting the same rows into a plain jsonb table: no log. */
+async function baselineRun(perTxn: number, seconds: number) {
+  return withDatabase(async (store) => {
+    await sql`create table bench_plain (id bigserial primary key, entry jsonb not null, created_at timestamptz not null default now())`.execute(store.db);
+    const t0 = performance.now();
+    const acks = await drive(seconds, perTxn, (recs) => store.db.transaction().execute(async (trx) => {
+      for (const r of recs) await trx.insertInto('bench_plain').values({ entry: JSON.stringify(r) }).execute();
+    }));
+    return { inserts: acks.size, insertsPerS: Math.round(acks.size / ((performance.now() - t0) / 1000)) };
+  });
+}
+
+/** The integrator alone on a queue pre-filled with `n` records. */
+async function capacityRun(n: number) {
+  return withDatabase(async (store) => {
+    const db = store.db as Kysely<AuditTables>;
+    const integrator = await Integrator.open(store, new MasterKeyProvider(randomBytes(32)));
+    await integrator.drain();
+    for (let i = 0; i < n; i += 5000) {
+      const texts = Array.from({ length: Math.min(5000, n - i) }, () => JSON.stringify(record()));
+      await sql`insert into audit_pending (entry) select * from unnest(${texts}::jsonb[])`.execute(db);
+    }
+    const t0 = performance.now();
+    await integrator.drain();
+    const s = (performance.now() - t0) / 1000;
+    return { records: n, seconds: round(s, 2), perS: Math.round(n / s) };
+  });
+}
+
+/** An in-memory tile store keeping the latest version of each tile. */
+class MemoryTiles implements TileReader {
+  readonly tiles = new Map<string, TileData>();
+  async readTiles(tiles: readonly Tile[]): Promise<readonly Uint8Array[]> {
+    return tiles.map((t) => this.tiles.get(`${t.level}/${t.index}`)!.data);
+  }
+}
+
+/** Inclusion-proof latency at PROOF_SIZE entries. */
+async function proofRun(identity: LogIdentity) {
+  return withDatabase(async (store) => {
+    const db = store.db as Kysely<AuditTables>;
+    const mem = new MemoryTiles();
+    const leaves: Uint8Array[] = [];
+    const tLoad = performance.now();
+    let root: Uint8Array = new Uint8Array(32);
+    for (let from = 0; from < PROOF_SIZE; from += 65_536) {
+      const batch = Array.from({ length: Math.min(65_536, PROOF_SIZE - from) }, (_, i) =>
+        createHash('sha256').update(Uint8Array.of(0)).update(`{"bench":${from + i}}`).digest());
+      leaves.push(...batch.filter((_, i) => (from + i) % 997 === 0));
+      const r = await integrate(from, batch, mem);
+      for (const t of r.tiles) mem.tiles.set(`${t.tile.level}/${t.tile.index}`, t);
+      root = r.root;
+    }
+    const all = [...mem.tiles.values()];
+    for (let i = 0; i < all.length; i += 500) await writeTiles(db, all.slice(i, i + 500));
+    const note = signCheckpoint({ origin: identity.origin, size: PROOF_SIZE, rootHash: root }, [identity.signer]);
+    await insertCheckpoint(db, { size: PROOF_SIZE, rootHash: root, note }, new Date());
+    const loadS = round((performance.now() - tLoad) / 1000, 1);
+    const reader = new LogReader(db);
+    const times: number[] = [];
+    for (let k = 0; k < 3000; k++) {
+      const index = Math.floor(Math.random() * PROOF_SIZE);
+      const t = performance.now();
+      const p = await reader.inclusionProof(index);
+      if (k >= 500) times.push(performance.now() - t);
+      if (k % 100 === 0) verifyInclusion(p.leafHash, index, PROOF_SIZE, p.proof, root);
+    }
+    const sample = Math.floor(Math.random() * leaves.length) * 997;
+    const check = await reader.inclusionProof(sample);
+    verifyInclusion(leaves[sample / 997]!, sample, PROOF_SIZE, check.proof, root);
+    return { size: PROOF_SIZE, tiles: all.length, loadS, proofs: times.length, p50Ms: round(pct(times, 50), 3), p99Ms: round(pct(times, 99), 3) };
+  });
+}
+
+const say = (s: string) => process.stdout.write(`${s}\n`);
+say(`bench:log — ${WRITERS} writers, ${DURATION_S} s per run, PostgreSQL at ${new URL(ADMIN).host}`);
+const single = await logRun(1, DURATION_S);
+say(`log, 1 record/txn:      ${single.appendsPerS} appends/s to a signed checkpoint; append→checkpoint p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms (${single.checkpoints} checkpoints, mean batch ${single.meanBatch})`);
+const base = await baselineRun(1, DURATION_S);
+say(`baseline, 1 row/txn:    ${base.insertsPerS} plain inserts/s`);
+const batched = await logRun(8, DURATION_S);
+say(`log, 8 records/txn:     ${batched.appendsPerS} appends/s; p50 ${batched.p50Ms} ms, p99 ${batched.p99Ms} ms (mean batch ${batched.meanBatch})`);
+const baseBatched = await baselineRun(8, DURATION_S);
+say(`baseline, 8 rows/txn:   ${baseBatched.insertsPerS} plain inserts/s`);
+const capacity = await capacityRun(200_000);
+say(`integrator capacity:    ${capacity.perS} records/s (${capacity.records} pre-filled)`);
+const proofs = await proofRun(await openLogIdentity(new MasterKeyProvider(randomBytes(32)), 'bench.keyhole.example/log'));
+say(`inclusion proof at ${proofs.size}: p50 ${proofs.p50Ms} ms, p99 ${proofs.p99Ms} ms (tiles bulk-loaded in ${proofs.loadS} s)`);
+
+const result = {
+  appends_per_s: single.appendsPerS,
+  baseline_inserts_per_s: base.insertsPerS,
+  checkpoint_p99_ms: single.p99Ms,
+  proof_p99_ms_at_1m: proofs.p99Ms,
+  detail: {
+    log_1_per_txn: single, baseline_1_per_txn: base, log_8_per_txn: batched, baseline_8_per_txn: baseBatched,
+    integrator_capacity: capacity, proofs, writers: WRITERS, duration_s: DURATION_S, node: process.version, at: new Date().toISOString(),
+  },
+};
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/log.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
+say(JSON.stringify({ appends_per_s: result.appends_per_s, baseline_inserts_per_s: result.baseline_inserts_per_s, checkpoint_p99_ms: result.checkpoint_p99_ms, proof_p99_ms_at_1m: result.proof_p99_ms_at_1m }));
