@@ -48,7 +48,13 @@ function output(text: string, out: string | undefined): void {
 /** Adds `incident` and its subcommands to `program`. */
 export function registerIncident(program: Command): void {
   const inc = program.command('incident').description('incident response: contain, blast radius, protect, notify, evidence');
+  registerContain(inc);
+  registerAnalysis(inc);
+  registerProtectAndNotify(inc);
+  registerEvidence(inc);
+}
 
+function registerContain(inc: Command): void {
   withStoreOptions(inc.command('open').description('open an incident and contain it (suspend the agents, revoke grants, end sessions)'))
     .option('--agent <id>', 'an agent in scope (repeatable)', collect)
     .option('--vendor <name>', 'every non-security member of staff of this vendor')
@@ -68,6 +74,15 @@ export function registerIncident(program: Command): void {
       for (const i of await withService(o, (s) => s.list({ limit: 100 }))) console.log(`${i.id}  ${i.status.padEnd(6)}  ${i.openedAt.toISOString()}  ${i.title}`);
     });
 
+  withStoreOptions(inc.command('close').argument('<id>').description('close an incident (agents stay suspended)'))
+    .option('--reason <text>', 'why', '')
+    .action(async (id: string, o: Opts & { reason: string }) => {
+      const i = await withService(o, (s) => s.close(cli(), id, o.reason));
+      console.log(`closed ${i.id}`);
+    });
+}
+
+function registerAnalysis(inc: Command): void {
   withStoreOptions(inc.command('show').argument('<id>').description('the blast radius totals of an incident'))
     .action(async (id: string, o: Opts) => {
       const b = await withService(o, (s) => s.blastRadius(id));
@@ -97,9 +112,9 @@ export function registerIncident(program: Command): void {
       }
       if (page.nextAfter !== null) console.log(`… more after ${page.nextAfter}`);
     });
+}
 
-  registerProtectAndNotify(inc);
-
+function registerEvidence(inc: Command): void {
   withStoreOptions(inc.command('bundle').argument('<id>').description('write the signed evidence bundle (check it with `keyhole verify --bundle`)'))
     .requiredOption('--out <file>', 'the bundle file')
     .action(async (id: string, o: Opts & { out: string }) => {
@@ -111,13 +126,6 @@ export function registerIncident(program: Command): void {
   withStoreOptions(inc.command('report').argument('<id>').description('draft regulator report (GDPR Art. 33/34), Markdown'))
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (id: string, o: Opts & { out?: string }) => output(await withService(o, (s) => s.report(cli(), id)), o.out));
-
-  withStoreOptions(inc.command('close').argument('<id>').description('close an incident (agents stay suspended)'))
-    .option('--reason <text>', 'why', '')
-    .action(async (id: string, o: Opts & { reason: string }) => {
-      const i = await withService(o, (s) => s.close(cli(), id, o.reason));
-      console.log(`closed ${i.id}`);
-    });
 }
 
 function registerProtectAndNotify(inc: Command): void {

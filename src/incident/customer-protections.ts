@@ -26,7 +26,7 @@ export async function customerProtections(db: IncidentDb, customerId: string): P
   for (const p of active) {
     for (const b of p.basis) {
       const [field, level] = b.split(':');
-      if (field !== undefined && isLevel(level) && field !== 'tier') fields[field] = level;
+      if (field !== undefined && isLevel(level)) fields[field] = level;
     }
   }
   const tier = (await db.selectFrom('customers').select('tier').where('id', '=', customerId).executeTakeFirst())?.tier ?? '';

@@ -84,7 +84,7 @@ export class OutboxSender {
    *  totals and how many messages remain outstanding. */
   async drain(maxWaitMs = 300_000): Promise<SendStats & { readonly outstanding: number }> {
     const total = { claimed: 0, sent: 0, retried: 0, failed: 0, lost: 0 };
-    const deadline = Date.now() + maxWaitMs;
+    const deadline = Date.now() + maxWaitMs; // wall time on purpose: it bounds real waiting, not domain time
     for (;;) {
       const s = await this.runOnce();
       for (const k of Object.keys(total) as (keyof SendStats)[]) total[k] += s[k];

@@ -29,4 +29,6 @@ export interface Driver {
   rosterChanged(a: SimAgent, day: number): void | Promise<void>;
   /** Total audit records produced. */
   readonly records: number;
+  /** Releases what the driver holds (the broker path's database). */
+  close?(): Promise<void>;
 }

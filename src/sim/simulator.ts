@@ -92,7 +92,9 @@ export async function runScenario(opts: SimOptions): Promise<RunResult> {
   const last = world.start + (opts.days + 1) * DAY_MS;
   while (queue.peekTime() < last) await step(queue.pop() as Step, driver, m, paused, world);
   await driver.settle(last, true);
-  return m.result(opts.scenario.name, opts.seed, driver.records);
+  const result = m.result(opts.scenario.name, opts.seed, driver.records);
+  await driver.close?.();
+  return result;
 }
 
 async function step(s: Step, driver: Driver, m: Metrics, paused: Map<string, number>, w: SimWorld): Promise<void> {

@@ -157,13 +157,14 @@ for (const backend of DATABASES) {
         // What the first integrator (hash chain only) left behind: contiguous entries, no tiles.
         let prev = CHAIN_START;
         const old: Uint8Array[] = [];
-        for (let i = 0; i < 300; i++) {
+        const rows = Array.from({ length: 300 }, (_, i) => {
           const text = canonicalAuditJson(makeRecord(i, 'old'));
           const leaf = auditLeafHash(text);
           prev = chainHash(prev, leaf);
           old.push(leaf);
-          await fdb.insertInto('audit_log').values({ seq: i, entry: text, leaf_hash: leaf, chain_hash: prev, time: new Date(), agent_id: null, customer_id: null, ticket_id: null, action: 'view' }).execute();
-        }
+          return { seq: i, entry: text, leaf_hash: leaf, chain_hash: prev, time: new Date(), agent_id: null, customer_id: null, ticket_id: null, action: 'view' };
+        });
+        await fdb.insertInto('audit_log').values(rows).execute();
         const integ = testIntegrator(fresh.store, identity);
         await appendRecords(fdb, 0, 5, 'new');
         await integ.drain();

@@ -288,7 +288,7 @@ for (const backend of DATABASES) {
         if (changed === text) return true;
         assert.throws(() => verifyEvidenceBundle(changed, { logVerifierKey: keys.log, evidenceVerifierKey: keys.evidence }), (e) => isKeyholeError(e, 'BUNDLE_INVALID'));
         return true;
-      }), { numRuns: 60 });
+      }), { numRuns: 40 });
       const reformatted = JSON.stringify(JSON.parse(text), null, 1);
       assert.throws(() => verifyEvidenceBundle(reformatted), (e) => isKeyholeError(e, 'BUNDLE_INVALID'));
       const stranger = signerFromSeed(keys.evidence.split('+')[0]!, new Uint8Array(32).fill(7));

@@ -26,6 +26,7 @@ export function incidentService(rt: Runtime, config: IncidentConfig = incidentCo
 }
 
 const tags = ['incident'];
+type App = Parameters<FastifyPluginAsyncZod>[0];
 const IdParams = z.object({ id: IdSchema });
 const text = { 200: z.string(), ...errorResponses };
 
@@ -57,79 +58,88 @@ export function incidentRoutes(rt: Runtime, config?: IncidentConfig): FastifyPlu
       if (ctxOf(req).agent.role !== 'security') throw new KeyholeError('FORBIDDEN', 'Only the security team may use incident response.');
     });
 
-    app.post('/v1/incidents', {
-      schema: { tags, summary: 'Open an incident and contain it: suspend the agents, revoke their grants, end their sessions', body: S.OpenIncidentBody,
-        response: { 201: S.OpenedSchema, ...errorResponses } },
-    }, async (req, reply) => {
-      const b = req.body;
-      const r = await svc.open(actorOf(req), {
-        agentIds: b.agentIds, vendor: b.vendor, since: b.since ? new Date(b.since) : null, until: b.until ? new Date(b.until) : null,
-        reason: b.reason, title: b.title, source: 'console', contain: b.contain,
-      });
-      return reply.status(201).send({ incident: incidentJson(r.incident), contained: r.contained });
-    });
-
-    app.get('/v1/incidents', {
-      schema: { tags, summary: 'Incidents, newest first', querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.iso.datetime({ offset: true }).optional() }),
-        response: { 200: z.object({ incidents: z.array(S.IncidentSchema) }), ...errorResponses } },
-    }, async (req) => ({ incidents: (await svc.list({ limit: req.query.limit, before: req.query.before ? new Date(req.query.before) : undefined })).map(incidentJson) }));
-
-    app.get('/v1/incidents/:id', {
-      schema: { tags, summary: 'One incident with its history (who did what)', params: IdParams,
-        response: { 200: z.object({ incident: S.IncidentSchema, actions: z.array(z.object({ id: z.number(), action: z.string(), actor: z.string().nullable(), at: z.string(), details: z.record(z.string(), z.unknown()) })) }), ...errorResponses } },
-    }, async (req) => ({ incident: incidentJson(await svc.get(req.params.id)), actions: await svc.actions(req.params.id) }));
-
-    app.post('/v1/incidents/:id/close', {
-      schema: { tags, summary: 'Close an incident (agents stay suspended)', params: IdParams, body: z.strictObject({ reason: z.string().max(2000).default('') }),
-        response: { 200: S.IncidentSchema, ...errorResponses } },
-    }, async (req) => incidentJson(await svc.close(actorOf(req), req.params.id, req.body.reason)));
-
-    app.get('/v1/incidents/:id/blast-radius', {
-      schema: { tags, summary: 'The blast radius, exact from the signed log: per customer and field the highest level, count, first and last time, log entries; totals', params: IdParams,
-        response: { 200: S.BlastRadiusSchema, ...errorResponses } },
-    }, async (req) => svc.blastRadius(req.params.id));
-
-    app.get('/v1/incidents/:id/blast-radius/export', {
-      schema: { tags, summary: 'The blast radius as a CSV or JSON download (recorded as an export)', params: IdParams,
-        querystring: z.strictObject({ format: z.enum(['csv', 'json']).default('csv') }), response: text },
-    }, async (req, reply) => {
-      const body = await svc.exportBlastRadius(actorOf(req), req.params.id, req.query.format);
-      const csv = req.query.format === 'csv';
-      return reply.type(csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${req.params.id}-blast-radius.${req.query.format}"`).send(body);
-    });
-
-    app.get('/v1/incidents/:id/timeline', {
-      schema: { tags, summary: 'The agents\' activity in the window, in log order (allowed and denied), with what each record exposed', params: IdParams,
-        querystring: S.TimelineQuery, response: { 200: S.TimelineSchema, ...errorResponses } },
-    }, async (req) => svc.timeline(req.params.id, req.query.after, req.query.limit));
-
-    app.get('/v1/incidents/:id/customers/:customerId/proofs', {
-      schema: { tags, summary: 'The records that exposed one customer, each with its C2SP tlog-proof', params: z.object({ id: IdSchema, customerId: IdSchema }),
-        response: { 200: S.ProofsSchema, ...errorResponses } },
-    }, async (req) => svc.proofs(req.params.id, req.params.customerId));
-
+    coreRoutes(app, svc);
+    analysisRoutes(app, svc);
     protectionRoutes(app, svc);
     notificationRoutes(app, svc);
-
-    app.get('/v1/incidents/:id/evidence', {
-      schema: { tags, summary: 'The signed evidence bundle (keyhole-evidence/v1; check with `keyhole verify --bundle`)', params: IdParams, response: text },
-    }, async (req, reply) => {
-      const built = await svc.evidence(actorOf(req), req.params.id);
-      return reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="${req.params.id}-evidence.json"`).send(built.text);
-    });
-
-    app.get('/v1/incidents/:id/report', {
-      schema: { tags, summary: 'Draft regulator report (GDPR Art. 33/34), Markdown', params: IdParams, response: text },
-    }, async (req, reply) => reply.type('text/markdown; charset=utf-8').send(await svc.report(actorOf(req), req.params.id)));
-
-    app.get('/v1/incident-keys', {
-      schema: { tags, summary: 'The verifier keys a bundle is checked against: the log\'s and the evidence key', response: { 200: z.object({ log: z.string(), evidence: z.string() }), ...errorResponses } },
-    }, async () => ({ log: rt.integrator.identity.verifierKey, evidence: (await svc.evidenceKey()).verifierKey }));
+    evidenceRoutes(app, svc, rt);
   };
 }
 
-function protectionRoutes(app: Parameters<FastifyPluginAsyncZod>[0], svc: IncidentService): void {
+function coreRoutes(app: App, svc: IncidentService): void {
+  app.post('/v1/incidents', {
+    schema: { tags, summary: 'Open an incident and contain it: suspend the agents, revoke their grants, end their sessions', body: S.OpenIncidentBody,
+      response: { 201: S.OpenedSchema, ...errorResponses } },
+  }, async (req, reply) => {
+    const b = req.body;
+    const r = await svc.open(actorOf(req), {
+      agentIds: b.agentIds, vendor: b.vendor, since: b.since ? new Date(b.since) : null, until: b.until ? new Date(b.until) : null,
+      reason: b.reason, title: b.title, source: 'console', contain: b.contain,
+    });
+    return reply.status(201).send({ incident: incidentJson(r.incident), contained: r.contained });
+  });
+
+  app.get('/v1/incidents', {
+    schema: { tags, summary: 'Incidents, newest first', querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.iso.datetime({ offset: true }).optional() }),
+      response: { 200: z.object({ incidents: z.array(S.IncidentSchema) }), ...errorResponses } },
+  }, async (req) => ({ incidents: (await svc.list({ limit: req.query.limit, before: req.query.before ? new Date(req.query.before) : undefined })).map(incidentJson) }));
+
+  app.get('/v1/incidents/:id', {
+    schema: { tags, summary: 'One incident with its history (who did what)', params: IdParams,
+      response: { 200: z.object({ incident: S.IncidentSchema, actions: z.array(z.object({ id: z.number(), action: z.string(), actor: z.string().nullable(), at: z.string(), details: z.record(z.string(), z.unknown()) })) }), ...errorResponses } },
+  }, async (req) => ({ incident: incidentJson(await svc.get(req.params.id)), actions: await svc.actions(req.params.id) }));
+
+  app.post('/v1/incidents/:id/close', {
+    schema: { tags, summary: 'Close an incident (agents stay suspended)', params: IdParams, body: z.strictObject({ reason: z.string().max(2000).default('') }),
+      response: { 200: S.IncidentSchema, ...errorResponses } },
+  }, async (req) => incidentJson(await svc.close(actorOf(req), req.params.id, req.body.reason)));
+}
+
+function analysisRoutes(app: App, svc: IncidentService): void {
+  app.get('/v1/incidents/:id/blast-radius', {
+    schema: { tags, summary: 'The blast radius, exact from the signed log: per customer and field the highest level, count, first and last time, log entries; totals', params: IdParams,
+      response: { 200: S.BlastRadiusSchema, ...errorResponses } },
+  }, async (req) => svc.blastRadius(req.params.id));
+
+  app.get('/v1/incidents/:id/blast-radius/export', {
+    schema: { tags, summary: 'The blast radius as a CSV or JSON download (recorded as an export)', params: IdParams,
+      querystring: z.strictObject({ format: z.enum(['csv', 'json']).default('csv') }), response: text },
+  }, async (req, reply) => {
+    const body = await svc.exportBlastRadius(actorOf(req), req.params.id, req.query.format);
+    const csv = req.query.format === 'csv';
+    return reply.type(csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${req.params.id}-blast-radius.${req.query.format}"`).send(body);
+  });
+
+  app.get('/v1/incidents/:id/timeline', {
+    schema: { tags, summary: 'The agents\' activity in the window, in log order (allowed and denied), with what each record exposed', params: IdParams,
+      querystring: S.TimelineQuery, response: { 200: S.TimelineSchema, ...errorResponses } },
+  }, async (req) => svc.timeline(req.params.id, req.query.after, req.query.limit));
+
+  app.get('/v1/incidents/:id/customers/:customerId/proofs', {
+    schema: { tags, summary: 'The records that exposed one customer, each with its C2SP tlog-proof', params: z.object({ id: IdSchema, customerId: IdSchema }),
+      response: { 200: S.ProofsSchema, ...errorResponses } },
+  }, async (req) => svc.proofs(req.params.id, req.params.customerId));
+}
+
+function evidenceRoutes(app: App, svc: IncidentService, rt: Runtime): void {
+  app.get('/v1/incidents/:id/evidence', {
+    schema: { tags, summary: 'The signed evidence bundle (keyhole-evidence/v1; check with `keyhole verify --bundle`)', params: IdParams, response: text },
+  }, async (req, reply) => {
+    const built = await svc.evidence(actorOf(req), req.params.id);
+    return reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="${req.params.id}-evidence.json"`).send(built.text);
+  });
+
+  app.get('/v1/incidents/:id/report', {
+    schema: { tags, summary: 'Draft regulator report (GDPR Art. 33/34), Markdown', params: IdParams, response: text },
+  }, async (req, reply) => reply.type('text/markdown; charset=utf-8').send(await svc.report(actorOf(req), req.params.id)));
+
+  app.get('/v1/incident-keys', {
+    schema: { tags, summary: 'The verifier keys a bundle is checked against: the log\'s and the evidence key', response: { 200: z.object({ log: z.string(), evidence: z.string() }), ...errorResponses } },
+  }, async () => ({ log: rt.integrator.identity.verifierKey, evidence: (await svc.evidenceKey()).verifierKey }));
+}
+
+function protectionRoutes(app: App, svc: IncidentService): void {
   app.post('/v1/incidents/:id/protections', {
     schema: { tags, summary: 'Apply protective measures to the affected customers by exposure (cool-down, re-verification, never-call banner)', params: IdParams, body: S.ProtectBody,
       response: { 200: z.object({ applied: z.array(S.ProtectionSchema), existing: z.number().int() }), ...errorResponses } },
@@ -153,7 +163,7 @@ function protectionRoutes(app: Parameters<FastifyPluginAsyncZod>[0], svc: Incide
   }, async (req) => (await svc.lift(actorOf(req), req.params.id, req.body.reason)) as z.infer<typeof S.ProtectionSchema>);
 }
 
-function notificationRoutes(app: Parameters<FastifyPluginAsyncZod>[0], svc: IncidentService): void {
+function notificationRoutes(app: App, svc: IncidentService): void {
   const KeyParams = z.object({ key: z.enum(TEMPLATE_KEYS) });
   app.get('/v1/incident-templates/:key', {
     schema: { tags, summary: 'The current notification template (version 0: the shipped default)', params: KeyParams, response: { 200: S.TemplateSchema, ...errorResponses } },

@@ -1,7 +1,7 @@
 // Shared pieces of the audit tests: deterministic audit records, appending them the way the
 // broker does (one transaction each), and an integrator over a test store with a real key.
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../../../src/audit/append.js';
 import { Integrator, type IntegratorOptions } from '../../../src/audit/integrator.js';
 import { openLogIdentity, type LogIdentity } from '../../../src/audit/log-identity.js';
@@ -26,6 +26,13 @@ export function makeRecord(i: number, tag = 't'): AuditRecord {
 /** Appends records `from`..`from+count-1`, each in its own transaction. */
 export async function appendRecords(db: Kysely<AuditTables>, from: number, count: number, tag = 't'): Promise<void> {
   for (let i = from; i < from + count; i++) await db.transaction().execute((trx) => appendAudit(trx, makeRecord(i, tag)));
+}
+
+/** Inserts records `from`..`from+count-1` into audit_pending in one statement (fast setup;
+ *  appendRecords is the path the broker takes). */
+export async function appendRecordsBulk(db: Kysely<AuditTables>, from: number, count: number, tag = 't'): Promise<void> {
+  const texts = Array.from({ length: count }, (_, i) => JSON.stringify(makeRecord(from + i, tag)));
+  await sql`insert into audit_pending (entry) select e from unnest(${texts}::jsonb[]) with ordinality as t(e, n) order by n`.execute(db);
 }
 
 /** A log identity under a fresh random master key. */

@@ -39,7 +39,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
   useEffect(() => {
     setData(undefined);
     void reload();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   return { data, error, loading, reload, set: setData };
 }
