@@ -12,8 +12,8 @@ import { emptyRoot } from '../shared/tlog/hash.js';
 import { integrate } from '../shared/tlog/integrate.js';
 import { proveConsistency } from '../shared/tlog/proofs.js';
 import { verifyConsistency } from '../shared/tlog/proof-verify.js';
-import { TileHashReader } from '../shared/tlog/tile-hash-reader.js';
 import type { TileData } from '../shared/tlog/tiles.js';
+import { CachedHashReader, TileLevelCache } from './cached-hash-reader.js';
 import { insertCheckpoint, type StoredCheckpoint } from './checkpoint-store.js';
 import { auditLeafHash, chainHash, CHAIN_START } from './leaf-hash.js';
 import type { LogHead } from './log-head.js';
@@ -100,11 +100,13 @@ function toEntryRow(p: { entry: unknown }): EntryRow {
 }
 
 /** Proves, from the tiles as they will be after commit, that the tree of `newSize` with root
- *  `newRoot` extends `head` (RFC 9162 §2.1.4). */
+ *  `newRoot` extends `head` (RFC 9162 §2.1.4). The proof's hashes come from the same tiles
+ *  that produced `newRoot` (node:crypto, a cache of this batch only); verification is the
+ *  shared RFC 9162 algorithm against both roots. */
 async function checkExtends(
   head: StoredCheckpoint, newSize: number, newRoot: Uint8Array, newTiles: readonly TileData[], stored: DbTileReader,
 ): Promise<void> {
-  const reader = new TileHashReader({ size: newSize, rootHash: newRoot }, new OverlayTileReader(newTiles, stored));
+  const reader = new CachedHashReader(newSize, new OverlayTileReader(newTiles, stored), new TileLevelCache(64));
   const proof = await proveConsistency(head.size, newSize, reader);
   try {
     verifyConsistency(head.size, newSize, proof, head.rootHash, newRoot);

@@ -5,6 +5,7 @@
 // Any process may still call drain(): batches serialize on a transaction lock.
 import type { Kysely } from 'kysely';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { isKeyholeError } from '../shared/errors.js';
 import type { Store } from '../store/store.js';
 import type { KeyProvider } from '../vault/key-provider.js';
 import type { StoredCheckpoint } from './checkpoint-store.js';
@@ -37,6 +38,9 @@ export interface IntegratorOptions {
   readonly onCheckpoint?: (cp: StoredCheckpoint) => void;
   /** Called when this process becomes leader (true) or stops leading (false). */
   readonly onLeadership?: (leader: boolean) => void;
+  /** Called with each error of the background loop (the batch is retried next round); a
+   *  LOG_VERIFY_FAILED here means the stored log does not check out and needs a human. */
+  readonly onError?: (error: unknown) => void;
   /** Called inside each batch transaction before commit (see BatchDeps.beforeCommit). */
   readonly beforeCommit?: (info: BatchInfo) => Promise<void> | void;
 }
@@ -65,14 +69,15 @@ export class Integrator {
   }
 
   /** An integrator for `store`: identity from `keys` and KEYHOLE_LOG_ORIGIN in `env`, leader
-   *  election by session advisory lock when the store has several connections.
+   *  election by session advisory lock when the store has several connections, loop errors on
+   *  stderr (each distinct message once in a row) unless `onError` is given.
    *  @throws KeyholeError KEY_UNAVAILABLE, BAD_REQUEST (invalid origin). */
   static async open(
     store: Store, keys: KeyProvider, opts: { readonly env?: Readonly<Record<string, string | undefined>> } & Omit<IntegratorOptions, 'identity'> = {},
   ): Promise<Integrator> {
     const identity = await openLogIdentity(keys, logOriginFromEnv(opts.env ?? {}));
     const leaderLock = opts.leaderLock ?? (store.capabilities.advisoryLocks && store.pool ? new PostgresLeaderLock(store.pool as unknown as LockPool, LEADER_LOCK) : soleLeader);
-    return new Integrator(store.db as Kysely<AuditTables>, { ...opts, identity, leaderLock });
+    return new Integrator(store.db as Kysely<AuditTables>, { onError: reportOnce(), ...opts, identity, leaderLock });
   }
 
   /** The log's origin, key and verifier key. */
@@ -134,8 +139,8 @@ export class Integrator {
         this.#setLeader(await this.#lock.acquire());
         if (!this.#leader) delay = this.#opts.followerPollMs;
         else if ((await this.integrateOnce()) >= this.#opts.busyThreshold) delay = 0;
-      } catch {
-        // the records stay pending; the next round retries
+      } catch (e) {
+        this.#opts.onError?.(e); // the records stay pending; the next round retries
       }
       if (delay > 0 && !this.#stopped) await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
@@ -158,4 +163,14 @@ export class Integrator {
     if (result.signed) this.#opts.onCheckpoint?.(result.checkpoint);
     return result;
   }
+}
+
+/** An error reporter for the loop that prints a message only when it differs from the last. */
+function reportOnce(): (e: unknown) => void {
+  let last = '';
+  return (e) => {
+    const message = isKeyholeError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+    if (message !== last) console.error(`keyhole: log integration failed, retrying (${message})`);
+    last = message;
+  };
 }

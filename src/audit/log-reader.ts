@@ -3,6 +3,7 @@
 // from tlog_tiles in O(log n) tiles. RFC 9162 §2.1.3–2.1.4, C2SP tlog-tiles and tlog-proof.
 // Indexes and sizes reach here from HTTP queries (attacker-controlled): every one is checked
 // against the signed tree before any tile is read.
+import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import { KeyholeError } from '../shared/errors.js';
 import { proveConsistency, proveInclusion } from '../shared/tlog/proofs.js';
@@ -38,10 +39,15 @@ export interface LogEntry {
   readonly leafHash: Uint8Array;
 }
 
-/** Reads the log stored in `db`. Stateless: every call reads the latest checkpoint. */
+/** How long proofs may bound sizes by a remembered latest checkpoint, in ms (monotonic time:
+ *  a cache lifetime, not domain time). */
+const LATEST_TTL_MS = 100;
+
+/** Reads the log stored in `db`. Every answer is bounded by a signed checkpoint. */
 export class LogReader {
   readonly #db: Kysely<AuditTables>;
   readonly #cache: TileLevelCache;
+  #recent: { readonly cp: StoredCheckpoint; readonly at: number } | undefined;
 
   /** @param cache the tile levels kept between calls (default: up to 4096 tiles, ~64 MiB). */
   constructor(db: Kysely<AuditTables>, cache = new TileLevelCache()) {
@@ -49,11 +55,20 @@ export class LogReader {
     this.#cache = cache;
   }
 
-  /** The latest signed checkpoint. @throws KeyholeError NOT_FOUND before the first one. */
+  /** The latest signed checkpoint, read now. @throws KeyholeError NOT_FOUND before the first. */
   async latest(): Promise<StoredCheckpoint> {
     const cp = await latestCheckpoint(this.#db);
     if (cp === undefined) throw new KeyholeError('NOT_FOUND', 'The log has not signed a checkpoint yet.');
+    this.#recent = { cp, at: performance.now() };
     return cp;
+  }
+
+  /** A signed checkpoint of at least `size` (any when undefined) no older than LATEST_TTL_MS,
+   *  else the latest read now: saves a query per proof without refusing a new size. */
+  async #latestCovering(size: number | undefined): Promise<StoredCheckpoint> {
+    const r = this.#recent;
+    const fresh = r !== undefined && (size === undefined ? performance.now() - r.at < LATEST_TTL_MS : size <= r.cp.size);
+    return fresh ? r.cp : this.latest();
   }
 
   /** The proof that leaf `index` is in the tree of `size` leaves (default: the latest
@@ -70,7 +85,7 @@ export class LogReader {
   /** The inclusion proof of the first entry with `leafHash` in the tree of `size` leaves.
    *  @throws KeyholeError NOT_FOUND when no such entry is in that tree; as inclusionProof. */
   async inclusionProofByLeaf(leafHash: Uint8Array, size?: number): Promise<InclusionProof> {
-    const treeSize = size ?? (await this.latest()).size;
+    const treeSize = size ?? (await this.#latestCovering(undefined)).size;
     const row = await this.#db.selectFrom('audit_log').select('seq').where('leaf_hash', '=', leafHash).where('seq', '<', treeSize)
       .orderBy('seq').limit(1).executeTakeFirst();
     if (row === undefined) throw new KeyholeError('NOT_FOUND', 'No entry with this leaf hash is in the tree.');
@@ -118,7 +133,7 @@ export class LogReader {
   /** A hash reader for the tree of `size` (default latest), checked to be in [min, latest].
    *  It does not authenticate the tiles: clients verify every proof against a checkpoint. */
   async #treeOf(size: number | undefined, min = 1): Promise<{ reader: CachedHashReader; treeSize: number }> {
-    const latest = await this.latest();
+    const latest = await this.#latestCovering(size);
     const treeSize = size ?? latest.size;
     if (!isSafeIndex(treeSize) || treeSize < min || treeSize > latest.size) {
       throw new KeyholeError('INDEX_OUT_OF_RANGE', `tree size ${treeSize} is outside the signed log (size ${latest.size})`);

@@ -23,7 +23,7 @@ export interface DriverHooks {
 export interface Driver {
   run(step: Step): StepResult | Promise<StepResult>;
   /** Called after every step with the step's time: the broker path integrates the log and runs
-   *  the detector consumer at least once per simulated second (and always when `force`). */
+   *  the detector consumer (always when `force`, i.e. after an insider's step). */
   settle(t: number, force: boolean): void | Promise<void>;
   /** The roster of `a` changed (the broker path writes detect_agent_profiles). */
   rosterChanged(a: SimAgent, day: number): void | Promise<void>;

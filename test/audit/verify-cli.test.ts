@@ -1,5 +1,6 @@
-// `keyhole verify` as a child process: on an embedded data directory, after a DBA edits one entry, it exits with LOG_VERIFY_FAILED's exit code naming that index; with
-// --proof it checks an offline tlog-proof with no database and fails on a wrong entry.
+// `keyhole verify` as a child process: on an embedded data directory where a DBA edited one
+// entry it exits with LOG_VERIFY_FAILED's exit code naming that index; with --proof it checks an
+// offline tlog-proof with no database and fails on a wrong entry.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,12 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely } from 'kysely';
+import { Integrator } from '../../src/audit/integrator.js';
 import { LogReader } from '../../src/audit/log-reader.js';
 import type { AuditTables } from '../../src/audit/tables.js';
-import { createRuntime } from '../../src/server/runtime.js';
 import { ERROR_CATALOG } from '../../src/shared/errors.js';
 import { openStore } from '../../src/store/store.js';
-import { appendRecords } from './support/log-fixture.js';
+import { FileKeyProvider } from '../../src/vault/file-key-provider.js';
+import { appendRecordsBulk } from './support/log-fixture.js';
 
 const BIN = path.resolve('bin/keyhole.js');
 const env = { ...process.env, DATABASE_URL: '', KEYHOLE_MASTER_KEY: '', KEYHOLE_LOG_ORIGIN: '' };
@@ -34,11 +36,14 @@ describe('keyhole verify (child process)', () => {
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'keyhole-verify-'));
-    const rt = await createRuntime({ dataDir: path.join(dir, 'data'), integrate: false, env: {} });
+    // What `keyhole serve` would leave: the data directory's key file and a log of 90 entries.
+    const keys = await FileKeyProvider.open(path.join(dir, 'data'));
+    const store = await openStore({ dataDir: path.join(dir, 'data') });
     try {
-      const db = rt.db as unknown as Kysely<AuditTables>;
-      await appendRecords(db, 0, 90, 'cli');
-      await rt.integrator.drain();
+      const db = store.db as Kysely<AuditTables>;
+      const integrator = await Integrator.open(store, keys, { env: {} });
+      await appendRecordsBulk(db, 0, 90, 'cli');
+      await integrator.drain();
       const log = new LogReader(db);
       const { entries } = await log.entries(42, 2);
       files = {
@@ -46,10 +51,10 @@ describe('keyhole verify (child process)', () => {
         checkpoint: file('checkpoint', (await log.latest()).note),
         entry: file('42.json', entries[0]!.entry),
         wrongEntry: file('43.json', entries[1]!.entry),
-        vkey: rt.integrator.identity.verifierKey,
+        vkey: integrator.identity.verifierKey,
       };
     } finally {
-      await rt.close();
+      await store.close();
     }
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

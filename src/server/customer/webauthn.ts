@@ -64,6 +64,13 @@ async function storeChallenge(db: Db, clock: Clock, purpose: Purpose, customerId
   return challenge;
 }
 
+/** The bytes of a stored (base64url) challenge. @simplewebauthn/server UTF-8-encodes a string
+ *  challenge before base64url-encoding it, so the client would echo another string than the one
+ *  stored; passing the bytes makes the client's `challenge` equal the stored one. */
+function challengeBytes(challenge: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.from(challenge, 'base64url'));
+}
+
 /** Consumes the stored challenge the client answered (single use), checking its purpose,
  *  customer and subject. @throws KeyholeError PASSKEY_INVALID. */
 async function takeChallenge(db: Db, clock: Clock, challenge: string, purpose: Purpose, customerId: string | null, subject: string | null): Promise<void> {
@@ -81,7 +88,7 @@ export async function registrationOptions(db: Db, clock: Clock, rp: RelyingParty
   const existing = await db.selectFrom('customer_credentials').select(['id', 'transports']).where('customer_id', '=', customer.id).execute();
   const challenge = await storeChallenge(db, clock, 'register', customer.id, null);
   return generateRegistrationOptions({
-    rpName: rp.rpName, rpID: rp.rpId, userName: customer.accountId, userID: new TextEncoder().encode(customer.id), challenge,
+    rpName: rp.rpName, rpID: rp.rpId, userName: customer.accountId, userID: new TextEncoder().encode(customer.id), challenge: challengeBytes(challenge),
     attestationType: 'none', excludeCredentials: existing.map((c) => ({ id: c.id, transports: c.transports })),
     authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
   });
@@ -112,7 +119,7 @@ export async function assertionOptions(db: Db, clock: Clock, rp: RelyingParty, c
   const allow = consent ? await db.selectFrom('customer_credentials').select(['id', 'transports']).where('customer_id', '=', consent.customerId).execute() : [];
   if (consent && allow.length === 0) throw new KeyholeError('CONFLICT', 'Register a passkey first; consent needs one.');
   const challenge = await storeChallenge(db, clock, consent ? 'consent' : 'authenticate', consent?.customerId ?? null, consent?.requestId ?? null);
-  return generateAuthenticationOptions({ rpID: rp.rpId, challenge, userVerification: 'required', allowCredentials: allow.map((c) => ({ id: c.id, transports: c.transports as never })) });
+  return generateAuthenticationOptions({ rpID: rp.rpId, challenge: challengeBytes(challenge), userVerification: 'required', allowCredentials: allow.map((c) => ({ id: c.id, transports: c.transports as never })) });
 }
 
 /** Verifies an assertion (user verification required) and returns the customer it belongs to;

@@ -28,7 +28,7 @@ declare module 'fastify' {
 }
 
 const WebAuthnResponse = z.looseObject({ id: z.string().max(1024), rawId: z.string().max(1024), type: z.literal('public-key'), response: z.looseObject({ clientDataJSON: z.string().max(8192) }) });
-const Me = z.object({ id: z.string(), accountId: z.string(), jurisdiction: z.string(), passkeys: z.number(), locked: z.boolean() });
+const Me = z.object({ id: z.string(), accountId: z.string(), jurisdiction: z.string(), passkeys: z.number(), locked: z.boolean(), serverTime: z.string().describe('the server clock (consent countdowns)') });
 
 function signIn(reply: FastifyReply, secret: string) {
   reply.setCookie(CUSTOMER_COOKIE, secret, { path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto', maxAge: CUSTOMER_SESSION_MS / 1000 });
@@ -94,7 +94,7 @@ function portalRoutes(rt: Runtime, rp: RelyingParty): FastifyPluginAsyncZod {
       const c = req.customer as CustomerPrincipal;
       const passkeys = await db.selectFrom('customer_credentials').select((eb) => eb.fn.countAll<number>().as('n')).where('customer_id', '=', c.id).executeTakeFirstOrThrow();
       const row = await rt.db.selectFrom('customers').select('locked_at').where('id', '=', c.id).executeTakeFirstOrThrow();
-      return { ...c, passkeys: Number(passkeys.n), locked: row.locked_at !== null };
+      return { ...c, passkeys: Number(passkeys.n), locked: row.locked_at !== null, serverTime: rt.clock.now().toISOString() };
     });
     app.post('/v1/customer/logout', { schema: { tags: ['customer'], response: { 204: z.null(), ...errorResponses } } }, async (req, reply) => {
       const secret = req.cookies[CUSTOMER_COOKIE];

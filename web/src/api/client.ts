@@ -54,6 +54,8 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
 export const get = <T>(url: string) => call<T>('GET', url);
 /** POST `body` as JSON to `url`. */
 export const post = <T>(url: string, body?: unknown) => call<T>('POST', url, body ?? {});
+/** PUT `body` as JSON to `url`. */
+export const put = <T>(url: string, body?: unknown) => call<T>('PUT', url, body ?? {});
 
 /** Builds a query string from the defined, non-empty entries of `q`. */
 export function query(q: Readonly<Record<string, string | number | undefined | null>>): string {

@@ -32,6 +32,8 @@ export interface Ticket {
   readonly subject: string;
   readonly createdAt: string;
   readonly closedAt: string | null;
+  /** The one-time code the customer's portal shows for this open ticket ("is this really support?"). */
+  readonly contactCode?: string | null;
 }
 
 /** A value as the server rendered it (masked, banded or revealed). */

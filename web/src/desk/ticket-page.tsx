@@ -3,9 +3,9 @@
 // input, `r` to the reveal reason.
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { Anchor, Badge, Button, Grid, Group, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Grid, Group, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconArrowLeft, IconCircleCheck, IconLock } from '@tabler/icons-react';
+import { IconArrowLeft, IconCircleCheck, IconLock, IconShieldCheck } from '@tabler/icons-react';
 import { ApiError, get, post } from '../api/client';
 import type { Ticket } from '../api/types';
 import { ago, purposeLabel } from '../common/format';
@@ -88,6 +88,11 @@ export function TicketPage() {
               <Badge variant="dot" color={t.status === 'open' ? 'teal' : 'gray'}>{t.status}</Badge>
               <Text size="xs" c="dimmed" className="kh-mono">{t.id}</Text>
               <Text size="xs" c="dimmed">opened {ago(t.createdAt, serverNow())}</Text>
+              {t.contactCode && (
+                <Tooltip multiline w={280} label="The customer sees this code in their privacy centre. Read it out when you contact them, so they know it is really us.">
+                  <Badge variant="outline" color="teal" leftSection={<IconShieldCheck size={12} />} data-testid="contact-code">Contact code {t.contactCode}</Badge>
+                </Tooltip>
+              )}
             </Group>
           </Stack>
           {t.status === 'open' && <Button variant="default" leftSection={<IconCircleCheck size={16} />} loading={closing} onClick={() => void close()} data-testid="close-ticket">Close ticket</Button>}

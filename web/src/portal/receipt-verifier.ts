@@ -1,0 +1,98 @@
+// Checks the customer's receipts in the browser against the transparency log, with the
+// verifier of src/shared/tlog and no trust in the server's rendering: open the signed
+// checkpoint with the log's verifier key (C2SP tlog-checkpoint / signed-note), check that a
+// newer checkpoint extends the last one (RFC 9162 §2.1.4), and for each receipt recompute the
+// leaf hash of its exact leaf bytes and check the inclusion proof (RFC 9162 §2.1.3).
+import { decodeBase64 } from '../../../src/shared/tlog/base64.js';
+import { openCheckpoint, type Checkpoint } from '../../../src/shared/tlog/checkpoint.js';
+import { leafHash } from '../../../src/shared/tlog/hash.js';
+import { verifyConsistency, verifyInclusion } from '../../../src/shared/tlog/proof-verify.js';
+import { parseVerifierKey, type NoteVerifier } from '../../../src/shared/tlog/vkey.js';
+import { ApiError } from '../api/client';
+import type { ConsistencyAnswer, InclusionAnswer, Receipt } from './api';
+import { parseLeaf, type LeafRecord } from './leaf';
+
+/** Where the proofs come from (the portal's API; a test may hand in another source). */
+export interface LogSource {
+  vkey(): Promise<string>;
+  checkpoint(): Promise<string>;
+  inclusion(index: number, size: number): Promise<InclusionAnswer>;
+  consistency(from: number, to: number): Promise<ConsistencyAnswer>;
+}
+
+/** A checkpoint whose signature verified with `key`. */
+export interface TrustedHead {
+  readonly checkpoint: Checkpoint;
+  readonly key: NoteVerifier;
+}
+
+/** The outcome for one receipt. `verified` and `failed` carry the record parsed from the leaf. */
+export type ReceiptCheck =
+  | { readonly state: 'verified'; readonly record: LeafRecord; readonly index: number; readonly treeSize: number }
+  | { readonly state: 'pending'; readonly record: LeafRecord | null; readonly why: 'not_sequenced' | 'after_checkpoint' | 'no_checkpoint' }
+  | { readonly state: 'failed'; readonly record: LeafRecord | null; readonly reason: string };
+
+/** Parses the log's verifier key text. @throws KeyholeError CHECKPOINT_INVALID. */
+export async function loadLogKey(source: LogSource): Promise<NoteVerifier> {
+  return parseVerifierKey((await source.vkey()).trim());
+}
+
+/** The latest checkpoint, opened with `key` (its origin MUST be the key's name), or null before
+ *  the log signed one. @throws KeyholeError CHECKPOINT_INVALID on a bad signature or format. */
+export async function openLatestHead(source: LogSource, key: NoteVerifier): Promise<TrustedHead | null> {
+  let note: string;
+  try {
+    note = await source.checkpoint();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+  return { checkpoint: openCheckpoint(note, key, key.name).checkpoint, key };
+}
+
+/** Checks that `next` extends `prev` (append-only): equal sizes need equal roots, a larger size
+ *  a valid consistency proof. @throws KeyholeError PROOF_INVALID when the log was rewritten,
+ *  Error when it shrank. */
+export async function checkExtends(source: LogSource, prev: TrustedHead, next: TrustedHead): Promise<void> {
+  const a = prev.checkpoint;
+  const b = next.checkpoint;
+  if (b.size < a.size) throw new Error(`the log shrank from ${a.size} to ${b.size} records`);
+  const proof = b.size === a.size ? [] : decodeHashes((await source.consistency(a.size, b.size)).proof);
+  verifyConsistency(a.size, b.size, proof, a.rootHash, b.rootHash);
+}
+
+/** Checks one receipt of customer `customerId` against `head`: the leaf MUST parse as a record
+ *  about this customer and its leaf hash MUST be leaf `seq` of the signed tree. Never throws:
+ *  a network failure, a malformed answer or a wrong proof all come back as `failed`. */
+export async function checkReceipt(source: LogSource, receipt: Receipt, head: TrustedHead | null, customerId: string): Promise<ReceiptCheck> {
+  if (receipt.seq === null || receipt.leaf === null) return { state: 'pending', record: null, why: 'not_sequenced' };
+  let record: LeafRecord;
+  try {
+    record = parseLeaf(receipt.leaf);
+  } catch (e) {
+    return { state: 'failed', record: null, reason: `The log record is unreadable: ${(e as Error).message}.` };
+  }
+  if (record.customerId !== customerId) return { state: 'failed', record, reason: 'The log record is about someone else.' };
+  if (head === null) return { state: 'pending', record, why: 'no_checkpoint' };
+  const size = head.checkpoint.size;
+  if (receipt.seq >= size) return { state: 'pending', record, why: 'after_checkpoint' };
+  try {
+    const answer = await source.inclusion(receipt.seq, size);
+    if (answer.index !== receipt.seq || answer.size !== size) throw new Error('the proof is for another position in the log');
+    verifyInclusion(leafHash(new TextEncoder().encode(receipt.leaf)), receipt.seq, size, decodeHashes(answer.proof), head.checkpoint.rootHash);
+    return { state: 'verified', record, index: receipt.seq, treeSize: size };
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 0) return { state: 'pending', record, why: 'after_checkpoint' };
+    return { state: 'failed', record, reason: 'This record does not match the signed log: it may have been altered or removed.' };
+  }
+}
+
+/** Decodes base64 hashes strictly. @throws Error on any that is not canonical base64. */
+function decodeHashes(b64: readonly string[]): Uint8Array[] {
+  if (!Array.isArray(b64)) throw new Error('the proof is not a list');
+  return b64.map((h) => {
+    const bytes = typeof h === 'string' ? decodeBase64(h) : undefined;
+    if (!bytes) throw new Error('the proof holds a malformed hash');
+    return bytes;
+  });
+}
