@@ -123,19 +123,23 @@ function sign(deps: BatchDeps, size: number, rootHash: Uint8Array): StoredCheckp
 }
 
 /** Inserts the entries as seq fromSize, fromSize+1, … with their leaf hashes and chain links,
- *  in one statement. */
+ *  in one statement whose rows travel as one JSON parameter (native JSON.stringify: far less
+ *  client work and garbage than nine escaped array literals). */
 async function insertEntries(trx: Kysely<AuditTables>, fromSize: number, rows: readonly EntryRow[]): Promise<void> {
   let prev = fromSize === 0 ? CHAIN_START : (await trx.selectFrom('audit_log').select('chain_hash').where('seq', '=', fromSize - 1).executeTakeFirst())?.chain_hash;
   if (prev === undefined) throw new KeyholeError('LOG_VERIFY_FAILED', `audit_log has no entry ${fromSize - 1}`, { details: { index: fromSize - 1 } });
-  const chains = rows.map((r) => (prev = chainHash(prev!, r.leaf)));
-  const col = <T>(f: (r: EntryRow, i: number) => T) => rows.map(f);
+  const json = JSON.stringify(rows.map((r, i) => {
+    prev = chainHash(prev!, r.leaf);
+    const { time, agentId, customerId, ticketId, action } = r.record;
+    return [fromSize + i, r.text, hex(r.leaf), hex(prev), time, agentId, customerId, ticketId, action];
+  }));
   await sql`
     insert into audit_log (seq, entry, leaf_hash, chain_hash, time, agent_id, customer_id, ticket_id, action)
-    select * from unnest(${col((_, i) => fromSize + i)}::int8[], ${col((r) => r.text)}::text[], ${col((r) => r.leaf)}::bytea[],
-      ${chains}::bytea[], ${col((r) => new Date(r.record.time))}::timestamptz[], ${col((r) => r.record.agentId)}::text[],
-      ${col((r) => r.record.customerId)}::text[], ${col((r) => r.record.ticketId)}::text[], ${col((r) => r.record.action)}::text[])`
-    .execute(trx);
+    select (r->>0)::int8, r->>1, decode(r->>2, 'hex'), decode(r->>3, 'hex'), (r->>4)::timestamptz, r->>5, r->>6, r->>7, r->>8
+    from json_array_elements(${json}::json) as r`.execute(trx);
 }
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /** The first checkpoint: of the entries already in audit_log (a log from before the tree
  *  existed), or of the empty tree. Entries MUST be contiguous from 0 and re-hash to their

@@ -10,6 +10,7 @@ import { createRuntime, type Runtime } from '../server/runtime.js';
 import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 import { registerIncident } from './incident.js';
+import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
 
 const int = (v: string) => {
@@ -77,6 +78,7 @@ export function program(): Command {
 
   registerVerify(p);
   registerIncident(p);
+  registerSimulate(p);
 
   const keys = p.command('keys').description('key management');
   withStoreOptions(keys.command('rotate').description('rotate the key-encryption key and re-wrap every data key'))

@@ -53,6 +53,10 @@ export interface VolumeState {
   dayEw: Ewma;
   dayPts: number;
   dayOwn: number;
+  /** The latest peer thresholds (hour, day) and when they were computed (ms). */
+  peerAt: [number, number];
+  peerThr: [number, number];
+  peerN: [number, number];
 }
 
 /** A CUSUM over Bernoulli outcomes with its counts and the latest hit seqs. */
@@ -93,6 +97,8 @@ export interface AgentState {
   networks: string[];
   offShiftHour: number;
   offShiftHours: number;
+  /** The last clock hour in which a budget denial raised an alert. */
+  budgetAlertHour: number;
   /** Lookups by purpose. */
   purposes: Record<string, number>;
   lookups: number;
@@ -108,10 +114,10 @@ export function newAgentState(id: string, peer: string, vendor: string, t: numbe
     id, peer, vendor, firstT: t, lastT: t, events: 0, contained: false,
     risk: { v: 0, at: t, level: 0, stepUp: false, recent: [] },
     tickets: {},
-    vol: { hour: -1, hourCust: {}, hourN: 0, hourHist: [], hourEw: newEwma(), hourPts: 0, hourOwn: NaN, day: -1, dayStart: t, dayCust: {}, dayN: 0, dayHist: [], dayEw: newEwma(), dayPts: 0, dayOwn: NaN },
+    vol: { hour: -1, hourCust: {}, hourN: 0, hourHist: [], hourEw: newEwma(), hourPts: 0, hourOwn: NaN, day: -1, dayStart: t, dayCust: {}, dayN: 0, dayHist: [], dayEw: newEwma(), dayPts: 0, dayOwn: NaN, peerAt: [-Infinity, -Infinity], peerThr: [NaN, NaN], peerN: [0, 0] },
     followup: cusum(), skewHigh: cusum(), skewVip: cusum(), routedN: 0, routedHigh: 0, routedVip: 0,
     probe: { ...cusum(), day: -1, seen: {} }, reveal: cusum(),
-    devices: [], networks: [], offShiftHour: -1, offShiftHours: 0, purposes: {}, lookups: 0, lookedUp: {},
+    devices: [], networks: [], offShiftHour: -1, offShiftHours: 0, budgetAlertHour: -1, purposes: {}, lookups: 0, lookedUp: {},
   };
 }
 

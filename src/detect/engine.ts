@@ -59,7 +59,6 @@ export class DetectionEngine {
   readonly #dirty = new Set<string>();
   #actions: RiskAction[] = [];
   #lastSeq = -1;
-  #budgetAlertHour = new Map<string, number>();
   readonly #env: CollusionEnv;
 
   constructor(opts: EngineOptions, rows: readonly StateRow[] = []) {
@@ -251,8 +250,8 @@ export class DetectionEngine {
         seqs: [ev.seq], figures: { limit: Number(ev.details.limit ?? 0), used: Number(ev.details.used ?? 0) }, baseline: {},
         summary: `budget ${guard.slice(7)} exhausted: request denied until a supervisor extends it`,
       });
-      if (this.#budgetAlertHour.get(a.id) !== hour) {
-        this.#budgetAlertHour.set(a.id, hour);
+      if (a.budgetAlertHour !== hour) {
+        a.budgetAlertHour = hour;
         this.#act(a, ev, 'budget', 0, `budget ${guard.slice(7)} exhausted`);
       }
     } else if (ev.action === 'verify' && c !== null && ev.reason?.includes('locked')) {

@@ -78,6 +78,8 @@ export interface DemoSpec {
   readonly seed: number;
   /** The "now" the data is generated around (default 2026-01-05T09:00Z). */
   readonly now?: Date;
+  /** Decoy (honeytoken) customers to plant, each with an unassigned decoy ticket (default 0). */
+  readonly decoys?: number;
 }
 
 const pick = <T>(f: Faker, weighted: ReadonlyArray<readonly [T, number]>): T => {
@@ -159,6 +161,16 @@ export function demoCustomer(seed: number, i: number, now: Date): DemoCustomer {
     isDecoy: false,
     fields,
   };
+}
+
+/** Decoy (honeytoken) customer `k` of a demo with `customers` real ones: a plausible VIP with a
+ *  large balance (the most attractive entry of any list it is planted in) whose id follows the
+ *  real ones. No workflow routes a ticket to it or gives its identifiers to a caller, so any
+ *  access to it is an insider's (docs/design/detect.md "Decoys"). */
+export function demoDecoy(seed: number, customers: number, k: number, now: Date): DemoCustomer {
+  const c = demoCustomer(seed, customers + k, now);
+  const balance = 300_000 + ((k * 7919) % 9) * 150_000;
+  return { ...c, tier: 'vip', status: 'active', isDecoy: true, fields: { ...c.fields, totalBalance: balance } };
 }
 
 /** Generates the staff: `agents` front-line agents spread over vendors, regions and teams,

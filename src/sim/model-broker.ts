@@ -69,7 +69,11 @@ export class ModelBroker implements Driver {
   #seq = 0;
   #ids = 0;
 
-  constructor(w: SimWorld, engine: DetectionEngine, config: DetectConfig, ctx: WorldContext, hooks: DriverHooks) {
+  readonly #keep: AuditRecord[] | undefined;
+
+  /** `keep` (optional) receives every record produced, in sequence order (replay benchmarks). */
+  constructor(w: SimWorld, engine: DetectionEngine, config: DetectConfig, ctx: WorldContext, hooks: DriverHooks, keep?: AuditRecord[]) {
+    this.#keep = keep;
     this.#w = w;
     this.#engine = engine;
     this.#config = config;
@@ -292,6 +296,7 @@ export class ModelBroker implements Driver {
       v: 1, time: new Date(step.t).toISOString(), requestId: 'sim', action, agentId, customerId: c === null ? null : customerId(c), ticketId, decision,
       fields, policyIds: [], reason, details: client ? { ...details, net: client.net, dev: client.dev } : details,
     };
+    this.#keep?.push(rec);
     this.#engine.ingest(this.#seq++, rec);
     for (const act of this.#engine.takeActions()) {
       this.#hooks.onAction(act);
@@ -307,6 +312,7 @@ export class ModelBroker implements Driver {
       v: 1, time: new Date(step.t).toISOString(), requestId: 'sim', action: 'agent_suspend', agentId: null, customerId: null, ticketId: null,
       decision: 'allow', fields: {}, policyIds: [], reason, details: { target: agentId, by: 'detect', source: 'detector', grantsRevoked: revoked.length, sessionsEnded: 1 },
     };
+    this.#keep?.push(rec);
     this.#engine.ingest(this.#seq++, rec);
     this.#engine.takeActions();
   }

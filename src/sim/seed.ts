@@ -7,7 +7,7 @@ import { canonicalFromValue } from '../fields/normalize.js';
 import type { BrokerDb } from '../access/model.js';
 import { newContactCode } from '../access/ids.js';
 import type { Vault } from '../vault/vault.js';
-import { demoCustomer, demoStaff, demoTickets, type DemoCustomer, type DemoSpec } from './demo-data.js';
+import { demoCustomer, demoDecoy, demoStaff, demoTickets, type DemoCustomer, type DemoSpec } from './demo-data.js';
 
 /** Counts written by a seed. */
 export interface SeedResult {
@@ -16,8 +16,8 @@ export interface SeedResult {
   readonly tickets: number;
 }
 
-/** The default demo: 10,000 customers, 40 agents, 500 tickets, seed 42. */
-export const DEFAULT_DEMO: DemoSpec = { customers: 10_000, agents: 40, tickets: 500, seed: 42 };
+/** The default demo: 10,000 customers, 40 agents, 500 tickets, seed 42, and 5 decoys. */
+export const DEFAULT_DEMO: DemoSpec = { customers: 10_000, agents: 40, tickets: 500, seed: 42, decoys: 5 };
 
 /** Writes `batch` (plain rows, data keys, encrypted fields, blind indexes) in `trx`. */
 export async function writeCustomers(trx: BrokerDb, vault: Vault, batch: readonly DemoCustomer[]): Promise<void> {
@@ -60,5 +60,20 @@ export async function seedDemo(db: BrokerDb, vault: Vault, spec: DemoSpec = DEFA
       subject: t.subject, referenced_tx: [...t.referencedTx], created_by: 'seed', created_at: t.createdAt, closed_at: null, contact_code: newContactCode(),
     }))).execute();
   }
+  await seedDecoys(db, vault, spec, now);
   return { customers: customers.length, agents: staff.length, tickets: tickets.length };
+}
+
+/** Plants `spec.decoys` decoy customers, each with an open, unassigned decoy ticket (a large
+ *  withdrawal waiting for review: bait for anyone assigning themselves tickets). */
+export async function seedDecoys(db: BrokerDb, vault: Vault, spec: DemoSpec, now: Date): Promise<number> {
+  const n = spec.decoys ?? 0;
+  if (n === 0) return 0;
+  const decoys = Array.from({ length: n }, (_, k) => demoDecoy(spec.seed, spec.customers, k, now));
+  await db.transaction().execute((trx) => writeCustomers(trx, vault, decoys));
+  await db.insertInto('tickets').values(decoys.map((c, k) => ({
+    id: `tkt_${String(spec.tickets + k + 1).padStart(5, '0')}`, customer_id: c.id, purpose: 'withdrawal_issue', status: 'open' as const, assignee_id: null,
+    channel: 'email', subject: 'Large withdrawal pending review', referenced_tx: [], created_by: 'seed', created_at: now, closed_at: null, contact_code: newContactCode(),
+  }))).execute();
+  return n;
 }

@@ -6,6 +6,7 @@
 import { DEFAULT_DETECT_CONFIG, type DetectConfig } from '../detect/config.js';
 import { DetectionEngine } from '../detect/engine.js';
 import { isContainment, type RiskAction, type Signal } from '../detect/signal.js';
+import type { AuditRecord } from '../shared/audit-entry.js';
 import type { Driver, DriverHooks, StepResult } from './driver.js';
 import { ModelBroker } from './model-broker.js';
 import { Rng } from './rng.js';
@@ -116,10 +117,10 @@ async function step(s: Step, driver: Driver, m: Metrics, paused: Map<string, num
   await driver.settle(s.t, task.malicious);
 }
 
-/** The in-memory model driver with its own engine. */
-export function modelDriver(w: SimWorld, ctx: WorldContext, hooks: DriverHooks, config: DetectConfig): Driver {
+/** The in-memory model driver with its own engine; `keep` collects every record produced. */
+export function modelDriver(w: SimWorld, ctx: WorldContext, hooks: DriverHooks, config: DetectConfig, keep?: AuditRecord[]): Driver {
   const engine = new DetectionEngine({ config, ctx, ...(hooks.onSignal ? { onSignal: hooks.onSignal } : {}) });
-  return new ModelBroker(w, engine, config, ctx, hooks);
+  return new ModelBroker(w, engine, config, ctx, hooks, keep);
 }
 
 /** Collects a run's measurements. */

@@ -59,6 +59,9 @@ export interface SimWorld {
   readonly decoys: readonly number[];
 }
 
+/** Customers are immutable and costly to draw: the last few built are kept by seed and size. */
+const CUSTOMERS = new Map<string, SimCustomers>();
+
 /** Sizes of a world. `tierOf` (optional) fixes customer tiers (the broker path uses the demo's). */
 export interface WorldSpec {
   readonly seed: number;
@@ -84,7 +87,9 @@ export function drawTier(rng: Rng): BalanceTier {
 export function buildWorld(spec: WorldSpec): SimWorld {
   const rng = new Rng(spec.seed, 1);
   const start = spec.start ?? Date.UTC(2026, 1, 2);
-  const customers = buildCustomers(spec, rng);
+  const key = `${spec.seed}|${spec.customers}|${spec.decoys ?? ''}`;
+  const customers = spec.customerSource ? buildCustomers(spec, new Rng(spec.seed, 2)) : (CUSTOMERS.get(key) ?? CUSTOMERS.set(key, buildCustomers(spec, new Rng(spec.seed, 2))).get(key) as SimCustomers);
+  if (!spec.customerSource && CUSTOMERS.size > 2) CUSTOMERS.delete(CUSTOMERS.keys().next().value as string);
   const agents: SimAgent[] = [];
   const vip = Math.max(2, Math.round(spec.agents * 0.04));
   const qa = Math.max(SIM_VENDORS.length, Math.round(spec.agents * 0.03));

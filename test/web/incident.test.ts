@@ -172,6 +172,7 @@ describe('incident response in the console', { timeout: 90_000 }, () => {
     assert.deepEqual(banners.sort(), listed.sort());
     const cooldowns = await sec.page.locator('[data-protection-id][data-kind="withdrawal_cooldown"]').count();
     assert.ok(cooldowns > 0, 'a masked e-mail calls for the withdrawal cool-down');
+    assert.match(await sec.page.locator('[data-protection-id][data-kind="withdrawal_cooldown"]').first().innerText(), /48 h/, 'the default cool-down');
     const total = await sec.page.locator('[data-protection-id]').count();
     await shot(sec.page, '09-protections');
     const lift = sec.page.locator('[data-protection-id][data-kind="withdrawal_cooldown"]').first();
@@ -190,6 +191,15 @@ describe('incident response in the console', { timeout: 90_000 }, () => {
     assert.match(text, /What they saw/);
     assert.match(text, /your e-mail address: partly hidden/);
     assert.match(text, /We will never ask you for/);
+    await sec.page.locator('[data-testid="preview-tailoring"] [data-advice="impersonation"]').waitFor();
+    await sec.page.locator('[data-testid="preview-tailoring"] [data-advice="phishing"]').waitFor(); // the e-mail was seen (masked)
+    await dismissToasts(sec.page);
+    const subject = sec.page.locator('[data-testid="template-subject"]');
+    await subject.fill(`[Security notice] ${await subject.inputValue()}`);
+    await sec.page.locator('[data-testid="save-template"]').click();
+    await sec.page.locator('[data-testid="template-version"]').filter({ hasText: 'Version 1' }).waitFor();
+    await sec.page.locator('[data-testid="notification-preview"] [data-template-version="1"]').waitFor();
+    assert.match(await sec.page.locator('[data-testid="preview-subject"]').innerText(), /^\[Security notice\] Keyhole Exchange: /);
     await shot(sec.page, '10-notification-preview');
     await dismissToasts(sec.page);
     await sec.page.locator('[data-testid="send-button"]').click();
@@ -200,6 +210,7 @@ describe('incident response in the console', { timeout: 90_000 }, () => {
     assert.equal(smtp.received.length, 3, 'one e-mail per customer, however often one clicks');
     const addresses = new Set(viewed.map((t) => String(h.customers.find((c) => c.id === t.customer_id)!.fields.email)));
     assert.deepEqual(new Set(smtp.received.map((m) => m.to)), addresses);
+    assert.ok(smtp.received.every((m) => m.subject.startsWith('[Security notice]')), 'what was sent is what was previewed');
     await shot(sec.page, '11-notifications-sent');
 
     // 7. Evidence: the bundle downloaded from the page verifies offline against the pinned keys.

@@ -199,6 +199,8 @@ describe('the customer portal in a browser', { timeout: 90_000 }, () => {
 
     // 9. A second approval, revoked by the customer: the agent's next view is masked again.
     await cust.getByRole('link', { name: 'Home' }).click();
+    await agent.reload();
+    await agent.locator('[data-field="totalBalance"][data-level="banded"]').waitFor();
     await agent.locator('[data-testid="reveal-fields"]').click();
     await agent.getByRole('option', { name: 'Total balance' }).click();
     await agent.locator('[data-testid="reveal-reason"]').fill('Second look after the correction');

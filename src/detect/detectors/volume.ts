@@ -19,6 +19,8 @@ const MIN_PEERS = 4;
 /** Without any baseline: the static ceilings per hour and per day. */
 const STATIC_HOUR = 20;
 const STATIC_DAY = 90;
+/** Peer thresholds are recomputed at most this often (ms of event time). */
+const PEER_CACHE_MS = 5 * 60_000;
 
 interface Threshold {
   readonly value: number;
@@ -40,6 +42,7 @@ export function volumeTouch(env: Env, a: AgentState, ev: Ev, c: string): void {
     v.hourCust = {};
     v.hourN = 0;
     v.hourPts = 0;
+    v.peerAt[0] = -Infinity;
     v.hourOwn = v.hourHist.length >= MIN_HOURS ? ownThreshold(v.hourHist, v.hourEw, 0.25, 2) : NaN;
   }
   const day = workDay(env.ctx.agent(a.id)?.shift, ev.t);
@@ -53,12 +56,13 @@ export function volumeTouch(env: Env, a: AgentState, ev: Ev, c: string): void {
     v.dayCust = {};
     v.dayN = 0;
     v.dayPts = 0;
+    v.peerAt[1] = -Infinity;
     v.dayOwn = v.dayHist.length >= MIN_DAYS ? ownThreshold(v.dayHist, v.dayEw, 0.15, 3) : NaN;
   }
   if (v.hourCust[c] === undefined) {
     v.hourCust[c] = 1;
     v.hourN++;
-    const thr = hourThreshold(env, a, hour);
+    const thr = hourThreshold(env, a, hour, ev.t);
     if (thr && v.hourN > thr.value) v.hourPts = raise(env, a, ev, 'volume_hour', v.hourN, thr, v.hourPts);
   }
   if (v.dayCust[c] === undefined) {
@@ -75,15 +79,17 @@ function ownThreshold(hist: readonly number[], ew: { mean: number; variance: num
 }
 
 /** The hour threshold, or undefined while the count is below the own baseline (fast path). */
-function hourThreshold(env: Env, a: AgentState, hour: number): Threshold | undefined {
+function hourThreshold(env: Env, a: AgentState, hour: number, t: number): Threshold | undefined {
   const v = a.vol;
   const own = v.hourOwn ?? NaN;
   if (v.hourN <= (Number.isNaN(own) ? STATIC_HOUR / 2 : own)) return undefined;
-  const pick = (peers: readonly AgentState[]) => peers.filter((p) => p.vol.hour === hour && p.vol.hourN > 0).map((p) => p.vol.hourN);
-  let values = pick(env.peersOf(a));
-  if (values.length < MIN_PEERS) values = pick(env.roleMatesOf(a));
-  const peer = values.length >= MIN_PEERS ? (({ median, sigma }) => median + K * sigma)(robustSigma(values, 0.25, 2)) : NaN;
-  return combine(own, peer, values.length, STATIC_HOUR);
+  const [peer, n] = cachedPeer(a, 0, t, () => {
+    const pick = (peers: readonly AgentState[]) => peers.filter((p) => p.vol.hour === hour && p.vol.hourN > 0).map((p) => p.vol.hourN);
+    let values = pick(env.peersOf(a));
+    if (values.length < MIN_PEERS) values = pick(env.roleMatesOf(a));
+    return [values.length >= MIN_PEERS ? (({ median, sigma }) => median + K * sigma)(robustSigma(values, 0.25, 2)) : NaN, values.length];
+  });
+  return combine(own, peer, n, STATIC_HOUR);
 }
 
 /** The day threshold: the peers' rate since their day began, scaled to the agent's elapsed time. */
@@ -92,12 +98,26 @@ function dayThreshold(env: Env, a: AgentState, t: number): Threshold | undefined
   const own = v.dayOwn ?? NaN;
   if (v.dayN <= (Number.isNaN(own) ? STATIC_DAY / 3 : own)) return undefined;
   const elapsed = Math.max(HOUR_MS, t - v.dayStart);
-  const pick = (peers: readonly AgentState[]) => peers.filter((p) => p.vol.dayN > 0 && t - p.lastT <= 12 * HOUR_MS)
-    .map((p) => (p.vol.dayN / Math.max(HOUR_MS, p.lastT - p.vol.dayStart)) * elapsed);
-  let values = pick(env.peersOf(a));
-  if (values.length < MIN_PEERS) values = pick(env.roleMatesOf(a));
-  const peer = values.length >= MIN_PEERS ? (({ median, sigma }) => median + K * sigma)(robustSigma(values, 0.2, 3)) : NaN;
-  return combine(own, peer, values.length, STATIC_DAY);
+  const [peer, n] = cachedPeer(a, 1, t, () => {
+    const pick = (peers: readonly AgentState[]) => peers.filter((p) => p.vol.dayN > 0 && t - p.lastT <= 12 * HOUR_MS)
+      .map((p) => (p.vol.dayN / Math.max(HOUR_MS, p.lastT - p.vol.dayStart)) * elapsed);
+    let values = pick(env.peersOf(a));
+    if (values.length < MIN_PEERS) values = pick(env.roleMatesOf(a));
+    return [values.length >= MIN_PEERS ? (({ median, sigma }) => median + K * sigma)(robustSigma(values, 0.2, 3)) : NaN, values.length];
+  });
+  return combine(own, peer, n, STATIC_DAY);
+}
+
+/** The peer threshold of window `w` (0 hour, 1 day), recomputed at most every PEER_CACHE_MS. */
+function cachedPeer(a: AgentState, w: 0 | 1, t: number, compute: () => [number, number]): [number, number] {
+  const v = a.vol;
+  if (t - v.peerAt[w] > PEER_CACHE_MS) {
+    const [thr, n] = compute();
+    v.peerAt[w] = t;
+    v.peerThr[w] = thr;
+    v.peerN[w] = n;
+  }
+  return [v.peerThr[w] ?? NaN, v.peerN[w]];
 }
 
 function combine(own: number, peer: number, peers: number, fallback: number): Threshold {

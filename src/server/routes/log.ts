@@ -32,7 +32,8 @@ const EntriesSchema = z.object({
   size: z.number().int().describe('the latest signed tree size'),
   entries: z.array(z.object({ seq: z.number().int(), entry: z.string().describe('RFC 8785 canonical JSON: the leaf data'), leafHash: B64 })),
 });
-const text = { 200: z.string(), ...errorResponses };
+const text = { 200: { description: 'text/plain; charset=utf-8', content: { 'text/plain': { schema: z.string() } } }, ...errorResponses };
+const binary = { 200: { description: 'the tile bytes', content: { 'application/octet-stream': { schema: z.any().describe('binary: width × 32-byte hashes') } } }, ...errorResponses };
 
 /** Parses a leaf hash given as 64 hex digits or base64 of 32 bytes (standard, whose `+` a query
  *  string turns into a space, or URL-safe). @throws KeyholeError BAD_REQUEST otherwise. */
@@ -71,7 +72,7 @@ export function logRoutes(rt: Runtime): FastifyPluginAsyncZod {
       return { from: p.from, to: p.to, proof: p.proof.map(encodeBase64) };
     });
 
-    app.get('/v1/log/tile/*', { schema: { tags: ['log'], summary: 'A hash tile, tile/<L>/<N>[.p/<W>] (C2SP tlog-tiles), binary', response: { 200: z.any(), ...errorResponses } } },
+    app.get('/v1/log/tile/*', { schema: { tags: ['log'], summary: 'A hash tile, tile/<L>/<N>[.p/<W>] (C2SP tlog-tiles), binary', response: binary } },
       async (req, reply) => {
         const target = parseTilePath(`tile/${(req.params as { '*': string })['*']}`);
         if (target.kind !== 'tile') throw new KeyholeError('NOT_FOUND', 'Entry bundles are not published: entries need authorization.');

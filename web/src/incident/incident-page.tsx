@@ -16,10 +16,10 @@ import { BlastPanel } from './blast-panel';
 import { EvidencePanel } from './evidence-panel';
 import { HistoryPanel } from './history-panel';
 import { incidentApi, type Incident } from './incident-api';
-import { scopeText } from './incidents-page';
 import { NotificationsPanel } from './notifications-panel';
 import { ProtectionsPanel } from './protections-panel';
 import { TimelinePanel } from './timeline-panel';
+import { scopeText } from './words';
 
 const TABS = ['overview', 'blast', 'timeline', 'protections', 'notifications', 'evidence'] as const;
 type Tab = (typeof TABS)[number];

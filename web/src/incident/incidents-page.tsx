@@ -11,15 +11,10 @@ import { Empty, ErrorState, Loading } from '../common/states';
 import { useLoad } from '../common/use-load';
 import { useMe } from '../session/session';
 import { incidentApi, type Incident } from './incident-api';
+import { scopeText } from './words';
 import { OpenIncidentModal } from './open-incident-modal';
 
 const SOURCE: Readonly<Record<Incident['source'], string>> = { console: 'Console', cli: 'CLI', detector: 'Detector' };
-
-/** "Agent Ann Lee, Bob Roe" or "Vendor B (3 agents)" with the window. */
-export function scopeText(i: Incident, names: ReadonlyMap<string, string>): string {
-  const who = i.scope.vendor ? `vendor ${i.scope.vendor} (${i.scope.agentIds.length} agents)` : i.scope.agentIds.map((a) => names.get(a) ?? a).join(', ');
-  return `${who} · ${i.scope.since ? shortTime(i.scope.since) : 'from the start of the log'} → ${shortTime(i.scope.until)}`;
-}
 
 export default function IncidentsPage() {
   const me = useMe();

@@ -1,8 +1,8 @@
 // How the incident screens word things: incident actions (the history), protective measures,
-// field names (plus the `existence` pseudo-field of a lookup) and outbox statuses. Pure.
-import { actionLabel } from '../common/format';
+// field names (plus the `existence` pseudo-field of a lookup), outbox statuses and an incident's scope. Pure.
+import { actionLabel, shortTime } from '../common/format';
 import { fieldLabel } from '../desk/fields';
-import type { IncidentAction, ProtectionKind } from './incident-api';
+import type { Incident, IncidentAction, ProtectionKind } from './incident-api';
 
 /** The label of a field name; `existence` is what a lookup exposed. */
 export const exposedFieldLabel = (f: string) => (f === 'existence' ? 'Is a customer (lookup)' : fieldLabel(f));
@@ -77,3 +77,9 @@ export const adviceLabel = (topic: string) => ADVICE[topic] ?? topic.replace(/_/
 
 /** The colour of an outbox status. */
 export const STATUS_COLOR: Readonly<Record<string, string>> = { pending: 'yellow', sending: 'blue', sent: 'teal', failed: 'red' };
+
+/** "Agent Ann Lee, Bob Roe" or "Vendor B (3 agents)" with the window. */
+export function scopeText(i: Incident, names: ReadonlyMap<string, string>): string {
+  const who = i.scope.vendor ? `vendor ${i.scope.vendor} (${i.scope.agentIds.length} agents)` : i.scope.agentIds.map((a) => names.get(a) ?? a).join(', ');
+  return `${who} · ${i.scope.since ? shortTime(i.scope.since) : 'from the start of the log'} → ${shortTime(i.scope.until)}`;
+}

@@ -1,7 +1,7 @@
 // Reveal requests that need the customer's consent, live: who asks (the agent's pseudonym on
 // the ticket), for which fields and why, with the 10-minute countdown. The customer approves
 // with their passkey (user verification) for a duration they choose, or denies.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Alert, Badge, Button, Group, Paper, Progress, SegmentedControl, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconCheck, IconFingerprint, IconHandStop, IconX } from '@tabler/icons-react';
@@ -16,6 +16,9 @@ import { RegisterPasskeyButton } from './passkey-card';
 
 const DURATIONS = [5, 15, 30, 60] as const;
 
+/** "Total balance" → "total balance" mid-sentence; acronyms ("KYC documents") stay. */
+const inSentence = (label: string) => (/^[A-Z][a-z-]/.test(label) ? label[0]!.toLowerCase() + label.slice(1) : label);
+
 function RequestCard({ r, contact, onDone }: { r: ConsentRequest; contact: SupportContact | undefined; onDone: () => Promise<void> }) {
   const me = useCustomer();
   const { serverNow } = usePortalSession();
@@ -26,7 +29,10 @@ function RequestCard({ r, contact, onDone }: { r: ConsentRequest; contact: Suppo
   const left = Date.parse(r.expiresAt) - serverNow();
   const total = Math.max(1, Date.parse(r.expiresAt) - Date.parse(r.createdAt));
   const expired = left <= 0;
-  const what = r.fields.map(fieldLabel).join(', ');
+  const what = r.fields.map((f) => inSentence(fieldLabel(f))).join(', ');
+  useEffect(() => {
+    if (expired) void onDone(); // the server drops it from the list
+  }, [expired, onDone]);
 
   const answer = async (verdict: 'approve' | 'deny') => {
     setBusy(verdict);
@@ -35,8 +41,8 @@ function RequestCard({ r, contact, onDone }: { r: ConsentRequest; contact: Suppo
       if (verdict === 'approve') await approveWithPasskey(r.id, Number(minutes));
       else await portalApi.deny(r.id);
       notifications.show(verdict === 'approve'
-        ? { color: 'teal', icon: <IconCheck size={18} />, title: 'Approved', message: `${what}: the agent can see it once, within ${minutes} minutes. You can end it any time below.` }
-        : { color: 'gray', icon: <IconX size={18} />, title: 'Refused', message: `${what} stays hidden from the agent.` });
+        ? { color: 'teal', icon: <IconCheck size={18} />, title: 'Approved', message: `Your ${what}: the agent can see it once, within ${minutes} minutes. You can end it any time below.` }
+        : { color: 'gray', icon: <IconX size={18} />, title: 'Refused', message: `Your ${what} stays hidden from the agent.` });
       await onDone();
     } catch (e) {
       setError(e instanceof ApiError ? e : new ApiError(0, 'INTERNAL', String(e)));

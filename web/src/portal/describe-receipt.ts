@@ -45,11 +45,16 @@ const LEVELS: Readonly<Record<string, { label: string; color: string }>> = {
   verify_only: { label: 'checked, not shown', color: 'violet' },
   masked: { label: 'masked', color: 'blue' },
   banded: { label: 'range only', color: 'cyan' },
-  revealed: { label: 'shown in full', color: 'orange' },
+  revealed: { label: 'shown in full', color: 'grape' },
 };
 
 /** How a field was seen, in the customer's words, and a badge colour. */
 export const levelWords = (level: string) => LEVELS[level] ?? { label: level.replace(/_/g, ' '), color: 'gray' };
 
-/** True when the level exposed something of the value (not hidden, not verify-only). */
-export const exposes = (level: string) => level === 'masked' || level === 'banded' || level === 'revealed';
+const ORDER = ['revealed', 'banded', 'masked', 'verify_only'];
+
+/** The fields worth showing, most exposed first: hidden ones are left out (nothing was seen). */
+export function exposedFields(fields: Readonly<Record<string, string>>): [string, string][] {
+  const rank = (l: string) => (ORDER.indexOf(l) < 0 ? ORDER.length : ORDER.indexOf(l));
+  return Object.entries(fields).filter(([, l]) => l !== 'hidden').sort((a, b) => rank(a[1]) - rank(b[1]) || a[0].localeCompare(b[0]));
+}

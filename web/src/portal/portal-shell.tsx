@@ -2,7 +2,7 @@
 // the three sections, the live-updates state, the theme switch and the account menu. A new
 // consent request pops a notification on every screen.
 import type { ReactNode } from 'react';
-import { NavLink as RouterLink, useNavigate } from 'react-router';
+import { Link, matchPath, useLocation, useNavigate } from 'react-router';
 import { ActionIcon, AppShell, Avatar, Badge, Box, Button, Group, Menu, Text, Tooltip, UnstyledButton, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconEye, IconFingerprint, IconHome, IconLock, IconLogout, IconMoon, IconShieldCheck, IconShieldLock, IconSun } from '@tabler/icons-react';
@@ -19,6 +19,7 @@ export function PortalShell({ children }: { children: ReactNode }) {
   const me = useCustomer();
   const { live, signOut } = usePortalSession();
   const navigate = useNavigate();
+  const { pathname } = useLocation();
   const { setColorScheme } = useMantineColorScheme();
   const scheme = useComputedColorScheme('light');
   useConsentEvents((e) => {
@@ -39,7 +40,8 @@ export function PortalShell({ children }: { children: ReactNode }) {
             </Group>
             <Group gap={4} wrap="nowrap">
               {NAV.map((n) => (
-                <Button key={n.to} component={RouterLink} to={n.to} end={n.end} variant="subtle" color="gray" size="compact-sm" leftSection={n.icon} className="kh-portal-nav">
+                <Button key={n.to} component={Link} to={n.to} variant={matchPath({ path: n.to, end: n.end }, pathname) ? 'light' : 'subtle'}
+                  color={matchPath({ path: n.to, end: n.end }, pathname) ? 'brand' : 'gray'} size="compact-sm" leftSection={n.icon}>
                   {n.label}
                 </Button>
               ))}

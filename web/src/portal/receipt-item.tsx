@@ -1,14 +1,18 @@
 // One access receipt: who, what, on which ticket and why, the fields and the level each was
 // seen at, when — rendered from the record parsed out of the log leaf once it verified — and
 // the verification state: verified, pending (not in a checkpoint yet) or a clear warning.
-import { Avatar, Badge, Box, Group, Paper, Stack, Text, Tooltip } from '@mantine/core';
+import { useState } from 'react';
+import { Anchor, Avatar, Badge, Box, Group, Paper, Stack, Text, Tooltip } from '@mantine/core';
 import { IconAlertTriangle, IconClockHour4, IconFlame, IconShieldCheck, IconUser } from '@tabler/icons-react';
 import { purposeLabel, shortTime } from '../common/format';
 import { fieldLabel } from '../desk/fields';
 import type { Receipt } from './api';
-import { describeAction, levelWords } from './describe-receipt';
+import { describeAction, exposedFields, levelWords } from './describe-receipt';
 import type { LeafRecord } from './leaf';
 import type { ReceiptCheck } from './receipt-verifier';
+
+/** Fields shown before "+N more". */
+const FEW = 6;
 
 const PENDING_WHY = {
   not_sequenced: 'Just recorded. It joins the public log within seconds; this page checks again by itself.',
@@ -43,7 +47,8 @@ function shown(receipt: Receipt, check: ReceiptCheck | null): LeafRecord | Recei
 export function ReceiptItem({ receipt, check, now }: { receipt: Receipt; check: ReceiptCheck | null; now: number }) {
   const r = shown(receipt, check);
   const who = r.byCustomer ? 'You' : receipt.agent?.pseudonym ?? 'Keyhole';
-  const fields = Object.entries(r.fields);
+  const fields = exposedFields(r.fields);
+  const [all, setAll] = useState(false);
   const failed = check?.state === 'failed';
   return (
     <Paper withBorder p="md" radius="md" className="kh-receipt" data-testid="receipt" data-action={r.action} data-state={check?.state ?? 'checking'}
@@ -71,10 +76,15 @@ export function ReceiptItem({ receipt, check, now }: { receipt: Receipt; check: 
           </Group>
           {fields.length > 0 && (
             <Group gap={6}>
-              {fields.map(([f, level]) => {
+              {(all ? fields : fields.slice(0, FEW)).map(([f, level]) => {
                 const w = levelWords(level);
-                return <Badge key={f} variant="light" color={w.color} data-field={f} data-level={level}>{fieldLabel(f)}: {w.label}</Badge>;
+                // A value shown through a grant the customer allowed stands out.
+                const color = level === 'revealed' && r.action === 'grant_use' ? 'orange' : w.color;
+                return <Badge key={f} variant="light" color={color} data-field={f} data-level={level}>{fieldLabel(f)}: {w.label}</Badge>;
               })}
+              {fields.length > FEW && (
+                <Anchor component="button" size="xs" onClick={() => setAll((a) => !a)}>{all ? 'Show fewer' : `+${fields.length - FEW} more`}</Anchor>
+              )}
             </Group>
           )}
           <Text size="xs" c="dimmed">{shortTime(r.time, now)}{receipt.seq !== null ? ` · log record #${receipt.seq}` : ''}</Text>

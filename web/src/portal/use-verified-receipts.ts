@@ -30,8 +30,13 @@ export interface VerifiedReceipts {
 const POLL_MS = 3000;
 const PARALLEL = 6;
 
+/** A verifier key pinned at build time (VITE_KEYHOLE_LOG_VKEY): then the server cannot swap in
+ *  a key of its own; without it the key is fetched from the server once per page load. */
+const PINNED_VKEY: string | undefined = import.meta.env.VITE_KEYHOLE_LOG_VKEY;
+
 const source: LogSource = {
-  vkey: portalApi.logVkey, checkpoint: portalApi.logCheckpoint, inclusion: portalApi.inclusion, consistency: portalApi.consistency,
+  vkey: PINNED_VKEY ? async () => PINNED_VKEY : portalApi.logVkey,
+  checkpoint: portalApi.logCheckpoint, inclusion: portalApi.inclusion, consistency: portalApi.consistency,
 };
 
 const keyOf = (r: Receipt, i: number) => (r.seq === null ? `pending-${i}` : `seq-${r.seq}`);
