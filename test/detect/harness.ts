@@ -34,8 +34,9 @@ export interface DetectHarness {
 
 /** Starts a core on `backend` with `config` (a KEYHOLE_DETECT_CONFIG object) and `env` extras. */
 export async function startDetectHarness(backend: TestDatabase, config: object = {}, env: Record<string, string> = {}): Promise<DetectHarness> {
-  const spec = { ...TEST_DEMO, decoys: 2 };
-  const clock = new FixedClock(spec.now);
+  const now = TEST_DEMO.now ?? new Date(Date.UTC(2026, 0, 5, 9));
+  const spec = { ...TEST_DEMO, now, decoys: 2 };
+  const clock = new FixedClock(now);
   const pg = backend.name === 'postgres' ? await createPostgresDatabase(process.env.KEYHOLE_TEST_DATABASE_URL as string) : undefined;
   const rt = await createRuntime({
     databaseUrl: pg?.url, dataDir: ':memory:', clock, integrate: false,
@@ -44,7 +45,7 @@ export async function startDetectHarness(backend: TestDatabase, config: object =
   await seedDemo(rt.db, rt.vault, spec);
   const app = await buildApp(rt, { demo: true, logger: false, console: false });
   const staff = demoStaff(spec.seed, spec.agents);
-  const customers = Array.from({ length: spec.customers }, (_, i) => demoCustomer(spec.seed, i, spec.now));
+  const customers = Array.from({ length: spec.customers }, (_, i) => demoCustomer(spec.seed, i, now));
   let n = 0;
   return {
     rt, db: rt.db as unknown as DetectDb, clock, app, staff, customers,
