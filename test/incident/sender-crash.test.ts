@@ -81,7 +81,11 @@ for (const backend of DATABASES) {
       assert.equal(keys.length, queued);
       assert.equal(new Set(keys).size, queued, 'no notification twice');
       assert.equal(new Set(smtp.received.map((m) => m.messageId)).size, queued);
-      assert.ok(smtp.received.find((m, i) => i === KILL_AT - 1)?.redelivery, 'the held message is resent marked as a possible redelivery');
+      // The message held when the sender died is resent (once) marked as a possible redelivery;
+      // the restarted sender may deliver it after others whose claims were free sooner.
+      const redelivered = smtp.received.slice(KILL_AT - 1).filter((m) => m.redelivery);
+      assert.ok(redelivered.length >= 1, 'the held message is resent marked as a possible redelivery');
+      assert.ok(smtp.received.slice(0, KILL_AT - 1).every((m) => !m.redelivery), 'messages delivered before the crash were first deliveries');
 
       const rt = await open();
       try {
