@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import cliProgress from 'cli-progress';
-import { DEFAULT_DETECT_CONFIG } from '../src/detect/config.js';
+import { loadDetectConfig } from '../src/detect/config.js';
 import { DetectionEngine } from '../src/detect/engine.js';
 import type { AuditRecord } from '../src/shared/audit-entry.js';
 import { brokerCustomerSource, createBrokerDriver } from '../src/sim/broker-driver.js';
@@ -31,6 +31,8 @@ const WORKERS = Number(env.DETECT_WORKERS ?? availableParallelism());
 const ONLY = env.DETECT_SCENARIOS?.split(',').filter(Boolean);
 const BROKER = (env.DETECT_BROKER ?? 'decoy-report,coinbase-harvester').split(',').filter(Boolean);
 const BROKER_WORLD = { agents: 20, customers: 2000, days: 7, seed: 1 };
+/** The detection configuration: the defaults, or KEYHOLE_DETECT_CONFIG merged over them. */
+const CONFIG = loadDetectConfig(env.KEYHOLE_DETECT_CONFIG);
 
 /** A unit of work for a worker. */
 type Job = { readonly mode: 'model' | 'broker' | 'model-small'; readonly scenario: string; readonly seed: number };
@@ -45,10 +47,10 @@ if (process.argv.includes('--worker')) {
 
 async function work(job: Job): Promise<RunResult> {
   const scenario = scenarioByName(job.scenario);
-  if (job.mode === 'model') return runScenario({ scenario, seed: job.seed, agents: AGENTS, customers: CUSTOMERS, days: DAYS });
+  if (job.mode === 'model') return runScenario({ scenario, seed: job.seed, agents: AGENTS, customers: CUSTOMERS, days: DAYS, config: CONFIG });
   const start = Date.UTC(2026, 1, 2);
   return runScenario({
-    scenario, seed: job.seed, agents: BROKER_WORLD.agents, customers: BROKER_WORLD.customers, days: BROKER_WORLD.days,
+    scenario, seed: job.seed, agents: BROKER_WORLD.agents, customers: BROKER_WORLD.customers, days: BROKER_WORLD.days, config: CONFIG,
     world: { customerSource: brokerCustomerSource(job.seed, start), start },
     ...(job.mode === 'broker' ? { driver: (w, _c, h, cfg) => createBrokerDriver(w, h, cfg) } : {}),
   });
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
     return { scenario: s, world: BROKER_WORLD, broker: pick(b), model: pick(m), agree: !!b && !!m && b.abc === m.abc && b.contained === m.contained };
   });
   const out = {
-    setup: { seeds: SEEDS, days: DAYS, agents: AGENTS, customers: CUSTOMERS, workers: WORKERS, driver: 'in-memory model of the broker (src/sim/model-broker.ts) feeding the real detection engine; broker path on PGlite for the subset in brokerPath', config: DEFAULT_DETECT_CONFIG.risk, node: process.version, at: new Date().toISOString(), seconds: Math.round((performance.now() - t0) / 1000) },
+    setup: { seeds: SEEDS, days: DAYS, agents: AGENTS, customers: CUSTOMERS, workers: WORKERS, driver: 'in-memory model of the broker (src/sim/model-broker.ts) feeding the real detection engine; broker path on PGlite for the subset in brokerPath', config: CONFIG.risk, node: process.version, at: new Date().toISOString(), seconds: Math.round((performance.now() - t0) / 1000) },
     targets: targets(summaries, benign, replay.eventsPerSecond),
     scenarios: Object.fromEntries(summaries.map((s) => [s.scenario, s])),
     benign,
@@ -124,7 +126,7 @@ async function measureReplay() {
   const days = Math.min(DAYS, 10);
   const scenario = scenarioByName('surge-day');
   const w = buildWorld({ seed: 99, agents: AGENTS, customers: CUSTOMERS, days });
-  await runScenario({ scenario, seed: 99, agents: AGENTS, customers: CUSTOMERS, days, driver: (world, ctx, hooks, cfg) => modelDriver(world, ctx, hooks, cfg, keep) });
+  await runScenario({ scenario, seed: 99, agents: AGENTS, customers: CUSTOMERS, days, config: CONFIG, driver: (world, ctx, hooks, cfg) => modelDriver(world, ctx, hooks, cfg, keep) });
   return { ...replayOnce(keep, w, 'recording'), scenario: scenario.name, days };
 }
 
@@ -137,9 +139,10 @@ function replayOnce(records: readonly AuditRecord[], w: ReturnType<typeof buildW
   for (let round = 0; round < 3; round++) {
     const ctx = new WorldContext(w);
     ctx.now = w.start + w.days * 86_400_000;
+    engine = undefined;
     gc();
     const before = process.memoryUsage().heapUsed;
-    engine = new DetectionEngine({ config: DEFAULT_DETECT_CONFIG, ctx });
+    engine = new DetectionEngine({ config: CONFIG, ctx });
     const t = performance.now();
     for (let i = 0; i < records.length; i++) engine.ingest(i, records[i] as AuditRecord);
     const rate = records.length / ((performance.now() - t) / 1000);

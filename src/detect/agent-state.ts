@@ -42,8 +42,7 @@ export interface VolumeState {
   hourHist: number[];
   hourEw: Ewma;
   hourPts: number;
-  /** The own-baseline threshold of the current hour / day (NaN without enough history),
-   *  computed when the window opens. */
+  /** The own-baseline threshold of the current hour / day once computed (-1: not yet). */
   hourOwn: number;
   day: number;
   dayStart: number;
@@ -114,7 +113,7 @@ export function newAgentState(id: string, peer: string, vendor: string, t: numbe
     id, peer, vendor, firstT: t, lastT: t, events: 0, contained: false,
     risk: { v: 0, at: t, level: 0, stepUp: false, recent: [] },
     tickets: {},
-    vol: { hour: -1, hourCust: {}, hourN: 0, hourHist: [], hourEw: newEwma(), hourPts: 0, hourOwn: NaN, day: -1, dayStart: t, dayCust: {}, dayN: 0, dayHist: [], dayEw: newEwma(), dayPts: 0, dayOwn: NaN, peerAt: [-Infinity, -Infinity], peerThr: [NaN, NaN], peerN: [0, 0] },
+    vol: { hour: -1, hourCust: {}, hourN: 0, hourHist: [], hourEw: newEwma(), hourPts: 0, hourOwn: -1, day: -1, dayStart: t, dayCust: {}, dayN: 0, dayHist: [], dayEw: newEwma(), dayPts: 0, dayOwn: -1, peerAt: [-Infinity, -Infinity], peerThr: [NaN, NaN], peerN: [0, 0] },
     followup: cusum(), skewHigh: cusum(), skewVip: cusum(), routedN: 0, routedHigh: 0, routedVip: 0,
     probe: { ...cusum(), day: -1, seen: {} }, reveal: cusum(),
     devices: [], networks: [], offShiftHour: -1, offShiftHours: 0, budgetAlertHour: -1, purposes: {}, lookups: 0, lookedUp: {},

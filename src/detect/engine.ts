@@ -47,6 +47,12 @@ export interface AgentRisk {
 
 const LEVELS = ['none', 'alert', 'step_up', 'contain'] as const;
 
+/** True when `o` has an own key (without allocating a key list). */
+function hasAny(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
 /** Streaming detection over audit records. Not thread-safe; one instance per consumer. */
 export class DetectionEngine {
   readonly #config: DetectConfig;
@@ -185,9 +191,8 @@ export class DetectionEngine {
     switch (ev.action) {
       case 'lookup':
         if (!ev.ticketId) return;
-        judgeOpenLookups(this.#env, a, ev);
+        judgeOpenLookups(this.#env, a, ev, true, (tk) => this.#orphan(a, ev, tk));
         a.tickets[ev.ticketId] = { c, lk: true, key: typeof ev.details.by === 'string' ? ev.details.by : '', t: ev.t, seq: ev.seq, faced: false, rev: false, judged: false };
-        skewLookup(this.#env, a, ev, facts?.tier ?? 'standard');
         reaccessLookup(this.#env, a, ev, c);
         collusionLookup(this.#env, a, ev, c);
         volumeTouch(this.#env, a, ev, c);
@@ -198,7 +203,7 @@ export class DetectionEngine {
       case 'view':
       case 'grant_use':
         this.#ticket(a, ev, c);
-        if (Object.keys(ev.fields).length > 0) volumeTouch(this.#env, a, ev, c);
+        if (hasAny(ev.fields)) volumeTouch(this.#env, a, ev, c);
         return;
       case 'verify':
         noteVerify(this.#ticket(a, ev, c), ev);
@@ -229,8 +234,13 @@ export class DetectionEngine {
     return tk;
   }
 
+  /** A lookup judged an orphan: its customer's tier goes to the balance-skew detector. */
+  #orphan(a: AgentState, ev: Ev, tk: TicketInfo): void {
+    skewLookup(this.#env, a, { ...ev, seq: tk.seq }, this.#ctx.customer(tk.c)?.tier ?? 'standard');
+  }
+
   #dropTicket(a: AgentState, ev: Ev, id: string, tk: TicketInfo): void {
-    judgeLookup(this.#env, a, ev, tk);
+    if (judgeLookup(this.#env, a, ev, tk)) this.#orphan(a, ev, tk);
     revealTicketDone(this.#env, a, ev, tk);
     delete a.tickets[id];
   }

@@ -145,7 +145,7 @@ export class ModelBroker implements Driver {
     const denied = this.#guard(step, task.agent, 'view', t.c, task.ticketId ?? null, {});
     if (denied) return denied;
     const grants = (this.#grants.get(task.ticketId ?? '') ?? []).filter((g) => !g.done && g.agent === task.agent.id && g.expires > step.t);
-    const fields: Record<string, string> = { ...levelsOf(t.purpose) };
+    const fields: Record<string, string> = grants.length === 0 ? levelsOf(t.purpose) : { ...levelsOf(t.purpose) };
     for (const g of grants) for (const f of g.fields) fields[f] = purposeRule(t.purpose, f).ceiling;
     this.#emit(step, task.agent.id, 'view', t.c, task.ticketId ?? null, 'allow', fields, null, grants.length ? { grantsUsed: grants.map((g) => g.id) } : {});
     for (const g of grants) {

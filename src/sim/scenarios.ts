@@ -37,6 +37,8 @@ export interface Scenario {
   readonly title: string;
   readonly basis: string;
   readonly target?: number;
+  /** decoy, fast (bulk or fast harvesting), kraken, vip-list: the targets of the issue; slow: the
+   *  steady low-rate patterns, measured without a target. */
   readonly group?: 'decoy' | 'fast' | 'kraken' | 'vip-list' | 'slow';
   setup(world: SimWorld, rng: Rng, days: number): ScenarioPlan;
 }
@@ -158,7 +160,7 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   }),
   insider({
-    name: 'cherry-picker', group: 'fast', target: 10, title: 'Cherry-picking high-value customers',
+    name: 'cherry-picker', group: 'slow', title: 'Cherry-picking high-value customers',
     basis: 'Trend Micro 2019 / Morgan Stanley 2011–14 pattern: steady look-ups chosen for value; here 15 a shift, 60 % pro or VIP, balance band in view',
     setup(w, rng) {
       const a = caller(w, rng);

@@ -1,5 +1,7 @@
-// Skew toward high-balance customers: among the customers an agent reaches by lookup, the share
-// in the pro/VIP tiers (and in VIP alone) against what the agent's routed tickets show of the
+// Skew toward high-balance customers: among the customers an agent reaches by lookup with no
+// customer-facing work after it (nobody called about them: the lookups an insider makes, while
+// a real caller's lookup is explained by the call), the share in the pro/VIP tiers (and in VIP
+// alone) against what the agent's routed tickets show of the
 // population they serve (smoothed toward the peer group's routed share). A VIP desk routes VIPs,
 // so its expectation is high; a front-line agent who looks up a list of VIPs stands out. When
 // the peer group's own lookups (without the agent) reach high tiers more often — a VIP desk that
@@ -36,7 +38,7 @@ export function noteRouted(env: Env, a: AgentState, tier: BalanceTier): void {
   }
 }
 
-/** Tests the tier of a customer reached by `a`'s lookup. */
+/** Tests the tier of a customer `a` looked up with no customer-facing work after it. */
 export function skewLookup(env: Env, a: AgentState, ev: Ev, tier: BalanceTier): void {
   const peer = env.peerOf(a);
   const peerHigh = (peer.routedHigh + 1) / (peer.routedN + 12);

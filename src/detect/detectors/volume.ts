@@ -43,7 +43,7 @@ export function volumeTouch(env: Env, a: AgentState, ev: Ev, c: string): void {
     v.hourN = 0;
     v.hourPts = 0;
     v.peerAt[0] = -Infinity;
-    v.hourOwn = v.hourHist.length >= MIN_HOURS ? ownThreshold(v.hourHist, v.hourEw, 0.25, 2) : NaN;
+    v.hourOwn = -1; // computed on demand: most hours never come near it
   }
   const day = workDay(env.ctx.agent(a.id)?.shift, ev.t);
   if (day !== v.day) {
@@ -57,7 +57,7 @@ export function volumeTouch(env: Env, a: AgentState, ev: Ev, c: string): void {
     v.dayN = 0;
     v.dayPts = 0;
     v.peerAt[1] = -Infinity;
-    v.dayOwn = v.dayHist.length >= MIN_DAYS ? ownThreshold(v.dayHist, v.dayEw, 0.15, 3) : NaN;
+    v.dayOwn = -1;
   }
   if (v.hourCust[c] === undefined) {
     v.hourCust[c] = 1;
@@ -78,11 +78,21 @@ function ownThreshold(hist: readonly number[], ew: { mean: number; variance: num
   return Math.max(median + K * sigma, ew.mean + K * Math.max(Math.sqrt(ew.variance), absFloor));
 }
 
+/** The own threshold of a window (cached in the state once computed), or undefined while the
+ *  count is below the cheap EWMA bound, which the own threshold never undercuts. */
+function lazyOwn(x: number, hist: readonly number[], ew: { mean: number; variance: number }, relFloor: number, absFloor: number, cached: number | null, store: (v: number) => void): number | undefined {
+  if (cached !== null && cached >= 0) return cached;
+  if (x <= ew.mean + K * Math.max(Math.sqrt(ew.variance), absFloor)) return undefined;
+  const own = ownThreshold(hist, ew, relFloor, absFloor);
+  store(own);
+  return own;
+}
+
 /** The hour threshold, or undefined while the count is below the own baseline (fast path). */
 function hourThreshold(env: Env, a: AgentState, hour: number, t: number): Threshold | undefined {
   const v = a.vol;
-  const own = v.hourOwn ?? NaN;
-  if (v.hourN <= (Number.isNaN(own) ? STATIC_HOUR / 2 : own)) return undefined;
+  const own = v.hourHist.length < MIN_HOURS ? NaN : lazyOwn(v.hourN, v.hourHist, v.hourEw, 0.25, 2, v.hourOwn, (x) => (v.hourOwn = x));
+  if (own === undefined || v.hourN <= (Number.isNaN(own) ? STATIC_HOUR / 2 : own)) return undefined;
   const [peer, n] = cachedPeer(a, 0, t, () => {
     const pick = (peers: readonly AgentState[]) => peers.filter((p) => p.vol.hour === hour && p.vol.hourN > 0).map((p) => p.vol.hourN);
     let values = pick(env.peersOf(a));
@@ -95,8 +105,8 @@ function hourThreshold(env: Env, a: AgentState, hour: number, t: number): Thresh
 /** The day threshold: the peers' rate since their day began, scaled to the agent's elapsed time. */
 function dayThreshold(env: Env, a: AgentState, t: number): Threshold | undefined {
   const v = a.vol;
-  const own = v.dayOwn ?? NaN;
-  if (v.dayN <= (Number.isNaN(own) ? STATIC_DAY / 3 : own)) return undefined;
+  const own = v.dayHist.length < MIN_DAYS ? NaN : lazyOwn(v.dayN, v.dayHist, v.dayEw, 0.15, 3, v.dayOwn, (x) => (v.dayOwn = x));
+  if (own === undefined || v.dayN <= (Number.isNaN(own) ? STATIC_DAY / 3 : own)) return undefined;
   const elapsed = Math.max(HOUR_MS, t - v.dayStart);
   const [peer, n] = cachedPeer(a, 1, t, () => {
     const pick = (peers: readonly AgentState[]) => peers.filter((p) => p.vol.dayN > 0 && t - p.lastT <= 12 * HOUR_MS)
