@@ -13,6 +13,8 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { openStore, type Store } from '../store/store.js';
 import { keyProviderFromEnv, type KeyProvider } from '../vault/key-provider.js';
 import { Vault } from '../vault/vault.js';
+import { openIncidentsOnContainment } from '../incident/auto-open.js';
+import type { IncidentDb } from '../incident/model.js';
 
 /** Where and how to run. */
 export interface RuntimeConfig {
@@ -70,9 +72,12 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   // The detectors run right after each integration batch (every 250 ms while busy).
   const integrator = await Integrator.open(store, keys, { env: cfg.env ?? process.env, clock, onCheckpoint: () => detection?.consumer.kick() });
   if (cfg.integrate !== false) integrator.start();
+  // Every automatic containment opens an incident (blast radius, protections, notifications).
+  const stopIncidents = openIncidentsOnContainment(events, { db: db as unknown as IncidentDb, clock, events });
   return {
     store, db, clock, keys, vault, policy, events, broker, integrator, detection, dataDir,
     async close() {
+      stopIncidents();
       await integrator.stop();
       await detection?.consumer.idle();
       await store.close();
