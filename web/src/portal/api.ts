@@ -2,6 +2,7 @@
 // the source of truth; these mirror their answers) and the calls the portal makes. JSON goes
 // through the console's client; the log's text endpoints (checkpoint, verifier key) are read
 // here as text.
+import { fetchText } from '../api/fetch-text';
 import { ApiError, get, post, put } from '../api/client';
 
 /** GET /v1/customer/me. `serverTime` corrects countdowns to the server's clock. */
@@ -112,23 +113,7 @@ export interface ConsistencyAnswer {
 
 /** GET `url` as text (the log's note formats). @throws ApiError as the JSON calls do. */
 async function getText(url: string): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
-  } catch {
-    throw new ApiError(0, 'NETWORK', 'The Keyhole server cannot be reached. Check your connection and try again.');
-  }
-  const text = await res.text();
-  if (!res.ok) {
-    let err: { code?: string; message?: string } | undefined;
-    try {
-      err = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
-    } catch {
-      err = undefined;
-    }
-    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? `The server answered ${res.status}.`);
-  }
-  return text;
+  return (await fetchText(url)).text;
 }
 
 const id = encodeURIComponent;
