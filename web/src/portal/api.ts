@@ -3,7 +3,7 @@
 // through the console's client; the log's text endpoints (checkpoint, verifier key) are read
 // here as text.
 import { fetchText } from '../api/fetch-text';
-import { ApiError, get, post, put } from '../api/client';
+import { get, post, put } from '../api/client';
 
 /** GET /v1/customer/me. `serverTime` corrects countdowns to the server's clock. */
 export interface CustomerMe {
