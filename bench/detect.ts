@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   ];
   const t0 = performance.now();
   console.log(`bench:detect — ${scenarios.length} scenarios × ${SEEDS} seeds × ${DAYS} days, ${AGENTS} agents, ${CUSTOMERS.toLocaleString('en')} customers; ${WORKERS} workers; broker path: ${BROKER.join(', ') || 'none'}`);
-  const bar = new cliProgress.SingleBar({ format: 'detect [{bar}] {percentage}% | {value}/{total} runs | {duration_formatted} elapsed, ETA {eta_formatted} | {last}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar({ format: 'detect [{bar}] {percentage}% | {value}/{total} runs | {duration_formatted} elapsed, ETA {eta_formatted} | {last}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 30_000 }, cliProgress.Presets.shades_classic);
   bar.start(jobs.length, 0, { last: '' });
   const results = await pool(jobs, (job, r) => bar.increment({ last: `${job.mode === 'model' ? '' : `${job.mode} `}${job.scenario}#${job.seed}: ABC ${r.abc}${r.contained ? '' : ' (not contained)'}` }));
   bar.stop();

@@ -17,6 +17,7 @@ export function openIncidentsOnContainment(events: BrokerEvents, deps: IncidentD
     openIncident(deps, { kind: 'system', name: 'detector', requestId: e.record.requestId }, {
       agentIds: [target], reason: e.record.reason ?? 'automatic containment', source: 'detector',
       containmentId: typeof containmentId === 'string' ? containmentId : null,
+      contain: false, // the detector's containment already suspended the agent, revoked and ended everything
     }).catch(onError);
   });
 }
