@@ -35,6 +35,10 @@ describe('visibleTo (role filter of the event stream)', () => {
     const sec = agent('x', 'security');
     assert.deepEqual([audit, theirs, status].map((e) => visibleTo(sec, e)?.event), ['audit', 'reveal_request', 'agent_status']);
   });
+  it('gives detector alerts to security only', () => {
+    const alert: BrokerEvent = { type: 'detect_alert', alertId: 'al', agentId: 'a1', kind: 'volume', risk: 12, at: 't', summary: 's' };
+    assert.deepEqual(['agent', 'supervisor', 'security'].map((r) => visibleTo(agent('a1', r as never), alert)?.event), [undefined, undefined, 'detect_alert']);
+  });
   it('formats one message per block with JSON data', () => {
     assert.equal(formatSse({ event: 'end', data: { reason: 'a\nb' } }, 3), 'id: 3\nevent: end\ndata: {"reason":"a\\nb"}\n\n');
   });

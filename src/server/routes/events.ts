@@ -13,7 +13,7 @@ import { agentForSession, agentForToken, SESSION_COOKIE } from '../sessions.js';
 
 /** One message on the stream: its SSE event name and its JSON data. */
 export interface SseMessage {
-  readonly event: 'audit' | 'reveal_request' | 'agent_status' | 'end';
+  readonly event: 'audit' | 'reveal_request' | 'agent_status' | 'detect_alert' | 'end';
   readonly data: unknown;
 }
 
@@ -38,6 +38,8 @@ export function visibleTo(agent: Agent, e: BrokerEvent): SseMessage | undefined 
     case 'agent_status':
       return agent.role === 'security' || e.agentId === agent.id
         ? { event: 'agent_status', data: { agentId: e.agentId, status: e.status } } : undefined;
+    case 'detect_alert':
+      return agent.role === 'security' ? { event: 'detect_alert', data: e } : undefined;
   }
 }
 
