@@ -16,6 +16,8 @@ export interface SuspensionResult {
   readonly agentId: string;
   readonly grantsRevoked: number;
   readonly sessionsEnded: number;
+  /** Bearer tokens revoked (suspension revokes them all; reinstatement does not restore them). */
+  readonly tokensRevoked: number;
 }
 
 /** Suspends `agentId` inside `trx`: status, grants revoked, sessions ended, pending reveal
@@ -25,7 +27,10 @@ export async function suspendInTransaction(trx: BrokerDb, agentId: string, now: 
   const grants = await revokeGrants(trx, { agentId }, now, 'agent suspended');
   const sessions = await trx.updateTable('agent_sessions').set({ ended_at: now }).where('agent_id', '=', agentId).where('ended_at', 'is', null).returning('id_hash').execute();
   await trx.updateTable('reveal_requests').set({ status: 'cancelled' }).where('agent_id', '=', agentId).where('status', '=', 'pending').execute();
-  return { agentId, grantsRevoked: grants.length, sessionsEnded: sessions.length };
+  // Suspension and containment revoke every bearer token too: reinstatement does not revive them.
+  const tokens = await trx.updateTable('api_tokens').set({ revoked_at: now, revoked_by: 'suspension', revoked_reason: 'agent suspended' })
+    .where('agent_id', '=', agentId).where('revoked_at', 'is', null).returning('id').execute();
+  return { agentId, grantsRevoked: grants.length, sessionsEnded: sessions.length, tokensRevoked: tokens.length };
 }
 
 /** Suspends or reinstates an agent (security staff only; never oneself).
@@ -41,8 +46,8 @@ export function setAgentStatus(deps: BrokerDeps, ctx: RequestContext, agentId: s
     const now = deps.clock.now();
     const result = status === 'suspended'
       ? await suspendInTransaction(trx, agentId, now)
-      : (await trx.updateTable('agents').set({ status: 'active', suspended_at: null }).where('id', '=', agentId).execute(), { agentId, grantsRevoked: 0, sessionsEnded: 0 });
-    await rec.append({ action, customerId: null, ticketId: null, decision: 'allow', reason, details: { target: agentId, grantsRevoked: result.grantsRevoked, sessionsEnded: result.sessionsEnded } });
+      : (await trx.updateTable('agents').set({ status: 'active', suspended_at: null }).where('id', '=', agentId).execute(), { agentId, grantsRevoked: 0, sessionsEnded: 0, tokensRevoked: 0 });
+    await rec.append({ action, customerId: null, ticketId: null, decision: 'allow', reason, details: { target: agentId, grantsRevoked: result.grantsRevoked, sessionsEnded: result.sessionsEnded, tokensRevoked: result.tokensRevoked } });
     deps.events.publish({ type: 'agent_status', agentId, status });
     return result;
   });

@@ -22,12 +22,22 @@ export interface AgentSessionTable {
   ended_at: Date | null;
 }
 
+/** Bearer tokens (migrations 0001, 0006): `agent` tokens act as their agent; `service` and
+ *  `scim` tokens act as a named service with `scopes`. */
 export interface ApiTokenTable {
   token_hash: Uint8Array;
-  agent_id: string;
+  id: string;
+  kind: ColumnType<'agent' | 'service' | 'scim', 'agent' | 'service' | 'scim' | undefined, never>;
+  agent_id: string | null;
+  service_name: string | null;
+  scopes: ColumnType<string[], string[] | undefined, string[]>;
   label: string;
   created_at: Date;
+  expires_at: Date | null;
+  created_by: string | null;
   revoked_at: Date | null;
+  revoked_by: string | null;
+  revoked_reason: string | null;
 }
 
 export interface CustomerTable {

@@ -4,7 +4,6 @@ import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadAgent } from '../access/agents.js';
 import { buildApp } from '../server/app.js';
-import { createApiToken } from '../server/sessions.js';
 import { KeyholeError } from '../shared/errors.js';
 import { createRuntime, type Runtime } from '../server/runtime.js';
 import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
@@ -12,6 +11,7 @@ import { runtimeConfig, withStoreOptions } from './options.js';
 import { registerIncident } from './incident.js';
 import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
+import { registerTokens } from './tokens.js';
 
 const int = (v: string) => {
   const n = Number.parseInt(v, 10);
@@ -19,7 +19,8 @@ const int = (v: string) => {
   return n;
 };
 
-async function withRuntime<T>(opts: { dataDir?: string }, fn: (rt: Runtime) => Promise<T>, integrate = false): Promise<T> {
+/** Opens the runtime (without the integrator unless `integrate`), runs `fn`, closes it. */
+export async function withRuntime<T>(opts: { dataDir?: string }, fn: (rt: Runtime) => Promise<T>, integrate = false): Promise<T> {
   const rt = await createRuntime(runtimeConfig(opts, { integrate }));
   try {
     return await fn(rt);
@@ -95,17 +96,6 @@ export function program(): Command {
       await withRuntime(o, (rt) => rt.vault.eraseCustomer(rt.db, id));
       console.log(`customer ${id} erased; a tombstone remains`);
     });
-  const tokens = p.command('tokens').description('bearer API tokens for agents');
-  withStoreOptions(tokens.command('create').description('create a bearer API token for an agent (printed once)'))
-    .requiredOption('--agent <id>', 'agent id')
-    .option('--label <label>', 'what the token is for', 'cli')
-    .action(async (o: { agent: string; label: string; dataDir?: string }) => {
-      const token = await withRuntime(o, async (rt) => {
-        const agent = await loadAgent(rt.db, o.agent);
-        if (!agent) throw new KeyholeError('NOT_FOUND', `No agent ${o.agent}.`);
-        return createApiToken(rt.db, rt.clock, agent.id, o.label);
-      });
-      console.log(token);
-    });
+  registerTokens(p, withRuntime);
   return p;
 }

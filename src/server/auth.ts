@@ -6,11 +6,13 @@ import type { Agent, RequestContext } from '../access/model.js';
 import { clientFingerprint } from '../detect/fingerprint.js';
 import { KeyholeError } from '../shared/errors.js';
 import type { Runtime } from './runtime.js';
-import { agentForSession, agentForToken, SESSION_COOKIE } from './sessions.js';
+import { agentForSession, SESSION_COOKIE } from '../identity/sessions.js';
+import { agentForToken, serviceForToken, type ServicePrincipal, type TokenScope } from '../identity/tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     agent: Agent | undefined;
+    service: ServicePrincipal | undefined;
   }
 }
 
@@ -22,7 +24,7 @@ export function requireAgent(scope: FastifyInstance, rt: Runtime): void {
     let agent: Agent | undefined;
     if (header !== undefined) {
       const m = /^Bearer ([A-Za-z0-9_-]{10,200})$/.exec(header);
-      agent = m?.[1] ? await agentForToken(rt.db, m[1]) : undefined;
+      agent = m?.[1] ? await agentForToken(rt.db, rt.clock, m[1]) : undefined;
     } else {
       const cookie = req.cookies[SESSION_COOKIE];
       agent = cookie ? await agentForSession(rt.db, rt.clock, cookie) : undefined;
@@ -36,4 +38,18 @@ export function requireAgent(scope: FastifyInstance, rt: Runtime): void {
 export function ctxOf(req: FastifyRequest): RequestContext {
   if (!req.agent) throw new KeyholeError('UNAUTHENTICATED');
   return { agent: req.agent, requestId: req.id, client: clientFingerprint(req.ip, req.headers['user-agent']) };
+}
+
+/** Adds the hook that authenticates every route of `scope` as a service (a `service` or
+ *  `scim` bearer token, RFC 6750) holding `scopeName`. A missing, unknown, revoked or expired
+ *  token is 401; a live token without the scope is 403 INSUFFICIENT_SCOPE. */
+export function requireService(scope: FastifyInstance, rt: Runtime, scopeName: TokenScope): void {
+  scope.decorateRequest('service', undefined);
+  scope.addHook('onRequest', async (req) => {
+    const m = /^Bearer ([A-Za-z0-9_-]{10,200})$/.exec(req.headers.authorization ?? '');
+    const service = m?.[1] ? await serviceForToken(rt.db, rt.clock, m[1]) : undefined;
+    if (!service) throw new KeyholeError('UNAUTHENTICATED', 'A valid service token is required.');
+    if (!service.scopes.includes(scopeName)) throw new KeyholeError('INSUFFICIENT_SCOPE', `This token lacks the scope ${scopeName}.`);
+    req.service = service;
+  });
 }

@@ -9,6 +9,8 @@ export const ERROR_CATALOG = {
   VALIDATION_FAILED: { status: 400, exit: 2, message: 'The request does not match the schema.' },
   UNAUTHENTICATED: { status: 401, exit: 3, message: 'Sign in first.' },
   FORBIDDEN: { status: 403, exit: 3, message: 'Your role does not allow this action.' },
+  INSUFFICIENT_SCOPE: { status: 403, exit: 3, message: 'This token does not carry the scope this action needs.' },
+  TOKEN_NOT_FOUND: { status: 404, exit: 4, message: 'No such live token.' },
   NOT_FOUND: { status: 404, exit: 4, message: 'Not found.' },
   ROUTE_NOT_FOUND: { status: 404, exit: 4, message: 'No such route.' },
   CONFLICT: { status: 409, exit: 5, message: 'The resource is not in a state that allows this.' },

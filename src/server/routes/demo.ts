@@ -6,7 +6,7 @@ import { loadAgent } from '../../access/agents.js';
 import { KeyholeError } from '../../shared/errors.js';
 import type { Runtime } from '../runtime.js';
 import { AgentSchema, errorResponses, IdSchema } from '../schemas.js';
-import { createSession, SESSION_COOKIE, SESSION_TTL_MS } from '../sessions.js';
+import { createSession, SESSION_COOKIE, SESSION_TTL_MS } from '../../identity/sessions.js';
 
 /** Registers GET /v1/demo/agents and POST /v1/demo/login. */
 export function demoRoutes(rt: Runtime): FastifyPluginAsyncZod {

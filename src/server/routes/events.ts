@@ -9,7 +9,8 @@ import type { Agent } from '../../access/model.js';
 import { ctxOf } from '../auth.js';
 import type { Runtime } from '../runtime.js';
 import { errorResponses } from '../schemas.js';
-import { agentForSession, agentForToken, SESSION_COOKIE } from '../sessions.js';
+import { agentForSession, SESSION_COOKIE } from '../../identity/sessions.js';
+import { agentForToken } from '../../identity/tokens.js';
 
 /** One message on the stream: its SSE event name and its JSON data. */
 export interface SseMessage {
@@ -58,7 +59,7 @@ interface Stream {
 function credentialCheck(rt: Runtime, req: FastifyRequest): () => Promise<Agent | undefined> {
   const bearer = /^Bearer ([A-Za-z0-9_-]{10,200})$/.exec(req.headers.authorization ?? '')?.[1];
   const cookie = req.cookies[SESSION_COOKIE];
-  return () => (bearer ? agentForToken(rt.db, bearer) : cookie ? agentForSession(rt.db, rt.clock, cookie) : Promise.resolve(undefined));
+  return () => (bearer ? agentForToken(rt.db, rt.clock, bearer) : cookie ? agentForSession(rt.db, rt.clock, cookie) : Promise.resolve(undefined));
 }
 
 /** Opens the stream on `reply` for `agent`; returns the handle the registry keeps. */

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ctxOf } from '../auth.js';
 import type { Runtime } from '../runtime.js';
 import { AgentSchema, errorResponses, IdSchema } from '../schemas.js';
-import { endSession, SESSION_COOKIE } from '../sessions.js';
+import { endSession, SESSION_COOKIE } from '../../identity/sessions.js';
 
 /** The caller's session as the console names it on every screen: `ABCD-1234`, the first four
  *  bytes (hex) of SHA-256 of the session secret — the prefix of `agent_sessions.id_hash`, so a

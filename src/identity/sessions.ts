@@ -1,5 +1,5 @@
-// Agent authentication: server-side sessions behind an httpOnly, SameSite=Strict cookie, and
-// bearer API tokens. Only SHA-256 hashes of session ids and tokens are stored.
+// Agent sessions: server-side sessions behind an httpOnly, SameSite=Strict cookie. Only
+// SHA-256 hashes of session ids are stored. Bearer tokens are in ./tokens.ts.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Agent, BrokerDb } from '../access/model.js';
 import type { Clock } from '../shared/clock.js';
@@ -9,7 +9,9 @@ export const SESSION_COOKIE = 'kh_session';
 /** Session lifetime: 12 hours (one long shift), in ms. */
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
 
-const hash = (secret: string) => createHash('sha256').update(secret).digest();
+/** SHA-256 of a session id or token, as stored. */
+export const secretHash = (secret: string): Buffer => createHash('sha256').update(secret).digest();
+const hash = secretHash;
 
 /** Starts a session for `agentId`; returns the secret for the cookie (shown once). */
 export async function createSession(db: BrokerDb, clock: Clock, agentId: string): Promise<string> {
@@ -31,19 +33,4 @@ export async function agentForSession(db: BrokerDb, clock: Clock, secret: string
     .select(['a.id', 'a.name', 'a.email', 'a.role', 'a.team', 'a.vendor', 'a.regions', 'a.status'])
     .where('s.id_hash', '=', hash(secret)).where('s.ended_at', 'is', null).where('s.expires_at', '>', clock.now())
     .where('a.status', '=', 'active').executeTakeFirst();
-}
-
-/** Creates a bearer API token for `agentId`; returns it (shown once). */
-export async function createApiToken(db: BrokerDb, clock: Clock, agentId: string, label: string): Promise<string> {
-  const token = `kh_${randomBytes(32).toString('base64url')}`;
-  await db.insertInto('api_tokens').values({ token_hash: hash(token), agent_id: agentId, label, created_at: clock.now(), revoked_at: null }).execute();
-  return token;
-}
-
-/** The active agent of an unrevoked API token, or undefined. */
-export async function agentForToken(db: BrokerDb, token: string): Promise<Agent | undefined> {
-  const a = await db.selectFrom('api_tokens as t').innerJoin('agents as a', 'a.id', 't.agent_id')
-    .select(['a.id', 'a.name', 'a.email', 'a.role', 'a.team', 'a.vendor', 'a.regions', 'a.status'])
-    .where('t.token_hash', '=', hash(token)).where('t.revoked_at', 'is', null).where('a.status', '=', 'active').executeTakeFirst();
-  return a;
 }
