@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { buildApp } from '../src/server/app.js';
 import { createRuntime, type Runtime } from '../src/server/runtime.js';
-import { createApiToken } from '../src/server/sessions.js';
+import { createApiToken } from '../src/identity/tokens.js';
 import { seedDemo } from '../src/sim/seed.js';
 import { createPostgresDatabase } from '../test/support/databases.js';
 
