@@ -26,12 +26,13 @@ export interface Harness {
 /** The small demo every broker test uses. */
 export const TEST_DEMO: DemoSpec = { customers: 40, agents: 9, tickets: 80, seed: 7, now: new Date(Date.UTC(2026, 0, 5, 9, 0, 0)) };
 
-/** Starts a harness on `backend` (PGlite in memory, or a fresh PostgreSQL database). */
-export async function startHarness(backend: TestDatabase, spec: DemoSpec = TEST_DEMO): Promise<Harness> {
+/** Starts a harness on `backend` (PGlite in memory, or a fresh PostgreSQL database);
+ *  `opts.detect: false` runs without the detection guard (the bare suspension guard). */
+export async function startHarness(backend: TestDatabase, spec: DemoSpec = TEST_DEMO, opts: { detect?: boolean } = {}): Promise<Harness> {
   const clock = new FixedClock(spec.now ?? new Date(Date.UTC(2026, 0, 5, 9, 0, 0)));
   const pg = backend.name === 'postgres' ? await createPostgresDatabase(process.env.KEYHOLE_TEST_DATABASE_URL as string) : undefined;
   const rt = await createRuntime({
-    databaseUrl: pg?.url, dataDir: ':memory:', clock, integrate: false,
+    databaseUrl: pg?.url, dataDir: ':memory:', clock, integrate: false, detect: opts.detect,
     env: { KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64') },
   });
   await seedDemo(rt.db, rt.vault, spec);
