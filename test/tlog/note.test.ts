@@ -63,52 +63,54 @@ describe('signed-note vectors (C2SP signed-note v1.0.0)', () => {
 describe('openNote rejects malformed or unverifiable notes', () => {
   const good = signNote(TEXT, [signer]);
   const sigLine = good.slice(TEXT.length + 1, -1);
-  const reject = (note: string | Uint8Array, verifiers = [verifier]): void => {
-    assert.throws(() => openNote(note, verifiers), isInvalid);
+  /** Asserts openNote rejects `note` with CHECKPOINT_INVALID for the named `reason` (not just
+   *  any reason: a test must fail if the check it names is removed). */
+  const reject = (note: string | Uint8Array, reason: RegExp, verifiers = [verifier]): void => {
+    assert.throws(() => openNote(note, verifiers), (e) => isInvalid(e) && reason.test((e as Error).message));
   };
 
   it('accepts the well-formed note', () => {
     assert.equal(openNote(good, [verifier]).text, TEXT);
   });
-  it('rejects a note without the blank line', () => reject(`${TEXT}${sigLine}\n`));
-  it('rejects a note without the final newline', () => reject(good.slice(0, -1)));
-  it('rejects a note with an empty signature block', () => reject(`${TEXT}\n`));
+  it('rejects a note without the blank line', () => reject(`${TEXT}${sigLine}\n`, /no blank line/));
+  it('rejects a note without the final newline', () => reject(good.slice(0, -1), /end with a signature line and a newline/));
+  it('rejects a note with an empty signature block', () => reject(`${TEXT}\n`, /end with a signature line and a newline/));
   it('rejects bad base64 in a signature', () => {
-    reject(good.replace(/ (\S+)\n$/, ' $1!\n'));
-    reject(good.replace(/=\n$/, '\n'));
-    reject(good.replace(/ (\S+)\n$/, '  $1\n'));
+    reject(good.replace(/ (\S+)\n$/, ' $1!\n'), /malformed signature line/);
+    reject(good.replace(/=\n$/, '\n'), /malformed signature line/);
+    reject(good.replace(/ (\S+)\n$/, '  $1\n'), /malformed signature line/);
   });
   it('rejects a non-canonical base64 signature (nonzero padding bits)', () => {
     const b64 = sigLine.split(' ')[2]!; // 68 bytes: ends in one '='
     const last = b64.charAt(b64.length - 2);
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
     const twisted = alphabet.charAt(alphabet.indexOf(last) ^ 1);
-    reject(good.replace(b64, b64.slice(0, -2) + twisted + '='));
+    reject(good.replace(b64, b64.slice(0, -2) + twisted + '='), /malformed signature line/);
   });
   it('rejects a signature whose key hash is wrong (unknown key, so nothing verified)', () => {
     const raw = decodeBase64(sigLine.split(' ')[2]!)!;
     raw[0]! ^= 0x01;
-    reject(`${TEXT}\n\u2014 ${signer.name} ${encodeBase64(raw)}\n`);
+    reject(`${TEXT}\n\u2014 ${signer.name} ${encodeBase64(raw)}\n`, /no signature from a known key/);
   });
-  it('rejects tampered text', () => reject(good.replace('hello', 'hellp')));
+  it('rejects tampered text', () => reject(good.replace('hello', 'hellp'), /does not verify/));
   it('rejects a tampered signature', () => {
     const raw = decodeBase64(sigLine.split(' ')[2]!)!;
     raw[10]! ^= 0x80;
-    reject(`${TEXT}\n\u2014 ${signer.name} ${encodeBase64(raw)}\n`);
+    reject(`${TEXT}\n\u2014 ${signer.name} ${encodeBase64(raw)}\n`, /does not verify/);
   });
-  it('rejects a signature line without the em dash prefix', () => reject(good.replace('\u2014 ', '- ')));
-  it('rejects a signature that is too short', () => reject(`${TEXT}\n\u2014 ${signer.name} AAAAAA==\n`));
+  it('rejects a signature line without the em dash prefix', () => reject(good.replace('\u2014 ', '- '), /malformed signature line/));
+  it('rejects a signature that is too short', () => reject(`${TEXT}\n\u2014 ${signer.name} AAAAAA==\n`, /malformed signature line/));
   it('rejects a control character other than newline', () => {
-    reject(good.replace('hello', 'hel\tlo'));
-    reject(good.replace('hello', 'hel\rlo'));
+    reject(good.replace('hello', 'hel\tlo'), /control character/);
+    reject(good.replace('hello', 'hel\rlo'), /control character/);
   });
   it('rejects invalid UTF-8 and lone surrogates', () => {
     const bytes = new TextEncoder().encode(good);
     bytes[TEXT.indexOf('hello')] = 0xff;
-    reject(bytes);
-    reject(good.replace('hello', 'hel\ud800lo'));
+    reject(bytes, /not valid UTF-8/);
+    reject(good.replace('hello', 'hel\ud800lo'), /not well-formed Unicode/);
   });
-  it('rejects a note signed by no known key', () => reject(good, [verifierFor('other.example', signer.publicKey)]));
+  it('rejects a note signed by no known key', () => reject(good, /no signature from a known key/, [verifierFor('other.example', signer.publicKey)]));
   it('rejects when a known key signature fails even if another known key verifies', () => {
     const other = signerFromSeed('witness.example', seedOf(2));
     const bogus = new Uint8Array(68).fill(7); // the witness's key ID, then a signature it never made
@@ -119,12 +121,12 @@ describe('openNote rejects malformed or unverifiable notes', () => {
       return isInvalid(e) && (e as { details?: Record<string, unknown> }).details?.['keyName'] === 'witness.example';
     });
   });
-  it('rejects two verifiers with the same name and key ID', () => reject(good, [verifier, verifier]));
+  it('rejects two verifiers with the same name and key ID', () => reject(good, /share a name and key ID/, [verifier, verifier]));
   it('rejects more than MAX_NOTE_SIGNATURES signature lines and accepts exactly that many', () => {
     const unknown = (i: number): string => `\u2014 unknown${i}.example ${encodeBase64(new Uint8Array(68).fill(i))}\n`;
     const lines = (n: number): string => Array.from({ length: n }, (_, i) => unknown(i)).join('');
     assert.equal(openNote(`${good}${lines(MAX_NOTE_SIGNATURES - 1)}`, [verifier]).unverifiedSignatures.length, MAX_NOTE_SIGNATURES - 1);
-    reject(`${good}${lines(MAX_NOTE_SIGNATURES)}`);
+    reject(`${good}${lines(MAX_NOTE_SIGNATURES)}`, /too many signatures/);
   });
 });
 
