@@ -130,8 +130,3 @@ export function purposeRule(purpose: Purpose, field: FieldName): PurposeRule {
   const rules = Object.hasOwn(PURPOSE_TABLE, purpose) ? PURPOSE_TABLE[purpose] : undefined;
   return (rules !== undefined && Object.hasOwn(rules, field) ? rules[field] : undefined) ?? HIDDEN_RULE;
 }
-
-/** The fields `purpose` shows at all (default above hidden or a ceiling above hidden). */
-export function purposeFields(purpose: Purpose): readonly FieldName[] {
-  return (Object.keys(PURPOSE_TABLE[purpose]) as FieldName[]).filter((f) => purposeRule(purpose, f).ceiling !== 'hidden');
-}

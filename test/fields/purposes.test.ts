@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { FIELD_CATALOG } from '../../src/fields/catalog.js';
 import { FIELD_NAMES, isFieldName, PURPOSES, type FieldName, type Purpose } from '../../src/fields/catalog-types.js';
 import { isLevel, levelRank } from '../../src/fields/levels.js';
-import { HIDDEN_RULE, PURPOSE_TABLE, purposeFields, purposeRule } from '../../src/fields/purposes.js';
+import { HIDDEN_RULE, PURPOSE_TABLE, purposeRule } from '../../src/fields/purposes.js';
 
 const ACCOUNT_FIELDS: readonly FieldName[] = ['accountId', 'tier', 'accountStatus', 'jurisdiction', 'createdAt'];
 const CONSENT_FIELDS: readonly FieldName[] = ['address', 'totalBalance', 'holdings', 'governmentId', 'kycDocuments'];
@@ -77,9 +77,16 @@ describe('PURPOSE_TABLE', () => {
   });
 
   it('gives general_inquiry the fewest fields and fraud_investigation the highest ceilings', () => {
-    const visible = (p: Purpose) => purposeFields(p).length;
+    const visible = (p: Purpose) => FIELD_NAMES.filter((f) => purposeRule(p, f).ceiling !== 'hidden').length;
     for (const p of PURPOSES) assert.ok(visible('general_inquiry') <= visible(p), p);
     for (const { f, r } of cells) assert.ok(levelRank(purposeRule('fraud_investigation', f).ceiling) >= levelRank(r.ceiling), f);
+  });
+
+  it('isLevel accepts exactly the five levels (levels read back from the log are checked with it)', () => {
+    for (const l of ['hidden', 'verify_only', 'masked', 'banded', 'revealed']) assert.equal(isLevel(l), true, l);
+    for (const bad of ['Revealed', 'revealed ', '', 'toString', '__proto__', 'constructor', 'full', 4, null, undefined, ['masked'], { level: 'masked' }]) {
+      assert.equal(isLevel(bad), false, JSON.stringify(bad));
+    }
   });
 
   it('answers hidden/hidden/supervisor for an unlisted field', () => {

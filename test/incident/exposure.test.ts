@@ -25,6 +25,8 @@ describe('exposure', () => {
     assert.deepEqual(exposuresOf(rec({ action: 'verify', fields: { address: 'verify_only' } })), [['address', 'verify_only']]);
     assert.deepEqual(exposuresOf(rec({ action: 'lookup' })), [[EXISTENCE, 'revealed']]);
     assert.deepEqual(exposuresOf(rec({ decision: 'deny', fields: { email: 'masked' } })), []);
+    // Levels read back from the log are checked: an unknown level exposes nothing rather than being trusted.
+    assert.deepEqual(exposuresOf(rec({ fields: { email: 'full', phone: 'Revealed', address: 'toString', name: 'masked' } })), [['name', 'masked']]);
     assert.deepEqual(exposuresOf(rec({ action: 'grant_use', fields: { phone: 'revealed' } })), []);
     assert.deepEqual(exposuresOf(rec({ customerId: null, fields: { email: 'masked' } })), []);
     assert.deepEqual(exposuresOf(rec({ fields: { email: 'shown' } })), [], 'an unknown level is not a level');

@@ -125,7 +125,7 @@ for (const backend of DATABASES) {
       assert.equal(n.rows[0]!.n, 0);
     });
 
-    it('blind indexes: exact-match lookup and constant-time verify', async () => {
+    it('blind indexes: exact-match lookup, match / no match, replacement and domain separation', async () => {
       const [a, b, c] = [newId('bi'), newId('bi'), newId('bi')];
       for (const id of [a, b, c]) await insertCustomer(db, id);
       await vault.writeBlindIndex(db, a, 'email', 'shared@x.example');
