@@ -55,6 +55,11 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   installNoStore(app);
+  // Every response names its request: the audit record of an access carries the same id.
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-request-id', req.id);
+    return payload;
+  });
   await app.register(cookie);
   await app.register(swagger, {
     openapi: { info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' } },

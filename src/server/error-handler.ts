@@ -4,6 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ERROR_CATALOG, isKeyholeError, type ErrorCode } from '../shared/errors.js';
+import { isDatabaseUnavailable } from '../store/unavailable.js';
 
 /** The error body every route returns on failure. */
 export interface ErrorBody {
@@ -23,6 +24,12 @@ function send(reply: FastifyReply, code: ErrorCode, message?: string): FastifyRe
 export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((_req, reply) => send(reply, 'ROUTE_NOT_FOUND'));
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    // A lost or refused database connection is an outage, not a bug: 503 with Retry-After,
+    // whatever wrapped it (an error the broker turned into a denial keeps its own 4xx/503).
+    if ((!isKeyholeError(err) || err.status === 500) && isDatabaseUnavailable(err)) {
+      req.log.warn({ code: 'DATABASE_UNAVAILABLE', cause: err }, 'database unavailable');
+      return send(reply, 'DATABASE_UNAVAILABLE');
+    }
     if (isKeyholeError(err)) {
       if (err.status >= 500) req.log.error({ code: err.code, cause: err.cause }, 'request failed');
       return send(reply, err.code, err.message);

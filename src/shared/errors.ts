@@ -19,6 +19,7 @@ export const ERROR_CATALOG = {
   // store
   STORE_LOCKED: { status: 503, exit: 7, message: 'Another process holds the data directory.' },
   MIGRATION_CHECKSUM: { status: 500, exit: 7, message: 'An applied migration was changed after it ran.' },
+  DATABASE_UNAVAILABLE: { status: 503, exit: 7, message: 'The database is unavailable; retry shortly.' },
   // vault
   DECRYPT_FAILED: { status: 500, exit: 8, message: 'Decryption failed.' },
   KEY_UNAVAILABLE: { status: 500, exit: 8, message: 'A key is not available.' },
