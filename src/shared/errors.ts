@@ -15,6 +15,11 @@ export const ERROR_CATALOG = {
   ROUTE_NOT_FOUND: { status: 404, exit: 4, message: 'No such route.' },
   CONFLICT: { status: 409, exit: 5, message: 'The resource is not in a state that allows this.' },
   RATE_LIMITED: { status: 429, exit: 6, message: 'Too many requests; retry later.' },
+  CROSS_ORIGIN_REJECTED: { status: 403, exit: 3, message: 'A request from another site or origin cannot change state here.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 2, message: 'Send the request body as application/json.' },
+  PAYLOAD_TOO_LARGE: { status: 413, exit: 2, message: 'The request body is too large.' },
+  MALFORMED_URL: { status: 400, exit: 2, message: 'The URL is malformed.' },
+  URL_TOO_LONG: { status: 414, exit: 2, message: 'A part of the URL is too long.' },
   INTERNAL: { status: 500, exit: 1, message: 'Internal error.' },
   // store
   STORE_LOCKED: { status: 503, exit: 7, message: 'Another process holds the data directory.' },
