@@ -50,6 +50,7 @@ export const ERROR_CATALOG = {
   BUDGET_EXCEEDED: { status: 429, exit: 6, message: 'Access budget exhausted; ask a supervisor to extend it.' },
   // audit
   AUDIT_APPEND_FAILED: { status: 503, exit: 10, message: 'The access could not be recorded, so it was refused.' },
+  LOG_UNHEALTHY: { status: 503, exit: 10, message: 'The audit log is not integrating; customer data is withheld until it recovers.' },
   LOG_PUSHBACK: { status: 503, exit: 10, message: 'The log is busy; retry after a moment.' },
   LOG_VERIFY_FAILED: { status: 500, exit: 11, message: 'The log failed verification.' },
   PROOF_INVALID: { status: 400, exit: 11, message: 'The proof does not verify.' },
