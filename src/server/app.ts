@@ -26,6 +26,7 @@ import { revealRequestRoutes } from './routes/reveal-requests.js';
 import { securityRoutes } from './routes/security.js';
 import { sessionRoutes } from './routes/session.js';
 import { ticketRoutes } from './routes/tickets.js';
+import { tokenRoutes } from './routes/tokens.js';
 import type { Runtime } from './runtime.js';
 
 /** Options of the HTTP app. */
@@ -93,6 +94,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     await scope.register(incidentRoutes(rt));
     await scope.register(budgetRoutes(rt));
     await scope.register(detectRoutes(rt));
+    await scope.register(tokenRoutes(rt));
     for (const extra of opts.extraAuthenticated ?? []) await scope.register(extra);
   });
   return app;
