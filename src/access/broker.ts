@@ -17,12 +17,14 @@ export class Broker {
   constructor(deps: BrokerDeps) {
     this.deps = deps;
   }
-  /** See viewCustomer. */
-  view(ctx: RequestContext, ticketId: string) {
+  /** See viewCustomer. @throws KeyholeError LOG_UNHEALTHY while the log fails closed. */
+  async view(ctx: RequestContext, ticketId: string) {
+    this.deps.logGate?.assertServing();
     return viewCustomer(this.deps, ctx, ticketId);
   }
-  /** See verifyField. */
-  verify(ctx: RequestContext, ticketId: string, field: FieldName, answer: string) {
+  /** See verifyField. @throws KeyholeError LOG_UNHEALTHY while the log fails closed. */
+  async verify(ctx: RequestContext, ticketId: string, field: FieldName, answer: string) {
+    this.deps.logGate?.assertServing();
     return verifyField(this.deps, ctx, ticketId, field, answer);
   }
   /** See requestReveal. */
@@ -37,8 +39,10 @@ export class Broker {
   revealRequests(ctx: RequestContext, status?: 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled') {
     return listRevealRequests(this.deps.db, ctx.agent, { ...(status ? { status } : {}), now: this.deps.clock.now() });
   }
-  /** See lookupCustomer; returns the opened ticket. */
+  /** See lookupCustomer; returns the opened ticket. @throws KeyholeError LOG_UNHEALTHY while
+   *  the log fails closed. */
   async lookup(ctx: RequestContext, key: LookupKey, opts: LookupOptions) {
+    this.deps.logGate?.assertServing();
     return toTicketSummary(await lookupCustomer(this.deps, ctx, key, opts));
   }
   /** See myTickets. */

@@ -10,7 +10,10 @@ export type BrokerEvent =
   | { readonly type: 'agent_status'; readonly agentId: string; readonly status: 'active' | 'suspended' }
   /** A detection alert for the security dashboard (src/detect): `kind` is alert, step_up,
    *  contain, budget or decoy; `summary` explains it without customer data. */
-  | { readonly type: 'detect_alert'; readonly alertId: string; readonly agentId: string; readonly kind: string; readonly risk: number; readonly at: string; readonly summary: string };
+  | { readonly type: 'detect_alert'; readonly alertId: string; readonly agentId: string; readonly kind: string; readonly risk: number; readonly at: string; readonly summary: string }
+  /** The audit log's health changed (src/audit/log-health.ts): while `serving` is false no
+   *  customer data is returned. For security staff. */
+  | { readonly type: 'log_health'; readonly serving: boolean; readonly status: 'ok' | 'lagging' | 'failed'; readonly reason: string | null; readonly since: string };
 
 /** Publish/subscribe of broker events; listeners MUST NOT throw (errors are swallowed). */
 export class BrokerEvents {

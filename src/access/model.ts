@@ -38,6 +38,9 @@ export interface BrokerDeps {
   readonly guard: AccessGuard;
   /** Notified after commit of every recorded decision (SSE, detectors). */
   readonly events: BrokerEvents;
+  /** Fails closed while the audit log cannot keep up (src/audit/log-health.ts): consulted
+   *  before customer data is read (view, verify, lookup). Absent: always serving. */
+  readonly logGate?: { assertServing(): void };
   /** Grant lifetime bounds in minutes (default 15, max 60). */
   readonly grantMinutes?: { readonly default: number; readonly max: number };
 }

@@ -51,7 +51,8 @@ export async function ticketDetail(deps: BrokerDeps, ctx: RequestContext, ticket
 }
 
 /** Assigns an open ticket to `agentId` (supervisors and security only); the previous
- *  assignee's grants on it are revoked.
+ *  assignee's grants on it are revoked and their pending reveal requests on it cancelled (an
+ *  approval after the hand-over would open data to someone no longer on the ticket).
  *  @throws KeyholeError FORBIDDEN, TICKET_NOT_FOUND, TICKET_CLOSED, NOT_FOUND (agent). */
 export function assignTicket(deps: BrokerDeps, ctx: RequestContext, ticketId: string, agentId: string): Promise<TicketSummary> {
   return audited(deps, ctx, async (trx, rec) => {
@@ -63,9 +64,14 @@ export function assignTicket(deps: BrokerDeps, ctx: RequestContext, ticketId: st
     if (!target || target.status !== 'active') throw new KeyholeError('NOT_FOUND', 'No such active agent.');
     const now = deps.clock.now();
     const revoked = t.assigneeId && t.assigneeId !== agentId ? await revokeGrants(trx, { ticketId, agentId: t.assigneeId }, now, 'ticket reassigned') : [];
+    const cancelled = await trx.updateTable('reveal_requests').set({ status: 'cancelled' }).where('ticket_id', '=', ticketId)
+      .where('status', '=', 'pending').where('agent_id', '<>', agentId).returning(['id', 'agent_id', 'approval']).execute();
     await trx.updateTable('tickets').set({ assignee_id: agentId }).where('id', '=', ticketId).execute();
     await rec.append({ action: 'ticket_assign', customerId: t.customerId, ticketId, decision: 'allow',
-      details: { from: t.assigneeId, to: agentId, grantsRevoked: revoked } });
+      details: { from: t.assigneeId, to: agentId, grantsRevoked: revoked, revealRequestsCancelled: cancelled.map((c) => c.id) } });
+    for (const c of cancelled) {
+      deps.events.publish({ type: 'reveal_request', requestId: c.id, status: 'cancelled', agentId: c.agent_id, customerId: t.customerId, approval: c.approval });
+    }
     return toTicketSummary({ ...t, assigneeId: agentId });
   });
 }

@@ -52,6 +52,8 @@ export interface BatchResult {
 
 /** A record turned into its audit_log row. */
 interface EntryRow {
+  /** Its audit_pending id: the queue row may be deleted once this audit_log row exists. */
+  readonly pendingId: number;
   readonly text: string;
   readonly leaf: Uint8Array;
   readonly record: AuditRecord;
@@ -77,26 +79,29 @@ export async function integrateBatch(trx: Kysely<AuditTables>, deps: BatchDeps):
   const checkpoint = sign(deps, result.newSize, result.root);
 
   await insertEntries(trx, head.size, rows);
+  await deletePending(trx, rows);
   await writeTiles(trx, result.tiles);
   await insertCheckpoint(trx, checkpoint, deps.clock.now());
   await deps.beforeCommit?.({ fromSize: head.size, newSize: result.newSize });
   return { count: rows.length, checkpoint, signed: true };
 }
 
-/** Deletes and returns up to `limit` pending records, oldest id first. */
+/** Up to `limit` pending records, oldest id first (the batch lock keeps other integrators out). */
 async function takePending(trx: Kysely<AuditTables>, limit: number): Promise<readonly { id: number; entry: unknown }[]> {
-  const r = await sql<{ id: number; entry: unknown }>`
-    with taken as (
-      delete from audit_pending where id in (select id from audit_pending order by id limit ${limit})
-      returning id, entry)
-    select id, entry from taken order by id`.execute(trx);
+  const r = await sql<{ id: number; entry: unknown }>`select id, entry from audit_pending order by id limit ${limit}`.execute(trx);
   return r.rows;
 }
 
-function toEntryRow(p: { entry: unknown }): EntryRow {
+/** Removes the integrated records from the queue. audit_pending is append-only until
+ *  integrated (migrations/0010): this succeeds only after insertEntries wrote their rows. */
+async function deletePending(trx: Kysely<AuditTables>, rows: readonly EntryRow[]): Promise<void> {
+  await sql`delete from audit_pending where id = any(${rows.map((r) => r.pendingId)}::int8[])`.execute(trx);
+}
+
+function toEntryRow(p: { id: number; entry: unknown }): EntryRow {
   const record = (typeof p.entry === 'string' ? JSON.parse(p.entry) : p.entry) as AuditRecord;
   const text = canonicalAuditJson(record);
-  return { text, leaf: auditLeafHash(text), record };
+  return { pendingId: p.id, text, leaf: auditLeafHash(text), record };
 }
 
 /** Proves, from the tiles as they will be after commit, that the tree of `newSize` with root
@@ -131,11 +136,11 @@ async function insertEntries(trx: Kysely<AuditTables>, fromSize: number, rows: r
   const json = JSON.stringify(rows.map((r, i) => {
     prev = chainHash(prev!, r.leaf);
     const { time, agentId, customerId, ticketId, action } = r.record;
-    return [fromSize + i, r.text, hex(r.leaf), hex(prev), time, agentId, customerId, ticketId, action];
+    return [fromSize + i, r.text, hex(r.leaf), hex(prev), time, agentId, customerId, ticketId, action, r.pendingId];
   }));
   await sql`
-    insert into audit_log (seq, entry, leaf_hash, chain_hash, time, agent_id, customer_id, ticket_id, action)
-    select (r->>0)::int8, r->>1, decode(r->>2, 'hex'), decode(r->>3, 'hex'), (r->>4)::timestamptz, r->>5, r->>6, r->>7, r->>8
+    insert into audit_log (seq, entry, leaf_hash, chain_hash, time, agent_id, customer_id, ticket_id, action, pending_id)
+    select (r->>0)::int8, r->>1, decode(r->>2, 'hex'), decode(r->>3, 'hex'), (r->>4)::timestamptz, r->>5, r->>6, r->>7, r->>8, (r->>9)::int8
     from json_array_elements(${json}::json) as r`.execute(trx);
 }
 

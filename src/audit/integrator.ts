@@ -166,7 +166,7 @@ export class Integrator {
 }
 
 /** An error reporter for the loop that prints a message only when it differs from the last. */
-function reportOnce(): (e: unknown) => void {
+export function reportOnce(): (e: unknown) => void {
   let last = '';
   return (e) => {
     const message = isKeyholeError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);

@@ -21,6 +21,8 @@ export interface AuditLogTable {
   ticket_id: string | null;
   action: string;
   integrated_at: Generated<Date>;
+  /** The audit_pending id it was integrated from (null for rows from before 0010). */
+  pending_id: ColumnType<number | null, number | null | undefined, never>;
 }
 
 /** One C2SP tlog-tiles hash tile, latest version: `data` is width × 32 bytes. */

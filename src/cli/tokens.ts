@@ -3,6 +3,7 @@
 // the identity provider's SCIM client (`--scim NAME`). Secrets are printed once.
 import type { Command } from 'commander';
 import { loadAgent } from '../access/agents.js';
+import { newId } from '../access/ids.js';
 import { issueToken, listTokens, revokeToken, TOKEN_SCOPES, type TokenScope, type TokenSpec } from '../identity/tokens.js';
 import { KeyholeError } from '../shared/errors.js';
 import type { Runtime } from '../server/runtime.js';
@@ -46,7 +47,7 @@ export function registerTokens(program: Command, withRuntime: WithRuntime): void
         } else {
           spec = { kind: 'scim', serviceName: o.scim as string, scopes: ['scim'], label: o.label, ttlMs, createdBy: 'cli' };
         }
-        return issueToken(rt.db, rt.clock, spec);
+        return issueToken(rt.db, rt.clock, spec, { agentId: null, requestId: newId('req'), via: 'cli' });
       });
       console.error(`token ${issued.id}${issued.expiresAt ? `, expires ${issued.expiresAt.toISOString()}` : ', no expiry'}`);
       console.log(issued.token);
@@ -66,7 +67,7 @@ export function registerTokens(program: Command, withRuntime: WithRuntime): void
     .option('--by <who>', 'who revokes it', 'cli')
     .option('--reason <text>', 'why', 'revoked from the command line')
     .action(async (id: string, o: { by: string; reason: string; dataDir?: string }) => {
-      const ok = await withRuntime(o, (rt) => revokeToken(rt.db, rt.clock, id, o.by, o.reason));
+      const ok = await withRuntime(o, (rt) => revokeToken(rt.db, rt.clock, id, o.by, o.reason, { agentId: null, requestId: newId('req'), via: 'cli' }));
       if (!ok) throw new KeyholeError('TOKEN_NOT_FOUND', `No live token ${id}.`);
       console.log(`token ${id} revoked`);
     });

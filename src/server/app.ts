@@ -5,14 +5,16 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../access/ids.js';
 import { requireAgent } from './auth.js';
 import { relyingPartyFromEnv, type RelyingParty } from './customer/webauthn.js';
 import { breakGlassRoutes } from './routes/break-glass.js';
 import { budgetRoutes } from './routes/budgets.js';
 import { customerPublicRoutes, customerRoutes } from './routes/customer.js';
-import { installErrorHandling } from './error-handler.js';
+import { frameworkErrors, installErrorHandling } from './error-handler.js';
+import { allowedOriginsFromEnv, installRequestGuard } from './request-guard.js';
+import { safeValidatorCompiler } from './safe-strings.js';
 import { consoleRoutes, DEFAULT_CONSOLE_DIR, installNoStore } from './routes/console.js';
 import { demoRoutes } from './routes/demo.js';
 import { detectRoutes } from './routes/detect.js';
@@ -24,6 +26,7 @@ import { revealRequestRoutes } from './routes/reveal-requests.js';
 import { securityRoutes } from './routes/security.js';
 import { sessionRoutes } from './routes/session.js';
 import { ticketRoutes } from './routes/tickets.js';
+import { tokenRoutes } from './routes/tokens.js';
 import type { Runtime } from './runtime.js';
 
 /** Options of the HTTP app. */
@@ -42,6 +45,8 @@ export interface AppOptions {
   readonly console?: string | false;
   /** Server-Sent Events options (heartbeat). */
   readonly events?: EventStreamOptions;
+  /** Origins allowed to change state besides the request's own (default: KEYHOLE_ORIGIN when set). */
+  readonly allowedOrigins?: readonly string[];
 }
 
 /** pino redaction: secrets and anything that could carry a customer value. */
@@ -50,11 +55,17 @@ export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'r
 /** Builds (but does not start) the app over `rt`. */
 export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<FastifyInstance> {
   const logger = opts.logger === undefined ? { level: 'warn', redact: LOG_REDACT } : opts.logger === false ? false : { ...(opts.logger === true ? {} : opts.logger), redact: LOG_REDACT };
-  const app = Fastify({ logger, genReqId: () => newId('req'), bodyLimit: 64 * 1024 }).withTypeProvider<ZodTypeProvider>();
-  app.setValidatorCompiler(validatorCompiler);
+  const app = Fastify({ logger, genReqId: () => newId('req'), bodyLimit: 64 * 1024, frameworkErrors }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(safeValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  installRequestGuard(app, { allowedOrigins: opts.allowedOrigins ?? allowedOriginsFromEnv(process.env) });
   installNoStore(app);
+  // Every response names its request: the audit record of an access carries the same id.
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-request-id', req.id);
+    return payload;
+  });
   await app.register(cookie);
   await app.register(swagger, {
     openapi: { info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' } },
@@ -83,6 +94,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     await scope.register(incidentRoutes(rt));
     await scope.register(budgetRoutes(rt));
     await scope.register(detectRoutes(rt));
+    await scope.register(tokenRoutes(rt));
     for (const extra of opts.extraAuthenticated ?? []) await scope.register(extra);
   });
   return app;

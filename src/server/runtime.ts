@@ -1,11 +1,15 @@
 // The composition root: opens the store, the key provider, the vault and the policy, and
 // wires the broker and the log integrator. Used by `keyhole serve`, the CLI and the tests.
 import path from 'node:path';
+import type { Kysely } from 'kysely';
 import { Broker } from '../access/broker.js';
 import { BrokerEvents } from '../access/events.js';
 import { suspensionGuard, type AccessGuard } from '../access/guard.js';
 import type { BrokerDb } from '../access/model.js';
-import { Integrator } from '../audit/integrator.js';
+import { Integrator, reportOnce } from '../audit/integrator.js';
+import { LogHealth, maxLagFromEnv, type LogHealthState } from '../audit/log-health.js';
+import { checkLogAtStartup } from '../audit/startup-check.js';
+import type { AuditTables } from '../audit/tables.js';
 import type { DetectDb } from '../detect/containment.js';
 import { createDetection, type Detection } from '../detect/detection.js';
 import { PolicyEngine } from '../policy/engine.js';
@@ -32,6 +36,9 @@ export interface RuntimeConfig {
   readonly integrate?: boolean | undefined;
   readonly env?: NodeJS.ProcessEnv | undefined;
   readonly poolSize?: number | undefined;
+  /** Check the log at start-up and withhold customer data while integration fails or lags
+   *  beyond KEYHOLE_LOG_MAX_LAG_S (default: when `integrate` is on, i.e. in `keyhole serve`). */
+  readonly logHealth?: boolean | undefined;
 }
 
 /** A running Keyhole core. */
@@ -47,6 +54,9 @@ export interface Runtime {
   readonly integrator: Integrator;
   /** The detect module's guard, log consumer and webhook (undefined when turned off). */
   readonly detection: Detection | undefined;
+  /** Whether customer data may be served, given the log's state (src/audit/log-health.ts);
+   *  `logHealth.status()` is what a readiness probe reports. */
+  readonly logHealth: LogHealth;
   readonly dataDir: string | undefined;
   close(): Promise<void>;
 }
@@ -67,20 +77,45 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const vault = new Vault(keys, { clock });
   await vault.checkKeys(db); // a wrong KEYHOLE_MASTER_KEY stops start-up instead of failing every verify
   const events = new BrokerEvents();
-  const detection = cfg.detect === false ? undefined : createDetection(db as unknown as DetectDb, clock, events, cfg.env ?? process.env);
-  const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? detection?.guard ?? suspensionGuard, events });
+  const env = cfg.env ?? process.env;
+  const detection = cfg.detect === false ? undefined : createDetection(db as unknown as DetectDb, clock, events, env);
+  const logHealth = new LogHealth({ db: db as unknown as Kysely<AuditTables>, clock, maxLagMs: maxLagFromEnv(env), onChange: (s) => raiseLogAlert(s, events, detection) });
+  const watchLog = cfg.logHealth ?? cfg.integrate !== false;
+  const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? detection?.guard ?? suspensionGuard, events, ...(watchLog ? { logGate: logHealth } : {}) });
   // The detectors run right after each integration batch (every 250 ms while busy).
-  const integrator = await Integrator.open(store, keys, { env: cfg.env ?? process.env, clock, onCheckpoint: () => detection?.consumer.kick() });
+  const report = reportOnce();
+  const integrator = await Integrator.open(store, keys, {
+    env, clock, onCheckpoint: () => detection?.consumer.kick(),
+    onError: (e) => {
+      report(e);
+      logHealth.integrationError(e);
+    },
+  });
+  if (watchLog) {
+    const check = await checkLogAtStartup(db as unknown as Kysely<AuditTables>, integrator.identity);
+    if (!check.ok) logHealth.failed(`start-up check: ${check.problem}`);
+    logHealth.start();
+  }
   if (cfg.integrate !== false) integrator.start();
   // Every automatic containment opens an incident (blast radius, protections, notifications).
   const stopIncidents = openIncidentsOnContainment(events, { db: db as unknown as IncidentDb, clock, events });
   return {
-    store, db, clock, keys, vault, policy, events, broker, integrator, detection, dataDir,
+    store, db, clock, keys, vault, policy, events, broker, integrator, detection, logHealth, dataDir,
     async close() {
       stopIncidents();
+      await logHealth.stop();
       await integrator.stop();
       await detection?.consumer.idle();
       await store.close();
     },
   };
+}
+
+/** The alert of a change in the log's health: stderr (operators' log collection), the security
+ *  staff's live feed, and the alert webhook (KEYHOLE_ALERT_WEBHOOK) when configured. */
+function raiseLogAlert(s: LogHealthState, events: BrokerEvents, detection: Detection | undefined): void {
+  const line = { alert: 'log_health', serving: s.serving, status: s.status, reason: s.reason, since: s.since };
+  console.error(`keyhole: ${s.serving ? 'audit log recovered; serving customer data again' : 'ALERT: customer data withheld'} ${JSON.stringify(line)}`);
+  events.publish({ type: 'log_health', serving: s.serving, status: s.status, reason: s.reason, since: s.since });
+  detection?.webhook?.send({ kind: 'log_health', ...line });
 }

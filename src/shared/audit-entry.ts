@@ -8,7 +8,7 @@ export const AUDIT_ACTIONS = [
   'view', 'verify', 'lookup', 'reveal_request', 'reveal_approve', 'reveal_deny', 'grant_use', 'grant_revoke',
   'ticket_open', 'ticket_assign', 'ticket_close', 'agent_suspend', 'agent_reinstate', 'customer_erase',
   'consent_approve', 'consent_deny', 'customer_lock', 'customer_unlock', 'break_glass_request', 'break_glass_approve', 'break_glass_deny',
-  'budget_extend',
+  'budget_extend', 'token_create', 'token_revoke',
   'incident_open', 'incident_close', 'protection_apply', 'protection_lift', 'notification_queue', 'notification_send', 'evidence_export',
 ] as const;
 

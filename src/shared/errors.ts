@@ -15,10 +15,16 @@ export const ERROR_CATALOG = {
   ROUTE_NOT_FOUND: { status: 404, exit: 4, message: 'No such route.' },
   CONFLICT: { status: 409, exit: 5, message: 'The resource is not in a state that allows this.' },
   RATE_LIMITED: { status: 429, exit: 6, message: 'Too many requests; retry later.' },
+  CROSS_ORIGIN_REJECTED: { status: 403, exit: 3, message: 'A request from another site or origin cannot change state here.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 2, message: 'Send the request body as application/json.' },
+  PAYLOAD_TOO_LARGE: { status: 413, exit: 2, message: 'The request body is too large.' },
+  MALFORMED_URL: { status: 400, exit: 2, message: 'The URL is malformed.' },
+  URL_TOO_LONG: { status: 414, exit: 2, message: 'A part of the URL is too long.' },
   INTERNAL: { status: 500, exit: 1, message: 'Internal error.' },
   // store
   STORE_LOCKED: { status: 503, exit: 7, message: 'Another process holds the data directory.' },
   MIGRATION_CHECKSUM: { status: 500, exit: 7, message: 'An applied migration was changed after it ran.' },
+  DATABASE_UNAVAILABLE: { status: 503, exit: 7, message: 'The database is unavailable; retry shortly.' },
   // vault
   DECRYPT_FAILED: { status: 500, exit: 8, message: 'Decryption failed.' },
   KEY_UNAVAILABLE: { status: 500, exit: 8, message: 'A key is not available.' },
@@ -44,6 +50,7 @@ export const ERROR_CATALOG = {
   BUDGET_EXCEEDED: { status: 429, exit: 6, message: 'Access budget exhausted; ask a supervisor to extend it.' },
   // audit
   AUDIT_APPEND_FAILED: { status: 503, exit: 10, message: 'The access could not be recorded, so it was refused.' },
+  LOG_UNHEALTHY: { status: 503, exit: 10, message: 'The audit log is not integrating; customer data is withheld until it recovers.' },
   LOG_PUSHBACK: { status: 503, exit: 10, message: 'The log is busy; retry after a moment.' },
   LOG_VERIFY_FAILED: { status: 500, exit: 11, message: 'The log failed verification.' },
   PROOF_INVALID: { status: 400, exit: 11, message: 'The proof does not verify.' },

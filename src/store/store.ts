@@ -60,9 +60,24 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   return store;
 }
 
-function openPostgres(url: string, max: number): Store {
-  const pool = new pg.Pool({ connectionString: url, max });
+/** The pool of a PostgreSQL store. Every client gets a permanent 'error' listener the moment it
+ *  connects: pg only listens on idle clients, so a connection lost while checked out for a
+ *  transaction (57P01 on pg_terminate_backend or a server restart) would otherwise be an
+ *  unhandled 'error' event that ends the process. The failure still reaches the caller as the
+ *  rejected query, and pg-pool discards the broken client when it is released. Connecting
+ *  gives up after `connectTimeoutMs`, so requests during an outage fail fast (503, see
+ *  src/store/unavailable.ts) instead of queueing. */
+function postgresPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, fallback_application_name: 'keyhole' });
   pool.on('error', () => undefined); // idle-client errors surface on the next query instead
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined); // the query in flight (if any) rejects with it
+  });
+  return pool;
+}
+
+function openPostgres(url: string, max: number): Store {
+  const pool = postgresPool(url, max);
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
-import { createRuntime, type Runtime } from '../../src/server/runtime.js';
+import { createRuntime, type Runtime, type RuntimeConfig } from '../../src/server/runtime.js';
 import { FixedClock } from '../../src/shared/clock.js';
 import { demoCustomer, demoStaff, type DemoAgent, type DemoCustomer, type DemoSpec } from '../../src/sim/demo-data.js';
 import { seedDemo } from '../../src/sim/seed.js';
@@ -13,6 +13,8 @@ import { createPostgresDatabase, type TestDatabase } from './databases.js';
 export interface Harness {
   readonly rt: Runtime;
   readonly clock: FixedClock;
+  /** The PostgreSQL URL of the test database (undefined on PGlite). */
+  readonly databaseUrl: string | undefined;
   readonly app: FastifyInstance;
   readonly spec: DemoSpec;
   readonly staff: readonly DemoAgent[];
@@ -27,19 +29,20 @@ export interface Harness {
 export const TEST_DEMO: DemoSpec = { customers: 40, agents: 9, tickets: 80, seed: 7, now: new Date(Date.UTC(2026, 0, 5, 9, 0, 0)) };
 
 /** Starts a harness on `backend` (PGlite in memory, or a fresh PostgreSQL database);
- *  `opts.detect: false` runs without the detection guard (the bare suspension guard). */
-export async function startHarness(backend: TestDatabase, spec: DemoSpec = TEST_DEMO, opts: { detect?: boolean } = {}): Promise<Harness> {
+ *  `overrides` adjust the runtime (e.g. `{ logHealth: true }`). */
+export async function startHarness(backend: TestDatabase, spec: DemoSpec = TEST_DEMO, overrides: Partial<RuntimeConfig> = {}): Promise<Harness> {
   const clock = new FixedClock(spec.now ?? new Date(Date.UTC(2026, 0, 5, 9, 0, 0)));
   const pg = backend.name === 'postgres' ? await createPostgresDatabase(process.env.KEYHOLE_TEST_DATABASE_URL as string) : undefined;
   const rt = await createRuntime({
-    databaseUrl: pg?.url, dataDir: ':memory:', clock, integrate: false, detect: opts.detect,
+    databaseUrl: pg?.url, dataDir: ':memory:', clock, integrate: false,
     env: { KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64') },
+    ...overrides,
   });
   await seedDemo(rt.db, rt.vault, spec);
   const app = await buildApp(rt, { demo: true, logger: false });
   const customers = Array.from({ length: spec.customers }, (_, i) => demoCustomer(spec.seed, i, spec.now ?? clock.now()));
   return {
-    rt, clock, app, spec, customers,
+    rt, clock, app, spec, customers, databaseUrl: pg?.url,
     staff: demoStaff(spec.seed, spec.agents),
     async login(agentId) {
       const r = await app.inject({ method: 'POST', url: '/v1/demo/login', payload: { agentId } });

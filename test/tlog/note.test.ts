@@ -1,10 +1,11 @@
 // Signed notes and note keys (src/shared/tlog/note.ts, vkey.ts, base64.ts) against the C2SP
 // signed-note vectors in ../shared/vectors/rfc6962/roots.json, malformed notes, and properties.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { VECTORS_DIR } from './support/tree-vectors.js';
 import { isKeyholeError } from '../../src/shared/errors.js';
 import { decodeBase64, encodeBase64 } from '../../src/shared/tlog/base64.js';
 import { MAX_NOTE_SIGNATURES, openNote, signNote } from '../../src/shared/tlog/note.js';
@@ -12,15 +13,11 @@ import {
   ed25519KeyHash, parseSignerKey, parseVerifierKey, signerFromSeed, signerKeyFor, verifierFor, verifierKeyFor,
 } from '../../src/shared/tlog/vkey.js';
 
-function vectorsDir(): string {
-  const local = path.resolve('..', 'shared', 'vectors');
-  return existsSync(local) ? local : '/work/shared/vectors';
-}
 interface SignedNoteVectors {
   specExample: { vkey: string; note: string; mustVerify: boolean };
   deterministicSigning: { skey: string; vkey: string; text: string; expectedSignatureLine: string };
 }
-const vectors = (JSON.parse(readFileSync(path.join(vectorsDir(), 'rfc6962', 'roots.json'), 'utf8')) as { signedNote: SignedNoteVectors }).signedNote;
+const vectors = (JSON.parse(readFileSync(path.join(VECTORS_DIR, 'rfc6962', 'roots.json'), 'utf8')) as { signedNote: SignedNoteVectors }).signedNote;
 
 const isInvalid = (e: unknown): boolean => isKeyholeError(e, 'CHECKPOINT_INVALID');
 const seedOf = (n: number): Uint8Array => new Uint8Array(32).fill(n);

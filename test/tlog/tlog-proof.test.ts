@@ -2,10 +2,11 @@
 // round trip, strict rejection of malformed input, and verification over the RFC 6962 reference
 // tree of ../shared/vectors/rfc6962/roots.json, built here by an independent naive oracle.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { VECTORS_DIR } from './support/tree-vectors.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { isKeyholeError } from '../../src/shared/errors.js';
 import { encodeBase64 } from '../../src/shared/tlog/base64.js';
@@ -13,11 +14,7 @@ import { signCheckpoint } from '../../src/shared/tlog/checkpoint.js';
 import { formatTlogProof, MAX_TLOG_PROOF_HASHES, parseTlogProof, verifyTlogProof } from '../../src/shared/tlog/tlog-proof.js';
 import { signerFromSeed, verifierFor } from '../../src/shared/tlog/vkey.js';
 
-function vectorsDir(): string {
-  const local = path.resolve('..', 'shared', 'vectors');
-  return existsSync(local) ? local : '/work/shared/vectors';
-}
-const roots = JSON.parse(readFileSync(path.join(vectorsDir(), 'rfc6962', 'roots.json'), 'utf8')) as {
+const roots = JSON.parse(readFileSync(path.join(VECTORS_DIR, 'rfc6962', 'roots.json'), 'utf8')) as {
   leafInputsHex: string[];
   rootsBySizeHex: string[];
 };

@@ -14,7 +14,7 @@ import { agentForToken } from '../../identity/tokens.js';
 
 /** One message on the stream: its SSE event name and its JSON data. */
 export interface SseMessage {
-  readonly event: 'audit' | 'reveal_request' | 'agent_status' | 'detect_alert' | 'end';
+  readonly event: 'audit' | 'reveal_request' | 'agent_status' | 'detect_alert' | 'log_health' | 'end';
   readonly data: unknown;
 }
 
@@ -41,6 +41,8 @@ export function visibleTo(agent: Agent, e: BrokerEvent): SseMessage | undefined 
         ? { event: 'agent_status', data: { agentId: e.agentId, status: e.status } } : undefined;
     case 'detect_alert':
       return agent.role === 'security' ? { event: 'detect_alert', data: e } : undefined;
+    case 'log_health':
+      return agent.role === 'security' ? { event: 'log_health', data: { serving: e.serving, status: e.status, reason: e.reason, since: e.since } } : undefined;
   }
 }
 

@@ -55,6 +55,12 @@ export function securityRoutes(rt: Runtime): FastifyPluginAsyncZod {
       if (ctxOf(req).agent.role !== 'security') throw new KeyholeError('FORBIDDEN', 'Only the security team may use the security dashboard.');
     });
 
+    app.get('/v1/security/log-health', {
+      schema: { tags: ['security'], summary: 'Whether customer data is being served, given the audit log\'s start-up check and integration lag',
+        response: { 200: z.object({ serving: z.boolean(), status: z.enum(['ok', 'lagging', 'failed']), reason: z.string().nullable(), lagMs: z.number().nullable(),
+          maxLagMs: z.number(), since: z.string(), checkedAt: z.string().nullable() }), ...errorResponses } },
+    }, async () => rt.logHealth.status());
+
     app.get('/v1/security/agents', {
       schema: { tags: ['security'], summary: 'Per-agent activity today (UTC): views, customers, reveals, denials, failed verifies',
         response: { 200: z.object({ now: z.string(), since: z.string(), agents: z.array(AgentActivitySchema) }), ...errorResponses } },

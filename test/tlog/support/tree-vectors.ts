@@ -1,11 +1,14 @@
 // Locates and loads the RFC 6962 / 9162 test vectors in ../shared/vectors (see its README):
-// relative to the repository root, with /work/shared/vectors as a fallback.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// relative to the repository root only (this file is test/tlog/support/), whatever the
+// working directory.
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const VECTORS_DIR = [path.resolve('..', 'shared', 'vectors'), '/work/shared/vectors'].find((d) =>
-  existsSync(path.join(d, 'rfc6962')),
-) ?? path.resolve('..', 'shared', 'vectors');
+/** The repository root. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** `../shared/vectors` from the repository root. */
+export const VECTORS_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'vectors');
 
 /** Every .json file under `dir` (relative to rfc6962/), sorted. */
 export function vectorFiles(dir: string): string[] {
