@@ -18,6 +18,7 @@ import { insertCheckpoint, type StoredCheckpoint } from './checkpoint-store.js';
 import { auditLeafHash, chainHash, CHAIN_START } from './leaf-hash.js';
 import type { LogHead } from './log-head.js';
 import type { LogIdentity } from './log-identity.js';
+import type { SignGate } from './published-head.js';
 import type { AuditTables } from './tables.js';
 import { DbTileReader, OverlayTileReader, writeTiles } from './tile-store.js';
 
@@ -34,6 +35,9 @@ export interface BatchDeps {
   /** Called inside the transaction after everything is written, before commit (tests use it
    *  to kill a process in the middle of a batch). */
   readonly beforeCommit?: ((info: BatchInfo) => Promise<void> | void) | undefined;
+  /** Asked before every signature: refuses a tree behind the checkpoint already published
+   *  outside the database, or returns an operator-override record to append (published-head.ts). */
+  readonly signGate?: SignGate | undefined;
 }
 
 /** The tree before and after a batch. */
@@ -72,8 +76,14 @@ export async function integrateBatch(trx: Kysely<AuditTables>, deps: BatchDeps):
 
   const rows = pending.map(toEntryRow);
   const tiles = new DbTileReader(trx);
-  const result = await integrate(head.size, rows.map((r) => r.leaf), tiles, { fromRoot: head.rootHash });
+  let result = await integrate(head.size, rows.map((r) => r.leaf), tiles, { fromRoot: head.rootHash });
   await checkExtends(head, result.newSize, result.root, result.tiles, tiles);
+  const override = await deps.signGate?.check(result.newSize, result.root, prover(result.newSize, result.tiles, tiles));
+  if (override !== undefined) { // the operator's override is recorded in the very checkpoint it allows
+    rows.push(toEntryRow({ entry: override }));
+    result = await integrate(head.size, rows.map((r) => r.leaf), tiles, { fromRoot: head.rootHash });
+    await checkExtends(head, result.newSize, result.root, result.tiles, tiles);
+  }
   const checkpoint = sign(deps, result.newSize, result.root);
 
   await insertEntries(trx, head.size, rows);
@@ -106,8 +116,7 @@ function toEntryRow(p: { entry: unknown }): EntryRow {
 async function checkExtends(
   head: StoredCheckpoint, newSize: number, newRoot: Uint8Array, newTiles: readonly TileData[], stored: DbTileReader,
 ): Promise<void> {
-  const reader = new CachedHashReader(newSize, new OverlayTileReader(newTiles, stored), new TileLevelCache(64));
-  const proof = await proveConsistency(head.size, newSize, reader);
+  const proof = await prover(newSize, newTiles, stored)(head.size);
   try {
     verifyConsistency(head.size, newSize, proof, head.rootHash, newRoot);
   } catch (cause) {
@@ -115,6 +124,12 @@ async function checkExtends(
       cause, details: { fromSize: head.size, newSize },
     });
   }
+}
+
+/** Consistency proofs from any smaller size to the tree of `newSize` as it will be after commit. */
+function prover(newSize: number, newTiles: readonly TileData[], stored: DbTileReader): (from: number) => Promise<readonly Uint8Array[]> {
+  const reader = new CachedHashReader(newSize, new OverlayTileReader(newTiles, stored), new TileLevelCache(64));
+  return (from) => proveConsistency(from, newSize, reader);
 }
 
 function sign(deps: BatchDeps, size: number, rootHash: Uint8Array): StoredCheckpoint {
@@ -159,8 +174,12 @@ async function signGenesis(trx: Kysely<AuditTables>, deps: BatchDeps): Promise<S
     if (page.length < 10_000) break;
   }
   const result = await integrate(0, leaves, new DbTileReader(trx));
+  const root = leaves.length === 0 ? emptyRoot() : result.root;
+  const override = await deps.signGate?.check(result.newSize, root, prover(result.newSize, result.tiles, new DbTileReader(trx)));
+  // An override of the first checkpoint is recorded in the next one (it is already pending).
+  if (override !== undefined) await trx.insertInto('audit_pending').values({ entry: JSON.stringify(override) }).execute();
   await writeTiles(trx, result.tiles);
-  const checkpoint = sign(deps, result.newSize, leaves.length === 0 ? emptyRoot() : result.root);
+  const checkpoint = sign(deps, result.newSize, root);
   await insertCheckpoint(trx, checkpoint, deps.clock.now());
   return checkpoint;
 }

@@ -6,6 +6,12 @@ import { BrokerEvents } from '../access/events.js';
 import { suspensionGuard, type AccessGuard } from '../access/guard.js';
 import type { BrokerDb } from '../access/model.js';
 import { Integrator } from '../audit/integrator.js';
+import { latestCheckpoint } from '../audit/checkpoint-store.js';
+import { PublishedHead } from '../audit/published-head.js';
+import { witnessSetupFromEnv, type WitnessSetup } from '../audit/witness-config.js';
+import { Witnessing } from '../audit/witnessing.js';
+import { logOriginFromEnv, openLogIdentity } from '../audit/log-identity.js';
+import { KeyholeError } from '../shared/errors.js';
 import type { DetectDb } from '../detect/containment.js';
 import { createDetection, type Detection } from '../detect/detection.js';
 import { PolicyEngine } from '../policy/engine.js';
@@ -45,6 +51,12 @@ export interface Runtime {
   readonly events: BrokerEvents;
   readonly broker: Broker;
   readonly integrator: Integrator;
+  /** The log's witnesses (KEYHOLE_WITNESSES) and its witness policy. */
+  readonly witnesses: WitnessSetup;
+  /** The newest checkpoint published, kept outside the database; the integrator never signs behind it. */
+  readonly published: PublishedHead;
+  /** Submits each new checkpoint to the witnesses (undefined without witnesses). */
+  readonly witnessing: Witnessing | undefined;
   /** The detect module's guard, log consumer and webhook (undefined when turned off). */
   readonly detection: Detection | undefined;
   readonly dataDir: string | undefined;
@@ -69,18 +81,59 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const events = new BrokerEvents();
   const detection = cfg.detect === false ? undefined : createDetection(db as unknown as DetectDb, clock, events, cfg.env ?? process.env);
   const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? detection?.guard ?? suspensionGuard, events });
-  // The detectors run right after each integration batch (every 250 ms while busy).
-  const integrator = await Integrator.open(store, keys, { env: cfg.env ?? process.env, clock, onCheckpoint: () => detection?.consumer.kick() });
-  if (cfg.integrate !== false) integrator.start();
+  const env = cfg.env ?? process.env;
+  const witnesses = witnessSetupFromEnv(env);
+  const identity = await openLogIdentity(keys, logOriginFromEnv(env));
+  const published = new PublishedHead({ file: publishedFile(env, dataDir), identity, clock, overrideSize: overrideFromEnv(env) });
+  const witnessing = witnesses.endpoints.length === 0 ? undefined
+    : new Witnessing({ db: db as never, identity, witnesses: witnesses.endpoints, clock, published, onError: reportWitnessError() });
+  // The detectors run right after each integration batch (every 250 ms while busy); each new
+  // checkpoint goes to the witnesses.
+  const integrator = await Integrator.open(store, keys, {
+    env, clock, signGate: published, onCheckpoint: (cp) => { detection?.consumer.kick(); witnessing?.notify(cp); },
+  });
+  if (cfg.integrate !== false) {
+    integrator.start();
+    const latest = witnessing && (await latestCheckpoint(db as never));
+    if (latest) witnessing!.notify(latest); // cosignatures missing from before a restart
+  }
   // Every automatic containment opens an incident (blast radius, protections, notifications).
   const stopIncidents = openIncidentsOnContainment(events, { db: db as unknown as IncidentDb, clock, events });
   return {
-    store, db, clock, keys, vault, policy, events, broker, integrator, detection, dataDir,
+    store, db, clock, keys, vault, policy, events, broker, integrator, witnesses, published, witnessing, detection, dataDir,
     async close() {
       stopIncidents();
       await integrator.stop();
+      await witnessing?.stop();
       await detection?.consumer.idle();
       await store.close();
     },
+  };
+}
+
+/** Where the published checkpoint is kept: KEYHOLE_PUBLISHED_CHECKPOINT_FILE, else
+ *  `<dataDir>/published-checkpoint` (none for an in-memory run). */
+function publishedFile(env: NodeJS.ProcessEnv, dataDir: string | undefined): string | undefined {
+  const file = env.KEYHOLE_PUBLISHED_CHECKPOINT_FILE?.trim();
+  if (file) return path.resolve(file);
+  return dataDir === undefined ? undefined : path.join(dataDir, 'published-checkpoint');
+}
+
+/** KEYHOLE_OVERRIDE_PUBLISHED_CHECKPOINT: the published size the operator allows signing behind.
+ *  @throws KeyholeError BAD_REQUEST when it is not a whole number. */
+function overrideFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.KEYHOLE_OVERRIDE_PUBLISHED_CHECKPOINT?.trim();
+  if (!v) return undefined;
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(v)) throw new KeyholeError('BAD_REQUEST', 'KEYHOLE_OVERRIDE_PUBLISHED_CHECKPOINT must be the published size to override.');
+  return Number(v);
+}
+
+/** Witness failures on stderr, each distinct message once in a row. */
+function reportWitnessError(): (e: unknown) => void {
+  let last = '';
+  return (e) => {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message !== last) console.error(`keyhole: witness: ${message}`);
+    last = message;
   };
 }
