@@ -18,6 +18,7 @@ import { insertCheckpoint, type StoredCheckpoint } from './checkpoint-store.js';
 import { auditLeafHash, chainHash, CHAIN_START } from './leaf-hash.js';
 import type { LogHead } from './log-head.js';
 import type { LogIdentity } from './log-identity.js';
+import type { SignGate } from './published-head.js';
 import type { AuditTables } from './tables.js';
 import { DbTileReader, OverlayTileReader, writeTiles } from './tile-store.js';
 
@@ -34,6 +35,9 @@ export interface BatchDeps {
   /** Called inside the transaction after everything is written, before commit (tests use it
    *  to kill a process in the middle of a batch). */
   readonly beforeCommit?: ((info: BatchInfo) => Promise<void> | void) | undefined;
+  /** Asked before every signature: refuses a tree behind the checkpoint already published
+   *  outside the database, or returns an operator-override record to append (published-head.ts). */
+  readonly signGate?: SignGate | undefined;
 }
 
 /** The tree before and after a batch. */
@@ -52,8 +56,9 @@ export interface BatchResult {
 
 /** A record turned into its audit_log row. */
 interface EntryRow {
-  /** Its audit_pending id: the queue row may be deleted once this audit_log row exists. */
-  readonly pendingId: number;
+  /** Its audit_pending id: the queue row may be deleted once this audit_log row exists; null
+   *  for a record the integrator itself adds (the operator's sign-behind override). */
+  readonly pendingId: number | null;
   readonly text: string;
   readonly leaf: Uint8Array;
   readonly record: AuditRecord;
@@ -74,8 +79,14 @@ export async function integrateBatch(trx: Kysely<AuditTables>, deps: BatchDeps):
 
   const rows = pending.map(toEntryRow);
   const tiles = new DbTileReader(trx);
-  const result = await integrate(head.size, rows.map((r) => r.leaf), tiles, { fromRoot: head.rootHash });
+  let result = await integrate(head.size, rows.map((r) => r.leaf), tiles, { fromRoot: head.rootHash });
   await checkExtends(head, result.newSize, result.root, result.tiles, tiles);
+  const override = await deps.signGate?.check(result.newSize, result.root, prover(result.newSize, result.tiles, tiles));
+  if (override !== undefined) { // the operator's override is recorded in the very checkpoint it allows
+    rows.push(toEntryRow({ id: null, entry: override }));
+    result = await integrate(head.size, rows.map((r) => r.leaf), tiles, { fromRoot: head.rootHash });
+    await checkExtends(head, result.newSize, result.root, result.tiles, tiles);
+  }
   const checkpoint = sign(deps, result.newSize, result.root);
 
   await insertEntries(trx, head.size, rows);
@@ -95,10 +106,10 @@ async function takePending(trx: Kysely<AuditTables>, limit: number): Promise<rea
 /** Removes the integrated records from the queue. audit_pending is append-only until
  *  integrated (migrations/0010): this succeeds only after insertEntries wrote their rows. */
 async function deletePending(trx: Kysely<AuditTables>, rows: readonly EntryRow[]): Promise<void> {
-  await sql`delete from audit_pending where id = any(${rows.map((r) => r.pendingId)}::int8[])`.execute(trx);
+  await sql`delete from audit_pending where id = any(${rows.flatMap((r) => (r.pendingId === null ? [] : [r.pendingId]))}::int8[])`.execute(trx);
 }
 
-function toEntryRow(p: { id: number; entry: unknown }): EntryRow {
+function toEntryRow(p: { id: number | null; entry: unknown }): EntryRow {
   const record = (typeof p.entry === 'string' ? JSON.parse(p.entry) : p.entry) as AuditRecord;
   const text = canonicalAuditJson(record);
   return { pendingId: p.id, text, leaf: auditLeafHash(text), record };
@@ -111,8 +122,7 @@ function toEntryRow(p: { id: number; entry: unknown }): EntryRow {
 async function checkExtends(
   head: StoredCheckpoint, newSize: number, newRoot: Uint8Array, newTiles: readonly TileData[], stored: DbTileReader,
 ): Promise<void> {
-  const reader = new CachedHashReader(newSize, new OverlayTileReader(newTiles, stored), new TileLevelCache(64));
-  const proof = await proveConsistency(head.size, newSize, reader);
+  const proof = await prover(newSize, newTiles, stored)(head.size);
   try {
     verifyConsistency(head.size, newSize, proof, head.rootHash, newRoot);
   } catch (cause) {
@@ -120,6 +130,12 @@ async function checkExtends(
       cause, details: { fromSize: head.size, newSize },
     });
   }
+}
+
+/** Consistency proofs from any smaller size to the tree of `newSize` as it will be after commit. */
+function prover(newSize: number, newTiles: readonly TileData[], stored: DbTileReader): (from: number) => Promise<readonly Uint8Array[]> {
+  const reader = new CachedHashReader(newSize, new OverlayTileReader(newTiles, stored), new TileLevelCache(64));
+  return (from) => proveConsistency(from, newSize, reader);
 }
 
 function sign(deps: BatchDeps, size: number, rootHash: Uint8Array): StoredCheckpoint {
@@ -164,8 +180,12 @@ async function signGenesis(trx: Kysely<AuditTables>, deps: BatchDeps): Promise<S
     if (page.length < 10_000) break;
   }
   const result = await integrate(0, leaves, new DbTileReader(trx));
+  const root = leaves.length === 0 ? emptyRoot() : result.root;
+  const override = await deps.signGate?.check(result.newSize, root, prover(result.newSize, result.tiles, new DbTileReader(trx)));
+  // An override of the first checkpoint is recorded in the next one (it is already pending).
+  if (override !== undefined) await trx.insertInto('audit_pending').values({ entry: JSON.stringify(override) }).execute();
   await writeTiles(trx, result.tiles);
-  const checkpoint = sign(deps, result.newSize, leaves.length === 0 ? emptyRoot() : result.root);
+  const checkpoint = sign(deps, result.newSize, root);
   await insertCheckpoint(trx, checkpoint, deps.clock.now());
   return checkpoint;
 }

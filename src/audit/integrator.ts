@@ -13,6 +13,7 @@ import { integrateBatch, type BatchInfo, type BatchResult } from './integrate-ba
 import { soleLeader, PostgresLeaderLock, type LeaderLock, type LockPool } from './leader-lock.js';
 import { LogHead } from './log-head.js';
 import { logOriginFromEnv, openLogIdentity, type LogIdentity } from './log-identity.js';
+import type { SignGate } from './published-head.js';
 import type { AuditTables } from './tables.js';
 
 /** The session-level lock whose holder leads. */
@@ -43,6 +44,9 @@ export interface IntegratorOptions {
   readonly onError?: (error: unknown) => void;
   /** Called inside each batch transaction before commit (see BatchDeps.beforeCommit). */
   readonly beforeCommit?: (info: BatchInfo) => Promise<void> | void;
+  /** The pre-sign check against the checkpoint published outside the database; told of each
+   *  checkpoint once it committed (published-head.ts). */
+  readonly signGate?: SignGate;
 }
 
 /** Sequences pending audit records into the tree and signs checkpoints. */
@@ -158,8 +162,10 @@ export class Integrator {
   async #batch(): Promise<BatchResult> {
     const result = await this.#db.transaction().execute((trx) => integrateBatch(trx, {
       identity: this.#identity, clock: this.#clock, head: this.#head, maxBatch: this.#opts.maxBatch, beforeCommit: this.#opts.beforeCommit,
+      signGate: this.#opts.signGate,
     }));
     this.#head.signed(result.checkpoint);
+    if (result.signed) this.#opts.signGate?.published(result.checkpoint);
     if (result.signed) this.#opts.onCheckpoint?.(result.checkpoint);
     return result;
   }

@@ -40,10 +40,20 @@ export interface TlogCheckpointsTable {
   signed_at: Date;
 }
 
+/** One witness cosignature line of a checkpoint (migrations/0015_witness.sql). */
+export interface TlogCosignaturesTable {
+  size: number;
+  witness: string;
+  key_hash: number;
+  line: string;
+  received_at: Date;
+}
+
 /** The audit module's tables. */
 export interface AuditTables {
   audit_pending: AuditPendingTable;
   audit_log: AuditLogTable;
   tlog_tiles: TlogTilesTable;
   tlog_checkpoints: TlogCheckpointsTable;
+  tlog_cosignatures: TlogCosignaturesTable;
 }

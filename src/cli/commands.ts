@@ -12,6 +12,7 @@ import { registerIncident } from './incident.js';
 import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
 import { registerTokens } from './tokens.js';
+import { registerWitness } from './witness.js';
 
 const int = (v: string) => {
   const n = Number.parseInt(v, 10);
@@ -97,5 +98,6 @@ export function program(): Command {
       console.log(`customer ${id} erased; a tombstone remains`);
     });
   registerTokens(p, withRuntime);
+  registerWitness(p);
   return p;
 }

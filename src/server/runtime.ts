@@ -10,6 +10,12 @@ import { Integrator, reportOnce } from '../audit/integrator.js';
 import { LogHealth, maxLagFromEnv, type LogHealthState } from '../audit/log-health.js';
 import { checkLogAtStartup } from '../audit/startup-check.js';
 import type { AuditTables } from '../audit/tables.js';
+import { latestCheckpoint } from '../audit/checkpoint-store.js';
+import { PublishedHead } from '../audit/published-head.js';
+import { witnessSetupFromEnv, type WitnessSetup } from '../audit/witness-config.js';
+import { Witnessing } from '../audit/witnessing.js';
+import { logOriginFromEnv, openLogIdentity } from '../audit/log-identity.js';
+import { KeyholeError } from '../shared/errors.js';
 import type { DetectDb } from '../detect/containment.js';
 import { createDetection, type Detection } from '../detect/detection.js';
 import { PolicyEngine } from '../policy/engine.js';
@@ -52,6 +58,12 @@ export interface Runtime {
   readonly events: BrokerEvents;
   readonly broker: Broker;
   readonly integrator: Integrator;
+  /** The log's witnesses (KEYHOLE_WITNESSES) and its witness policy. */
+  readonly witnesses: WitnessSetup;
+  /** The newest checkpoint published, kept outside the database; the integrator never signs behind it. */
+  readonly published: PublishedHead;
+  /** Submits each new checkpoint to the witnesses (undefined without witnesses). */
+  readonly witnessing: Witnessing | undefined;
   /** The detect module's guard, log consumer and webhook (undefined when turned off). */
   readonly detection: Detection | undefined;
   /** Whether customer data may be served, given the log's state (src/audit/log-health.ts);
@@ -82,10 +94,16 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const logHealth = new LogHealth({ db: db as unknown as Kysely<AuditTables>, clock, maxLagMs: maxLagFromEnv(env), onChange: (s) => raiseLogAlert(s, events, detection) });
   const watchLog = cfg.logHealth ?? cfg.integrate !== false;
   const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? detection?.guard ?? suspensionGuard, events, ...(watchLog ? { logGate: logHealth } : {}) });
-  // The detectors run right after each integration batch (every 250 ms while busy).
+  const witnesses = witnessSetupFromEnv(env);
+  const identity = await openLogIdentity(keys, logOriginFromEnv(env));
+  const published = new PublishedHead({ file: publishedFile(env, dataDir), identity, clock, overrideSize: overrideFromEnv(env) });
+  const witnessing = witnesses.endpoints.length === 0 ? undefined
+    : new Witnessing({ db: db as never, identity, witnesses: witnesses.endpoints, clock, published, onError: reportWitnessError() });
+  // The detectors run right after each integration batch (every 250 ms while busy); each new
+  // checkpoint goes to the witnesses.
   const report = reportOnce();
   const integrator = await Integrator.open(store, keys, {
-    env, clock, onCheckpoint: () => detection?.consumer.kick(),
+    env, clock, signGate: published, onCheckpoint: (cp) => { detection?.consumer.kick(); witnessing?.notify(cp); },
     onError: (e) => {
       report(e);
       logHealth.integrationError(e);
@@ -96,15 +114,20 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
     if (!check.ok) logHealth.failed(`start-up check: ${check.problem}`);
     logHealth.start();
   }
-  if (cfg.integrate !== false) integrator.start();
+  if (cfg.integrate !== false) {
+    integrator.start();
+    const latest = witnessing && (await latestCheckpoint(db as never));
+    if (latest) witnessing!.notify(latest); // cosignatures missing from before a restart
+  }
   // Every automatic containment opens an incident (blast radius, protections, notifications).
   const stopIncidents = openIncidentsOnContainment(events, { db: db as unknown as IncidentDb, clock, events });
   return {
-    store, db, clock, keys, vault, policy, events, broker, integrator, detection, logHealth, dataDir,
+    store, db, clock, keys, vault, policy, events, broker, integrator, witnesses, published, witnessing, detection, logHealth, dataDir,
     async close() {
       stopIncidents();
       await logHealth.stop();
       await integrator.stop();
+      await witnessing?.stop();
       await detection?.consumer.idle();
       await store.close();
     },
@@ -118,4 +141,31 @@ function raiseLogAlert(s: LogHealthState, events: BrokerEvents, detection: Detec
   console.error(`keyhole: ${s.serving ? 'audit log recovered; serving customer data again' : 'ALERT: customer data withheld'} ${JSON.stringify(line)}`);
   events.publish({ type: 'log_health', serving: s.serving, status: s.status, reason: s.reason, since: s.since });
   detection?.webhook?.send({ kind: 'log_health', ...line });
+}
+
+/** Where the published checkpoint is kept: KEYHOLE_PUBLISHED_CHECKPOINT_FILE, else
+ *  `<dataDir>/published-checkpoint` (none for an in-memory run). */
+function publishedFile(env: NodeJS.ProcessEnv, dataDir: string | undefined): string | undefined {
+  const file = env.KEYHOLE_PUBLISHED_CHECKPOINT_FILE?.trim();
+  if (file) return path.resolve(file);
+  return dataDir === undefined ? undefined : path.join(dataDir, 'published-checkpoint');
+}
+
+/** KEYHOLE_OVERRIDE_PUBLISHED_CHECKPOINT: the published size the operator allows signing behind.
+ *  @throws KeyholeError BAD_REQUEST when it is not a whole number. */
+function overrideFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.KEYHOLE_OVERRIDE_PUBLISHED_CHECKPOINT?.trim();
+  if (!v) return undefined;
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(v)) throw new KeyholeError('BAD_REQUEST', 'KEYHOLE_OVERRIDE_PUBLISHED_CHECKPOINT must be the published size to override.');
+  return Number(v);
+}
+
+/** Witness failures on stderr, each distinct message once in a row. */
+function reportWitnessError(): (e: unknown) => void {
+  let last = '';
+  return (e) => {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message !== last) console.error(`keyhole: witness: ${message}`);
+    last = message;
+  };
 }

@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   'consent_approve', 'consent_deny', 'customer_lock', 'customer_unlock', 'break_glass_request', 'break_glass_approve', 'break_glass_deny',
   'budget_extend', 'token_create', 'token_revoke',
   'incident_open', 'incident_close', 'protection_apply', 'protection_lift', 'notification_queue', 'notification_send', 'evidence_export',
+  'log_override',
 ] as const;
 
 /** An action on the log. */

@@ -56,6 +56,14 @@ export const ERROR_CATALOG = {
   PROOF_INVALID: { status: 400, exit: 11, message: 'The proof does not verify.' },
   CHECKPOINT_INVALID: { status: 400, exit: 11, message: 'The checkpoint is malformed or its signature does not verify.' },
   INDEX_OUT_OF_RANGE: { status: 400, exit: 2, message: 'The index or size is outside the log.' },
+  // audit: witnesses (C2SP tlog-witness / tlog-cosignature) and the published-checkpoint floor
+  WITNESS_QUORUM_NOT_MET: { status: 400, exit: 11, message: 'The checkpoint is not cosigned by enough trusted witnesses.' },
+  WITNESS_UNKNOWN_LOG: { status: 404, exit: 4, message: 'The witness does not know this log.' },
+  WITNESS_SIGNATURE_INVALID: { status: 403, exit: 11, message: 'The checkpoint carries no valid signature of a key the witness trusts for this log.' },
+  WITNESS_CONFLICT: { status: 409, exit: 5, message: 'The old size is not the size the witness last cosigned.' },
+  WITNESS_INCONSISTENT: { status: 422, exit: 11, message: 'The checkpoint is not consistent with the last one the witness cosigned.' },
+  WITNESS_UNAVAILABLE: { status: 503, exit: 10, message: 'The witness did not answer; retry later.' },
+  LOG_BEHIND_PUBLISHED: { status: 503, exit: 11, message: 'The log is behind or forks from a checkpoint it already published; an operator override is needed to sign.' },
   // incident
   INCIDENT_NOT_FOUND: { status: 404, exit: 4, message: 'No such incident.' },
   PROTECTION_NOT_FOUND: { status: 404, exit: 4, message: 'No such protective measure.' },

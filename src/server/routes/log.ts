@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { LogReader } from '../../audit/log-reader.js';
+import { servedCheckpoint } from '../../audit/served-checkpoint.js';
+import { cosignatureVerifierKeyFor } from '../../shared/tlog/cosignature.js';
 import { KeyholeError } from '../../shared/errors.js';
 import { decodeBase64, encodeBase64 } from '../../shared/tlog/base64.js';
 import { parseTilePath } from '../../shared/tlog/tile-path.js';
@@ -32,6 +34,10 @@ const EntriesSchema = z.object({
   size: z.number().int().describe('the latest signed tree size'),
   entries: z.array(z.object({ seq: z.number().int(), entry: z.string().describe('RFC 8785 canonical JSON: the leaf data'), leafHash: B64 })),
 });
+const WitnessesSchema = z.object({
+  quorum: z.number().int().describe('how many of the witnesses must cosign a served checkpoint'),
+  witnesses: z.array(z.object({ name: z.string(), vkey: z.string().describe('cosignature/v1 verifier key'), url: z.string() })),
+});
 const text = { 200: { description: 'text/plain; charset=utf-8', content: { 'text/plain': { schema: z.string() } } }, ...errorResponses };
 const binary = { 200: { description: 'the tile bytes', content: { 'application/octet-stream': { schema: z.any().describe('binary: width × 32-byte hashes') } } }, ...errorResponses };
 
@@ -51,7 +57,18 @@ export function logRoutes(rt: Runtime): FastifyPluginAsyncZod {
   const log = new LogReader(rt.db);
   return async (app) => {
     app.get('/v1/log/checkpoint', { schema: { tags: ['log'], summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note)', response: text } },
-      async (_req, reply) => reply.type('text/plain; charset=utf-8').send((await log.latest()).note));
+      async (_req, reply) => {
+        const cp = await servedCheckpoint(rt.db as never, rt.witnesses.policy);
+        if (cp === undefined) throw new KeyholeError('NOT_FOUND', 'No checkpoint is cosigned by the witness quorum yet.');
+        return reply.type('text/plain; charset=utf-8').send(cp.note);
+      });
+
+    app.get('/v1/log/witnesses', {
+      schema: { tags: ['log'], summary: 'The log\'s witnesses and quorum (C2SP tlog-cosignature/v1 verifier keys)', response: { 200: WitnessesSchema, ...errorResponses } },
+    }, async () => ({
+      quorum: rt.witnesses.policy.quorum,
+      witnesses: rt.witnesses.endpoints.map((w) => ({ name: w.verifier.name, vkey: cosignatureVerifierKeyFor(w.verifier.name, w.verifier.publicKey), url: w.url })),
+    }));
 
     app.get('/v1/log/vkey', { schema: { tags: ['log'], summary: 'The verifier key of the checkpoints (C2SP signed-note, Ed25519)', response: text } },
       async (_req, reply) => reply.type('text/plain; charset=utf-8').send(`${rt.integrator.identity.verifierKey}\n`));
