@@ -27,6 +27,10 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=(), display-capture=()',
 };
 
+/** Fastify's default `maxParamLength` (characters): an API path with a longer segment matched
+ *  no route only because of its length, so it is answered 414 as the router would. */
+const MAX_PARAM_LENGTH = 100;
+
 /** Paths the SPA fallback never answers (the API, its docs, health). */
 const API_PATH = /^\/(v1|docs|healthz)(\/|$)/;
 
@@ -57,6 +61,7 @@ export function consoleRoutes(root: string = DEFAULT_CONSOLE_DIR): FastifyPlugin
     app.get('/*', { schema: { hide: true } }, async (req, reply) => {
       const pathname = req.url.split('?')[0] ?? '/';
       const last = pathname.split('/').pop() ?? '';
+      if (API_PATH.test(pathname) && pathname.split('/').some((seg) => seg.length > MAX_PARAM_LENGTH)) throw new KeyholeError('URL_TOO_LONG');
       if (API_PATH.test(pathname) || last.includes('.')) throw new KeyholeError('ROUTE_NOT_FOUND');
       return reply.sendFile('index.html'); // with this instance's no-store header
     });
