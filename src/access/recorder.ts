@@ -71,7 +71,7 @@ export async function audited<T>(deps: BrokerDeps, ctx: ActorContext, fn: (trx: 
     };
     // With group commit (KEYHOLE_GROUP_COMMIT) the transaction is a savepoint of a shared one
     // that commits before this resolves; otherwise a transaction of its own.
-    result = deps.commits ? await deps.commits.run(commitKey(ctx), (tx) => work(tx as unknown as BrokerDb)) : await deps.db.transaction().execute(work);
+    result = deps.commits ? await deps.commits.run(commitKey(ctx), work) : await deps.db.transaction().execute(work);
   } catch (e) {
     const deny = isKeyholeError(e) ? (e.details?.deny as RecordInput | undefined) : undefined;
     if (deny) await recordAlone(deps, ctx, deny);

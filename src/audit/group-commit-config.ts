@@ -1,6 +1,6 @@
 // Turning group commit on from the environment: KEYHOLE_GROUP_COMMIT=1 (or `on`/`true`), with
 // optional KEYHOLE_GROUP_COMMIT_LANES (default 4 on PostgreSQL, always 1 on PGlite),
-// KEYHOLE_GROUP_COMMIT_MAX_BATCH (default 256) and KEYHOLE_GROUP_COMMIT_WAIT_MS (default 2).
+// KEYHOLE_GROUP_COMMIT_MAX_BATCH (default 64) and KEYHOLE_GROUP_COMMIT_WAIT_MS (default 2).
 // Off by default. docs/design/perf.md "Group commit".
 import type { Kysely } from 'kysely';
 import { GroupCommitter } from './group-commit.js';
@@ -19,7 +19,7 @@ export function groupCommitFromEnv(db: Kysely<any>, env: Readonly<Record<string,
   if (!['1', 'on', 'true'].includes(on)) return undefined;
   return new GroupCommitter(db, {
     lanes: concurrent ? int(env.KEYHOLE_GROUP_COMMIT_LANES, 4, 1, 64, 'KEYHOLE_GROUP_COMMIT_LANES') : 1,
-    maxBatch: int(env.KEYHOLE_GROUP_COMMIT_MAX_BATCH, 256, 1, 10_000, 'KEYHOLE_GROUP_COMMIT_MAX_BATCH'),
+    maxBatch: int(env.KEYHOLE_GROUP_COMMIT_MAX_BATCH, 64, 1, 10_000, 'KEYHOLE_GROUP_COMMIT_MAX_BATCH'),
     maxWaitMs: int(env.KEYHOLE_GROUP_COMMIT_WAIT_MS, 2, 0, 1_000, 'KEYHOLE_GROUP_COMMIT_WAIT_MS'),
   });
 }

@@ -3,7 +3,7 @@
 // lane (one database connection at a time); a lane flushes when its queue holds `maxBatch`
 // units or `maxWaitMs` after the first unit arrived, or at once when the previous flush ends
 // with work waiting. A flush is one transaction: the record-only units' records go in as one
-// multi-row INSERT, then every transactional unit runs in its own SAVEPOINT (a unit that
+// multi-row INSERT, then every transactional unit runs after its own SAVEPOINT (a unit that
 // throws is rolled back to its savepoint and rejected alone), then one COMMIT.
 //
 // Invariant 1 (DESIGN.md) is unchanged: a unit's promise resolves only after the COMMIT that
@@ -22,7 +22,8 @@ import { isKeyholeError, KeyholeError } from '../shared/errors.js';
 export interface GroupCommitOptions {
   /** Parallel flushes (database connections in use at once); 1 on PGlite. Default 4. */
   readonly lanes?: number;
-  /** Units per flush at most. Default 256. */
+  /** Units per flush at most. Default 64 (each transactional unit is a subtransaction; more
+   *  than 64 writing ones in a transaction overflow PostgreSQL's per-backend subxid cache). */
   readonly maxBatch?: number;
   /** How long a lane waits for more units after the first before it flushes, in ms. Default 2. */
   readonly maxWaitMs?: number;
@@ -79,7 +80,7 @@ export class GroupCommitter {
     if (!Number.isInteger(lanes) || lanes < 1) throw new RangeError('lanes must be an integer >= 1');
     this.#db = db;
     this.#lanes = Array.from({ length: lanes }, () => ({ queue: [], busy: false, timer: undefined }));
-    this.#maxBatch = Math.max(1, opts.maxBatch ?? 256);
+    this.#maxBatch = Math.max(1, opts.maxBatch ?? 64);
     this.#maxWaitMs = Math.max(0, opts.maxWaitMs ?? 2);
   }
 
@@ -98,8 +99,8 @@ export class GroupCommitter {
    *  returned promise rejects with that error (the other units are unaffected).
    *  @throws whatever `fn` throws; KeyholeError AUDIT_APPEND_FAILED when the flush's commit
    *  (or the transaction around the units) fails. */
-  run<T>(key: string, fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
-    return this.#enqueue(key, [], fn as (trx: Transaction<any>) => Promise<unknown>) as Promise<T>;
+  run<T, DB = any>(key: string, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+    return this.#enqueue(key, [], fn as unknown as (trx: Transaction<any>) => Promise<unknown>) as Promise<T>;
   }
 
   /** Flush and unit counts since construction. */
@@ -153,8 +154,9 @@ export class GroupCommitter {
           const sp = `gc_${n++}`;
           await trx.executeQuery(CompiledQuery.raw(`savepoint ${sp}`));
           try {
+            // No RELEASE (a round trip saved): a later rollback only ever targets a later
+            // savepoint, and the subtransactions are merged at COMMIT either way.
             const value = await u.fn(trx);
-            await trx.executeQuery(CompiledQuery.raw(`release savepoint ${sp}`));
             outcomes.set(u, { ok: true, value });
           } catch (error) {
             // Undo this unit alone; if even that fails the whole flush fails below.
