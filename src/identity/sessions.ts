@@ -3,6 +3,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Agent, BrokerDb } from '../access/model.js';
 import type { Clock } from '../shared/clock.js';
+import { appendAudit } from '../audit/append.js';
+import { newId } from '../access/ids.js';
+import { sessionCode } from './session-code.js';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'kh_session';
@@ -13,11 +16,22 @@ export const SESSION_TTL_MS = 12 * 3600 * 1000;
 export const secretHash = (secret: string): Buffer => createHash('sha256').update(secret).digest();
 const hash = secretHash;
 
-/** Starts a session for `agentId`; returns the secret for the cookie (shown once). */
-export async function createSession(db: BrokerDb, clock: Clock, agentId: string): Promise<string> {
+/** Starts a session for `agentId` and records `session_start` with the session's code
+ *  (`details.session`, never the secret) in the same transaction, so a forensic mark that names
+ *  the code is tied to the agent by the log alone; returns the secret for the cookie (shown
+ *  once). @throws KeyholeError AUDIT_APPEND_FAILED when it cannot be recorded (no session then). */
+export async function createSession(db: BrokerDb, clock: Clock, agentId: string, via = 'demo'): Promise<string> {
   const secret = randomBytes(32).toString('base64url');
   const now = clock.now();
-  await db.insertInto('agent_sessions').values({ id_hash: hash(secret), agent_id: agentId, created_at: now, expires_at: new Date(now.getTime() + SESSION_TTL_MS), ended_at: null }).execute();
+  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  await db.transaction().execute(async (tx) => {
+    const trx: BrokerDb = tx;
+    await trx.insertInto('agent_sessions').values({ id_hash: hash(secret), agent_id: agentId, created_at: now, expires_at: expiresAt, ended_at: null }).execute();
+    await appendAudit(trx, {
+      v: 1, time: now.toISOString(), requestId: newId('req'), action: 'session_start', agentId, customerId: null, ticketId: null,
+      decision: 'allow', fields: {}, policyIds: [], reason: null, details: { session: sessionCode(secret), via, expiresAt: expiresAt.toISOString() },
+    });
+  });
   return secret;
 }
 

@@ -11,6 +11,7 @@ export const AUDIT_ACTIONS = [
   'budget_extend', 'token_create', 'token_revoke',
   'incident_open', 'incident_close', 'protection_apply', 'protection_lift', 'notification_queue', 'notification_send', 'evidence_export',
   'log_override',
+  'session_start', 'watermark_tamper',
 ] as const;
 
 /** An action on the log. */
