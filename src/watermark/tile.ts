@@ -24,8 +24,9 @@ export function markModules(text: string): boolean[][] {
 }
 
 /** The SVG of one tile of `text`, and its side in px. Dark modules are merged per row into
- *  runs so the SVG stays small (~2 kB). */
-export function markTileSvg(text: string, style: TileStyle = DEFAULT_TILE_STYLE): { svg: string; side: number } {
+ *  runs so the SVG stays small (~2 kB); on a `dark` page they are drawn light (the reader
+ *  tries both polarities). */
+export function markTileSvg(text: string, style: TileStyle = DEFAULT_TILE_STYLE, dark = false): { svg: string; side: number } {
   const m = markModules(text);
   const q = style.quietModules;
   const side = (m.length + 2 * q) * style.modulePx;
@@ -39,6 +40,6 @@ export function markTileSvg(text: string, style: TileStyle = DEFAULT_TILE_STYLE)
       c = e;
     }
   });
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${side}" shape-rendering="crispEdges"><path d="${path}" fill="rgb(0,0,0)" fill-opacity="${style.alpha}"/></svg>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${side}" shape-rendering="crispEdges"><path d="${path}" fill="${dark ? 'rgb(255,255,255)' : 'rgb(0,0,0)'}" fill-opacity="${style.alpha}"/></svg>`;
   return { svg, side };
 }
