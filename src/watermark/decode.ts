@@ -23,14 +23,20 @@ interface Grey { readonly data: Uint8Array; readonly width: number; readonly hei
 
 /** The high-passed grey image at width `width`: each pixel minus its neighbourhood's mean
  *  (Gaussian, σ = `sigma` px), times `gain`, around mid-grey. */
-async function highPass(input: Buffer, width: number, sigma: number, gain: number): Promise<Grey> {
-  const base = sharp(input, { failOn: 'none' }).rotate().greyscale().resize({ width, withoutEnlargement: false });
-  const { data, info } = await base.clone().raw().toBuffer({ resolveWithObject: true });
+async function highPass(input: Buffer, width: number, sigma: number, gain: number, median = 0, smooth = 0): Promise<Grey> {
+  let base = sharp(input, { failOn: 'none' }).rotate().greyscale();
+  if (median > 0) base = sharp(await base.median(median).png().toBuffer());
+  base = base.resize({ width, withoutEnlargement: false });
+  const { data, info } = await base.raw().toBuffer({ resolveWithObject: true });
   const mean = await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).blur(sigma).raw().toBuffer();
   const out = new Uint8Array(info.width * info.height);
   for (let i = 0; i < out.length; i++) {
     const v = 128 + (data[i * info.channels]! - mean[i]!) * gain;
     out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+  if (smooth > 0) {
+    const smoothed = await sharp(out, { raw: { width: info.width, height: info.height, channels: 1 } }).blur(smooth).raw().toBuffer();
+    return { data: new Uint8Array(smoothed), width: info.width, height: info.height };
   }
   return { data: out, width: info.width, height: info.height };
 }
@@ -47,14 +53,15 @@ async function zxing(g: Grey): Promise<string[]> {
 }
 
 /** One decode attempt's parameters (widths relative to the image's own width). */
-export interface DecodePass { readonly scale: number; readonly sigma: number; readonly gain: number }
+export interface DecodePass { readonly scale: number; readonly sigma: number; readonly gain: number; readonly median?: number; readonly smooth?: number }
 
 /** The passes tried in order until a mark is found. */
 export const DECODE_PASSES: readonly DecodePass[] = [
-  { scale: 1, sigma: 8, gain: 6 },
-  { scale: 0.5, sigma: 4, gain: 6 },
-  { scale: 1, sigma: 16, gain: 10 },
-  { scale: 2, sigma: 10, gain: 6 },
+  { scale: 1, sigma: 8, gain: 6 }, // a screenshot at its own size
+  { scale: 2, sigma: 14, gain: 5 }, // small or blurred modules (a downscaled, re-filmed quarter)
+  { scale: 1, sigma: 16, gain: 10 }, // low contrast after JPEG and exposure changes
+  { scale: 1.5, sigma: 12, gain: 4 },
+  { scale: 0.5, sigma: 4, gain: 6 }, // a large phone photo
 ];
 
 /** Every distinct Keyhole mark found in `image` (PNG, JPEG, WebP, TIFF bytes), in the order
@@ -68,7 +75,7 @@ export async function decodeMarks(image: Buffer, passes: readonly DecodePass[] =
   const found = new Map<string, MarkPayload>();
   for (const p of passes) {
     const w = Math.max(64, Math.min(4096, Math.round(width * p.scale)));
-    for (const text of await zxing(await highPass(image, w, p.sigma, p.gain))) {
+    for (const text of await zxing(await highPass(image, w, p.sigma, p.gain, p.median, p.smooth))) {
       const m = parseMark(text);
       if (m) found.set(text, m);
     }

@@ -13,7 +13,7 @@ export interface TileStyle {
 
 /** The shipped style: 10 px modules (a 23-module tile is 230 px, so any quarter of a
  *  1920×1080 page holds a whole code twice over in width and once in height), 5 % black. */
-export const DEFAULT_TILE_STYLE: TileStyle = { modulePx: 10, alpha: 0.05, quietModules: 1 };
+export const DEFAULT_TILE_STYLE: TileStyle = { modulePx: 9, alpha: 0.07, quietModules: 1 };
 
 /** The module matrix of `text` (rows of booleans, true = dark), QR version 1, level H.
  *  @throws Error when `text` does not fit version 1-H (more than 10 alphanumeric characters). */
