@@ -93,3 +93,32 @@ describe('reading the mark back from pictures', () => {
     await assert.rejects(decodeMarks(Buffer.from('not an image at all')));
   });
 });
+
+describe('the mark and the readability of the page', () => {
+  // WCAG 2.2 relative luminance and contrast ratio (§1.4.3, definitions).
+  const lin = (c: number) => { const s = c / 255; return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+  const lum = ([r, g, b]: readonly number[]) => 0.2126 * lin(r!) + 0.7152 * lin(g!) + 0.0722 * lin(b!);
+  const contrast = (a: readonly number[], b: readonly number[]) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x! + 0.05) / (y! + 0.05); };
+  const hex = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+
+  it('keeps every text colour that meets WCAG AA on the page background at AA under a dark module', async () => {
+    const { DEFAULT_TILE_STYLE } = await import('../../src/watermark/tile.js');
+    const a = DEFAULT_TILE_STYLE.alpha;
+    // The console's light-scheme text colours (Mantine body text, gray 7–9, red 9, violet 9).
+    // A colour needs ≥ 5.3:1 on white to stay at AA under a 7 % module (docs/design/watermark.md).
+    const light = ['#000000', '#212529', '#343a40', '#495057', '#c92a2a', '#5f3dc4'];
+    const white = [255, 255, 255];
+    const underDark = white.map((c) => c * (1 - a));
+    for (const t of light) {
+      if (contrast(hex(t), white) < 4.5) continue;
+      assert.ok(contrast(hex(t), underDark) >= 4.5, `${t}: ${contrast(hex(t), underDark).toFixed(2)}`);
+    }
+    // Dark scheme: light modules over the dark body.
+    const body = hex('#242424');
+    const underLight = body.map((c) => c + (255 - c) * a);
+    for (const t of ['#c9c9c9', '#ffffff', '#a6a7ab']) {
+      if (contrast(hex(t), body) < 4.5) continue;
+      assert.ok(contrast(hex(t), underLight) >= 4.5, `${t} dark: ${contrast(hex(t), underLight).toFixed(2)}`);
+    }
+  });
+});
