@@ -7,18 +7,19 @@ import type { BudgetUsage, GuardedAction } from './budget-rules.js';
 import { BUDGET_WINDOW_MS, type BudgetName } from './config.js';
 import type { DetectTables } from './tables.js';
 
-/** Usage of `agentId` before a request on `customerId` at `at`, and the live extensions.
+/** Usage of `agentId` before a request on `customerId` at `at`, and the live extensions. A null
+ *  `customerId` (a lookup miss) is a customer not seen in any window.
  *  Serializes with the agent's other requests (a transaction advisory lock), so concurrent
  *  requests cannot both take the last unit of a budget. MUST run inside a transaction. */
 export async function readUsage(
-  trx: Kysely<DetectTables>, agentId: string, customerId: string, at: Date,
+  trx: Kysely<DetectTables>, agentId: string, customerId: string | null, at: Date,
 ): Promise<{ usage: BudgetUsage; extensions: Array<{ budget: BudgetName; extra: number }> }> {
   await sql`select pg_advisory_xact_lock(hashtext(${`detect-budget|${agentId}`}))`.execute(trx);
   const hourAgo = new Date(at.getTime() - BUDGET_WINDOW_MS.customersPerHour);
   const shiftAgo = new Date(at.getTime() - BUDGET_WINDOW_MS.customersPerShift);
   const r = await sql<{ prev: Date | null; ch: number | string; cs: number | string; lh: number | string; rs: number | string; ext: unknown }>`
     select
-      (select last_at from detect_budget_touches where agent_id = ${agentId} and customer_id = ${customerId}) as prev,
+      (select last_at from detect_budget_touches where agent_id = ${agentId} and customer_id = ${customerId ?? ''}) as prev,
       (select count(*) from detect_budget_touches where agent_id = ${agentId} and last_at > ${hourAgo}) as ch,
       (select count(*) from detect_budget_touches where agent_id = ${agentId} and last_at > ${shiftAgo}) as cs,
       (select count(*) from detect_budget_events where agent_id = ${agentId} and kind = 'lookup' and at > ${hourAgo}) as lh,
@@ -39,9 +40,10 @@ export async function readUsage(
   };
 }
 
-/** Counts an allowed request: the customer's last touch, and the lookup or reveal. */
-export async function recordUsage(trx: Kysely<DetectTables>, agentId: string, customerId: string, action: GuardedAction, at: Date): Promise<void> {
-  await trx.insertInto('detect_budget_touches').values({ agent_id: agentId, customer_id: customerId, last_at: at })
+/** Counts an allowed request: the customer's last touch (none for a lookup miss), and the
+ *  lookup or reveal. */
+export async function recordUsage(trx: Kysely<DetectTables>, agentId: string, customerId: string | null, action: GuardedAction, at: Date): Promise<void> {
+  if (customerId !== null) await trx.insertInto('detect_budget_touches').values({ agent_id: agentId, customer_id: customerId, last_at: at })
     .onConflict((oc) => oc.columns(['agent_id', 'customer_id']).doUpdateSet({ last_at: at })).execute();
   const kind = action === 'lookup' ? 'lookup' : action === 'reveal_request' ? 'reveal' : undefined;
   if (kind) await trx.insertInto('detect_budget_events').values({ agent_id: agentId, kind, at }).execute();

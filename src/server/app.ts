@@ -15,6 +15,7 @@ import { customerPublicRoutes, customerRoutes } from './routes/customer.js';
 import { frameworkErrors, installErrorHandling } from './error-handler.js';
 import { allowedOriginsFromEnv, installRequestGuard } from './request-guard.js';
 import { safeValidatorCompiler } from './safe-strings.js';
+import { installSignInLimit, signInLimitFromEnv, type SignInLimitOptions } from './sign-in-limit.js';
 import { consoleRoutes, DEFAULT_CONSOLE_DIR, installNoStore } from './routes/console.js';
 import { demoRoutes } from './routes/demo.js';
 import { detectRoutes } from './routes/detect.js';
@@ -48,6 +49,8 @@ export interface AppOptions {
   readonly events?: EventStreamOptions;
   /** Origins allowed to change state besides the request's own (default: KEYHOLE_ORIGIN when set). */
   readonly allowedOrigins?: readonly string[];
+  /** Failed sign-in attempts allowed per client (default: KEYHOLE_SIGNIN_MAX_FAILURES / _WINDOW_S). */
+  readonly signInLimit?: SignInLimitOptions;
 }
 
 /** pino redaction: secrets and anything that could carry a customer value. */
@@ -68,6 +71,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     return payload;
   });
   await app.register(cookie);
+  await installSignInLimit(app, opts.signInLimit ?? signInLimitFromEnv(process.env));
   await app.register(swagger, {
     openapi: { info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' } },
     transform: jsonSchemaTransform,
