@@ -23,6 +23,8 @@ import { incidentRoutes } from './routes/incident.js';
 import { logRoutes } from './routes/log.js';
 import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
+import { scimRoutes } from './routes/scim.js';
+import { mappingFromEnv, type IdentityMapping } from '../identity/mapping.js';
 import { securityRoutes } from './routes/security.js';
 import { sessionRoutes } from './routes/session.js';
 import { ticketRoutes } from './routes/tickets.js';
@@ -47,6 +49,8 @@ export interface AppOptions {
   readonly events?: EventStreamOptions;
   /** Origins allowed to change state besides the request's own (default: KEYHOLE_ORIGIN when set). */
   readonly allowedOrigins?: readonly string[];
+  /** The identity mapping of SSO and SCIM (default: the file KEYHOLE_IDENTITY_MAPPING names). */
+  readonly identityMapping?: IdentityMapping;
 }
 
 /** pino redaction: secrets and anything that could carry a customer value. */
@@ -79,6 +83,8 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(customerPublicRoutes(rt, rp, opts.demo === true));
   await app.register(customerRoutes(rt, rp));
   await app.register(logRoutes(rt)); // public proofs and tiles; entries behind the agent auth hook
+  const mapping = opts.identityMapping ?? mappingFromEnv(process.env);
+  await app.register(scimRoutes(rt, mapping)); // SCIM bearer token, SCIM error bodies
   for (const extra of opts.extraPublic ?? []) await app.register(extra);
   if (opts.console !== false) await app.register(consoleRoutes(opts.console ?? DEFAULT_CONSOLE_DIR));
 
