@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Agent, BrokerDb } from '../access/model.js';
 import type { Clock } from '../shared/clock.js';
+import type { IdentityDb } from './tables.js';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'kh_session';
@@ -13,12 +14,35 @@ export const SESSION_TTL_MS = 12 * 3600 * 1000;
 export const secretHash = (secret: string): Buffer => createHash('sha256').update(secret).digest();
 const hash = secretHash;
 
+/** How a session was authenticated (migrations/0020_identity.sql). */
+export interface SessionOptions {
+  /** When it ends at the latest (never later than SESSION_TTL_MS from now). */
+  readonly expiresAt?: Date;
+  /** 'demo' (the demo picker, default) or 'oidc'. */
+  readonly authMethod?: 'demo' | 'oidc';
+  /** When the identity provider authenticated the person (OIDC `auth_time`). */
+  readonly authTime?: Date;
+  /** The OIDC issuer that signed the person in. */
+  readonly oidcIssuer?: string;
+}
+
 /** Starts a session for `agentId`; returns the secret for the cookie (shown once). */
-export async function createSession(db: BrokerDb, clock: Clock, agentId: string): Promise<string> {
+export async function createSession(db: BrokerDb, clock: Clock, agentId: string, opts: SessionOptions = {}): Promise<string> {
   const secret = randomBytes(32).toString('base64url');
   const now = clock.now();
-  await db.insertInto('agent_sessions').values({ id_hash: hash(secret), agent_id: agentId, created_at: now, expires_at: new Date(now.getTime() + SESSION_TTL_MS), ended_at: null }).execute();
+  const ttlEnd = now.getTime() + SESSION_TTL_MS;
+  const expiresAt = new Date(Math.min(ttlEnd, opts.expiresAt?.getTime() ?? ttlEnd));
+  const row = { id_hash: hash(secret), agent_id: agentId, created_at: now, expires_at: expiresAt, ended_at: null };
+  if (opts.authMethod === undefined || opts.authMethod === 'demo') await db.insertInto('agent_sessions').values(row).execute();
+  else await (db as unknown as IdentityDb).insertInto('agent_sessions').values({ ...row, auth_method: opts.authMethod, auth_time: opts.authTime ?? now, oidc_issuer: opts.oidcIssuer ?? null }).execute();
   return secret;
+}
+
+/** How the live session `secret` was authenticated, or undefined. */
+export async function sessionInfo(db: BrokerDb, clock: Clock, secret: string): Promise<{ agentId: string; authMethod: string; authTime: Date | null; oidcIssuer: string | null; expiresAt: Date } | undefined> {
+  const r = await (db as unknown as IdentityDb).selectFrom('agent_sessions').select(['agent_id', 'auth_method', 'auth_time', 'oidc_issuer', 'expires_at'])
+    .where('id_hash', '=', hash(secret)).where('ended_at', 'is', null).where('expires_at', '>', clock.now()).executeTakeFirst();
+  return r ? { agentId: r.agent_id, authMethod: r.auth_method, authTime: r.auth_time ?? null, oidcIssuer: r.oidc_issuer ?? null, expiresAt: r.expires_at } : undefined;
 }
 
 /** Ends the session with `secret` (idempotent). */

@@ -24,6 +24,8 @@ import { logRoutes } from './routes/log.js';
 import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
 import { scimRoutes } from './routes/scim.js';
+import { authRoutes } from './routes/oidc.js';
+import { OidcSignIn, oidcSettingsFromEnv, type OidcSettings } from '../identity/oidc.js';
 import { mappingFromEnv, type IdentityMapping } from '../identity/mapping.js';
 import { securityRoutes } from './routes/security.js';
 import { sessionRoutes } from './routes/session.js';
@@ -51,6 +53,8 @@ export interface AppOptions {
   readonly allowedOrigins?: readonly string[];
   /** The identity mapping of SSO and SCIM (default: the file KEYHOLE_IDENTITY_MAPPING names). */
   readonly identityMapping?: IdentityMapping;
+  /** OpenID Connect sign-in (default: from KEYHOLE_OIDC_*; null turns it off). */
+  readonly oidc?: OidcSettings | null;
 }
 
 /** pino redaction: secrets and anything that could carry a customer value. */
@@ -85,6 +89,8 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(logRoutes(rt)); // public proofs and tiles; entries behind the agent auth hook
   const mapping = opts.identityMapping ?? mappingFromEnv(process.env);
   await app.register(scimRoutes(rt, mapping)); // SCIM bearer token, SCIM error bodies
+  const oidc = opts.oidc === undefined ? oidcSettingsFromEnv(process.env, mapping) : opts.oidc ?? undefined;
+  await app.register(authRoutes(rt, oidc ? new OidcSignIn(oidc, { db: rt.db, clock: rt.clock, events: rt.events, mapping }) : undefined, opts.demo === true));
   for (const extra of opts.extraPublic ?? []) await app.register(extra);
   if (opts.console !== false) await app.register(consoleRoutes(opts.console ?? DEFAULT_CONSOLE_DIR));
 
