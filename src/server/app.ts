@@ -24,6 +24,10 @@ import { incidentRoutes } from './routes/incident.js';
 import { logRoutes } from './routes/log.js';
 import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
+import { scimRoutes } from './routes/scim.js';
+import { authRoutes } from './routes/oidc.js';
+import { OidcSignIn, oidcSettingsFromEnv, type OidcSettings } from '../identity/oidc.js';
+import { mappingFromEnv, type IdentityMapping } from '../identity/mapping.js';
 import { securityRoutes } from './routes/security.js';
 import { sessionRoutes } from './routes/session.js';
 import { ticketRoutes } from './routes/tickets.js';
@@ -51,6 +55,10 @@ export interface AppOptions {
   readonly allowedOrigins?: readonly string[];
   /** Failed sign-in attempts allowed per client (default: KEYHOLE_SIGNIN_MAX_FAILURES / _WINDOW_S). */
   readonly signInLimit?: SignInLimitOptions;
+  /** The identity mapping of SSO and SCIM (default: the file KEYHOLE_IDENTITY_MAPPING names). */
+  readonly identityMapping?: IdentityMapping;
+  /** OpenID Connect sign-in (default: from KEYHOLE_OIDC_*; null turns it off). */
+  readonly oidc?: OidcSettings | null;
 }
 
 /** pino redaction: secrets and anything that could carry a customer value. */
@@ -84,6 +92,10 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(customerPublicRoutes(rt, rp, opts.demo === true));
   await app.register(customerRoutes(rt, rp));
   await app.register(logRoutes(rt)); // public proofs and tiles; entries behind the agent auth hook
+  const mapping = opts.identityMapping ?? mappingFromEnv(process.env);
+  await app.register(scimRoutes(rt, mapping)); // SCIM bearer token, SCIM error bodies
+  const oidc = opts.oidc === undefined ? oidcSettingsFromEnv(process.env, mapping) : opts.oidc ?? undefined;
+  await app.register(authRoutes(rt, oidc ? new OidcSignIn(oidc, { db: rt.db, clock: rt.clock, events: rt.events, mapping }) : undefined, opts.demo === true));
   for (const extra of opts.extraPublic ?? []) await app.register(extra);
   if (opts.console !== false) await app.register(consoleRoutes(opts.console ?? DEFAULT_CONSOLE_DIR));
 

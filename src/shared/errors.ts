@@ -73,6 +73,18 @@ export const ERROR_CATALOG = {
   BUNDLE_INVALID: { status: 400, exit: 11, message: 'The evidence bundle does not verify.' },
   // watermark
   IMAGE_UNREADABLE: { status: 400, exit: 2, message: 'The image could not be read (PNG, JPEG or WebP expected).' },
+  // identity (issue 11): OIDC sign-in, SCIM provisioning, staff step-up
+  IDENTITY_MAPPING_INVALID: { status: 500, exit: 2, message: 'The identity mapping file is invalid.' },
+  OIDC_CONFIG_INVALID: { status: 500, exit: 2, message: 'The OpenID Connect settings are invalid.' },
+  OIDC_NOT_CONFIGURED: { status: 404, exit: 4, message: 'Single sign-on is not configured on this server.' },
+  OIDC_PROVIDER_UNAVAILABLE: { status: 503, exit: 10, message: 'The identity provider did not answer; retry shortly.' },
+  OIDC_STATE_INVALID: { status: 400, exit: 3, message: 'This sign-in is unknown, expired or already used; start again.' },
+  OIDC_SIGN_IN_REJECTED: { status: 401, exit: 3, message: 'The identity provider\'s answer did not verify; start again.' },
+  OIDC_NOT_PROVISIONED: { status: 403, exit: 3, message: 'You are not provisioned for Keyhole; ask your administrator.' },
+  STEP_UP_REQUIRED: { status: 401, exit: 3, message: 'Confirm this action with your security key.' },
+  STEP_UP_INVALID: { status: 403, exit: 3, message: 'The security-key confirmation is not valid for this action; confirm again.' },
+  STEP_UP_NO_KEY: { status: 403, exit: 3, message: 'Register a security key in your profile before this action.' },
+  CREDENTIAL_NOT_FOUND: { status: 404, exit: 4, message: 'No such security key.' },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 /** A stable error code; the catalogue above is exhaustive. */
