@@ -9,6 +9,7 @@ import { createRuntime, type Runtime } from '../server/runtime.js';
 import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 import { registerIncident } from './incident.js';
+import { registerImport } from './integrations.js';
 import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
 import { registerTokens } from './tokens.js';
@@ -98,6 +99,7 @@ export function program(): Command {
       console.log(`customer ${id} erased; a tombstone remains`);
     });
   registerTokens(p, withRuntime);
+  registerImport(p, withRuntime);
   registerWitness(p);
   return p;
 }

@@ -20,6 +20,7 @@ import { demoRoutes } from './routes/demo.js';
 import { detectRoutes } from './routes/detect.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { incidentRoutes } from './routes/incident.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { logRoutes } from './routes/log.js';
 import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
@@ -79,6 +80,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(customerPublicRoutes(rt, rp, opts.demo === true));
   await app.register(customerRoutes(rt, rp));
   await app.register(logRoutes(rt)); // public proofs and tiles; entries behind the agent auth hook
+  await app.register(integrationRoutes(rt)); // service sync, helpdesk webhooks, metrics: each with its own auth
   for (const extra of opts.extraPublic ?? []) await app.register(extra);
   if (opts.console !== false) await app.register(consoleRoutes(opts.console ?? DEFAULT_CONSOLE_DIR));
 

@@ -11,6 +11,8 @@ export const AUDIT_ACTIONS = [
   'budget_extend', 'token_create', 'token_revoke',
   'incident_open', 'incident_close', 'protection_apply', 'protection_lift', 'notification_queue', 'notification_send', 'evidence_export',
   'log_override',
+  // integrations (issue 12): customer sync by a service, imports, and reads of the log by staff
+  'customer_upsert', 'customer_import', 'log_read',
 ] as const;
 
 /** An action on the log. */
