@@ -71,6 +71,12 @@ export const ERROR_CATALOG = {
   TEMPLATE_STALE: { status: 409, exit: 5, message: 'The template changed since it was previewed; preview it again.' },
   CHANNEL_NOT_CONFIGURED: { status: 409, exit: 5, message: 'This delivery channel is not configured.' },
   BUNDLE_INVALID: { status: 400, exit: 11, message: 'The evidence bundle does not verify.' },
+  // integrations (issue 12): helpdesk webhooks and SIEM sinks
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, exit: 3, message: 'The webhook signature or credentials do not verify.' },
+  WEBHOOK_STALE: { status: 401, exit: 3, message: 'The webhook timestamp is too far from now (more than 5 minutes).' },
+  WEBHOOK_REPLAYED: { status: 409, exit: 5, message: 'This webhook delivery was already received.' },
+  INTEGRATION_NOT_CONFIGURED: { status: 404, exit: 4, message: 'This integration is not configured.' },
+  SINK_UNAVAILABLE: { status: 503, exit: 10, message: 'The SIEM sink did not accept the events; retrying.' },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 /** A stable error code; the catalogue above is exhaustive. */

@@ -15,6 +15,8 @@ import { errorResponses } from '../schemas.js';
 const Params = z.object({ externalId: z.string().regex(/^[A-Za-z0-9._:@+-]{1,128}$/, 'an externalId of 1–128 letters, digits and ._:@+-') });
 const Body = z.record(z.string().max(64), z.unknown()).describe('catalog fields (docs/design/fields.md); PATCH: null removes a protected field');
 const Upserted = z.object({ customerId: z.string(), externalId: z.string(), created: z.boolean(), fields: z.array(z.string()).readonly() });
+/** Bearer-authenticated, never a cookie: no same-origin check (src/server/request-guard.ts). */
+const BEARER_ONLY = { guard: { sameOrigin: false as const } };
 const Erased = z.object({ customerId: z.string(), externalId: z.string(), erasedAt: z.string() });
 
 function actorOf(req: FastifyRequest): ServiceActor {
@@ -28,6 +30,7 @@ export function adminCustomerRoutes(rt: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
     requireService(app, rt, 'customers:write');
     app.put('/v1/admin/customers/:externalId', {
+      config: BEARER_ONLY,
       schema: { tags: ['admin'], summary: 'Upsert a customer by the exchange\'s id (service token, customers:write)', params: Params, body: Body,
         response: { 200: Upserted, 201: Upserted, ...errorResponses } },
     }, async (req, reply) => {
@@ -35,10 +38,12 @@ export function adminCustomerRoutes(rt: Runtime): FastifyPluginAsyncZod {
       return reply.code(r.created ? 201 : 200).send(r);
     });
     app.patch('/v1/admin/customers/:externalId', {
+      config: BEARER_ONLY,
       schema: { tags: ['admin'], summary: 'Update some fields of a customer (null removes a protected field)', params: Params, body: Body,
         response: { 200: Upserted, ...errorResponses } },
     }, async (req) => upsertCustomer(deps, actorOf(req), req.params.externalId, req.body, 'patch'));
     app.delete('/v1/admin/customers/:externalId', {
+      config: BEARER_ONLY,
       schema: { tags: ['admin'], summary: 'Crypto-shred a customer (data key destroyed; a tombstone remains)', params: Params,
         response: { 200: Erased, ...errorResponses } },
     }, async (req) => {

@@ -4,10 +4,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Runtime } from '../runtime.js';
 import { adminCustomerRoutes } from './admin-customers.js';
+import { helpdeskRoutes } from './helpdesk.js';
 
 /** Registers every integration route. */
 export function integrationRoutes(rt: Runtime): FastifyPluginAsync {
   return async (app) => {
     await app.register(adminCustomerRoutes(rt));
+    await app.register(helpdeskRoutes(rt));
   };
 }
