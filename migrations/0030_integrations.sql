@@ -60,9 +60,13 @@ create table helpdesk_unmatched (
   primary key (source, external_id)
 );
 
--- One durable cursor per SIEM sink: the next log index to deliver.
+-- One durable cursor per SIEM sink: the next log index to deliver, and the last detector alert
+-- delivered (alerts are not on the log: ordered by creation time, then id).
 create table siem_cursors (
   sink        text primary key,
   next_seq    bigint not null default 0,
+  alert_at    timestamptz,
+  alert_id    text,
+  delivered   bigint not null default 0,
   updated_at  timestamptz not null
 );

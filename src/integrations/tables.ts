@@ -55,6 +55,9 @@ export interface HelpdeskUnmatchedTable {
 export interface SiemCursorTable {
   sink: string;
   next_seq: number;
+  alert_at: Date | null;
+  alert_id: string | null;
+  delivered: number;
   updated_at: Date;
 }
 
