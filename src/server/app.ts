@@ -21,6 +21,7 @@ import { demoRoutes } from './routes/demo.js';
 import { detectRoutes } from './routes/detect.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { incidentRoutes } from './routes/incident.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { logRoutes } from './routes/log.js';
 import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
@@ -96,6 +97,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(scimRoutes(rt, mapping)); // SCIM bearer token, SCIM error bodies
   const oidc = opts.oidc === undefined ? oidcSettingsFromEnv(process.env, mapping) : opts.oidc ?? undefined;
   await app.register(authRoutes(rt, oidc ? new OidcSignIn(oidc, { db: rt.db, clock: rt.clock, events: rt.events, mapping }) : undefined, opts.demo === true));
+  await app.register(integrationRoutes(rt)); // service sync, helpdesk webhooks, metrics: each with its own auth
   for (const extra of opts.extraPublic ?? []) await app.register(extra);
   if (opts.console !== false) await app.register(consoleRoutes(opts.console ?? DEFAULT_CONSOLE_DIR));
 

@@ -85,6 +85,12 @@ export const ERROR_CATALOG = {
   STEP_UP_INVALID: { status: 403, exit: 3, message: 'The security-key confirmation is not valid for this action; confirm again.' },
   STEP_UP_NO_KEY: { status: 403, exit: 3, message: 'Register a security key in your profile before this action.' },
   CREDENTIAL_NOT_FOUND: { status: 404, exit: 4, message: 'No such security key.' },
+  // integrations (issue 12): helpdesk webhooks and SIEM sinks
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, exit: 3, message: 'The webhook signature or credentials do not verify.' },
+  WEBHOOK_STALE: { status: 401, exit: 3, message: 'The webhook timestamp is too far from now (more than 5 minutes).' },
+  WEBHOOK_REPLAYED: { status: 409, exit: 5, message: 'This webhook delivery was already received.' },
+  INTEGRATION_NOT_CONFIGURED: { status: 404, exit: 4, message: 'This integration is not configured.' },
+  SINK_UNAVAILABLE: { status: 503, exit: 10, message: 'The SIEM sink did not accept the events; retrying.' },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 /** A stable error code; the catalogue above is exhaustive. */
