@@ -1,6 +1,7 @@
 // The broker's domain types: the principal (an agent as loaded for one request), tickets and
 // the dependencies the broker runs on. DESIGN.md "Data flow".
 import type { Kysely } from 'kysely';
+import type { GroupCommitter } from '../audit/group-commit.js';
 import type { AuditTables } from '../audit/tables.js';
 import type { Clock } from '../shared/clock.js';
 import type { PolicyEngine } from '../policy/engine.js';
@@ -41,6 +42,10 @@ export interface BrokerDeps {
   /** Fails closed while the audit log cannot keep up (src/audit/log-health.ts): consulted
    *  before customer data is read (view, verify, lookup). Absent: always serving. */
   readonly logGate?: { assertServing(): void };
+  /** Group commit (src/audit/group-commit.ts, KEYHOLE_GROUP_COMMIT): when set, `audited`
+   *  operations and lone denial records share database commits with concurrent requests; each
+   *  still resolves only after the commit holding its records. Absent: one commit each. */
+  readonly commits?: GroupCommitter;
   /** Grant lifetime bounds in minutes (default 15, max 60). */
   readonly grantMinutes?: { readonly default: number; readonly max: number };
 }
