@@ -71,6 +71,8 @@ export const ERROR_CATALOG = {
   TEMPLATE_STALE: { status: 409, exit: 5, message: 'The template changed since it was previewed; preview it again.' },
   CHANNEL_NOT_CONFIGURED: { status: 409, exit: 5, message: 'This delivery channel is not configured.' },
   BUNDLE_INVALID: { status: 400, exit: 11, message: 'The evidence bundle does not verify.' },
+  // console (issue 14)
+  CUSTOMER_LOCKED: { status: 403, exit: 3, message: 'The customer has locked their data; only an approved break-glass opens it.' },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 /** A stable error code; the catalogue above is exhaustive. */
