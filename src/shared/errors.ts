@@ -91,6 +91,8 @@ export const ERROR_CATALOG = {
   WEBHOOK_REPLAYED: { status: 409, exit: 5, message: 'This webhook delivery was already received.' },
   INTEGRATION_NOT_CONFIGURED: { status: 404, exit: 4, message: 'This integration is not configured.' },
   SINK_UNAVAILABLE: { status: 503, exit: 10, message: 'The SIEM sink did not accept the events; retrying.' },
+  // console (issue 14)
+  CUSTOMER_LOCKED: { status: 403, exit: 3, message: 'The customer has locked their data; only an approved break-glass opens it.' },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 /** A stable error code; the catalogue above is exhaustive. */

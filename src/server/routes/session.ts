@@ -32,7 +32,7 @@ export function sessionRoutes(rt: Runtime): FastifyPluginAsyncZod {
       app.post(`/v1/agents/:id/${verb}`, {
         schema: { tags: ['security'], summary: `${verb === 'suspend' ? 'Suspend (revoke grants, end sessions)' : 'Reinstate'} an agent (security)`,
           params: z.object({ id: IdSchema }), body: z.strictObject({ reason: z.string().trim().min(3).max(500) }),
-          response: { 200: z.object({ agentId: z.string(), grantsRevoked: z.number(), sessionsEnded: z.number() }), ...errorResponses } },
+          response: { 200: z.object({ agentId: z.string(), grantsRevoked: z.number(), sessionsEnded: z.number(), ticketsWithdrawn: z.number().describe('open tickets handed to a teammate or parked, each with a new contact code') }), ...errorResponses } },
       }, async (req) => rt.broker.setAgentStatus(ctxOf(req), req.params.id, status, req.body.reason));
     }
   };
