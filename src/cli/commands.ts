@@ -13,6 +13,7 @@ import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
 import { registerTokens } from './tokens.js';
 import { registerWitness } from './witness.js';
+import { registerStatus } from './status.js';
 
 const int = (v: string) => {
   const n = Number.parseInt(v, 10);
@@ -99,5 +100,6 @@ export function program(): Command {
     });
   registerTokens(p, withRuntime);
   registerWitness(p);
+  registerStatus(p);
   return p;
 }

@@ -8,6 +8,7 @@ import { ClusterEvents, newInstanceId } from '../access/cluster-events.js';
 import { suspensionGuard, type AccessGuard } from '../access/guard.js';
 import type { BrokerDb } from '../access/model.js';
 import { Integrator, reportOnce } from '../audit/integrator.js';
+import { leadershipChanged } from '../audit/leader-metrics.js';
 import { LogHealth, maxLagFromEnv, type LogHealthState } from '../audit/log-health.js';
 import { checkLogAtStartup } from '../audit/startup-check.js';
 import type { AuditTables } from '../audit/tables.js';
@@ -112,7 +113,8 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   // checkpoint goes to the witnesses.
   const report = reportOnce();
   const integrator = await Integrator.open(store, keys, {
-    env, clock, signGate: published, onCheckpoint: (cp) => { detection?.consumer.kick(); witnessing?.notify(cp); },
+    env, clock, signGate: published, instanceId,
+    onLeadership: (leader) => leadershipChanged(leader, instanceId, (integrator?.leaderLock as { epoch?: number } | undefined)?.epoch), onCheckpoint: (cp) => { detection?.consumer.kick(); witnessing?.notify(cp); },
     onError: (e) => {
       report(e);
       logHealth.integrationError(e);

@@ -71,6 +71,11 @@ export const ERROR_CATALOG = {
   TEMPLATE_STALE: { status: 409, exit: 5, message: 'The template changed since it was previewed; preview it again.' },
   CHANNEL_NOT_CONFIGURED: { status: 409, exit: 5, message: 'This delivery channel is not configured.' },
   BUNDLE_INVALID: { status: 400, exit: 11, message: 'The evidence bundle does not verify.' },
+  // cluster
+  LEADER_LOST: { status: 503, exit: 10, message: 'This instance no longer leads the log; its batch was not committed.' },
+  SCHEMA_TOO_NEW: { status: 500, exit: 7, message: 'The database schema is newer than this version of Keyhole knows; upgrade Keyhole.' },
+  SHUTTING_DOWN: { status: 503, exit: 10, message: 'This instance is shutting down; retry on another.' },
+  CONFIG_INVALID: { status: 500, exit: 2, message: 'A KEYHOLE_* setting is invalid or unknown.' },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 /** A stable error code; the catalogue above is exhaustive. */
