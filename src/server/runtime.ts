@@ -4,9 +4,11 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { Broker } from '../access/broker.js';
 import { BrokerEvents } from '../access/events.js';
+import { ClusterEvents, newInstanceId } from '../access/cluster-events.js';
 import { suspensionGuard, type AccessGuard } from '../access/guard.js';
 import type { BrokerDb } from '../access/model.js';
 import { Integrator, reportOnce } from '../audit/integrator.js';
+import { leadershipChanged } from '../audit/leader-metrics.js';
 import { LogHealth, maxLagFromEnv, type LogHealthState } from '../audit/log-health.js';
 import { checkLogAtStartup } from '../audit/startup-check.js';
 import type { AuditTables } from '../audit/tables.js';
@@ -71,6 +73,8 @@ export interface Runtime {
    *  `logHealth.status()` is what a readiness probe reports. */
   readonly logHealth: LogHealth;
   readonly dataDir: string | undefined;
+  /** This server's unique name among the instances on one database (host-pid-random). */
+  readonly instanceId: string;
   close(): Promise<void>;
 }
 
@@ -89,8 +93,14 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const keys = cfg.keys ?? (await keyProviderFromEnv({ dataDir, env: cfg.env ?? process.env }));
   const vault = new Vault(keys, { clock });
   await vault.checkKeys(db); // a wrong KEYHOLE_MASTER_KEY stops start-up instead of failing every verify
-  const events = new BrokerEvents();
   const env = cfg.env ?? process.env;
+  const instanceId = newInstanceId();
+  // On PostgreSQL every server sees every event (LISTEN/NOTIFY plus cluster_events); on PGlite
+  // the one process keeps them in memory.
+  const events = store.capabilities.kind === 'postgres' && cfg.databaseUrl
+    ? new ClusterEvents({ db: store.db, connectionString: cfg.databaseUrl, instanceId, onError: reportEventsError() })
+    : new BrokerEvents();
+  if (events instanceof ClusterEvents) await events.start();
   const detection = cfg.detect === false ? undefined : createDetection(db as unknown as DetectDb, clock, events, env);
   const logHealth = new LogHealth({ db: db as unknown as Kysely<AuditTables>, clock, maxLagMs: maxLagFromEnv(env), onChange: (s) => raiseLogAlert(s, events, detection) });
   const watchLog = cfg.logHealth ?? cfg.integrate !== false;
@@ -105,7 +115,8 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   // checkpoint goes to the witnesses.
   const report = reportOnce();
   const integrator = await Integrator.open(store, keys, {
-    env, clock, signGate: published, onCheckpoint: (cp) => { detection?.consumer.kick(); witnessing?.notify(cp); },
+    env, clock, signGate: published, instanceId,
+    onLeadership: (leader) => leadershipChanged(leader, instanceId, (integrator?.leaderLock as { epoch?: number } | undefined)?.epoch), onCheckpoint: (cp) => { detection?.consumer.kick(); witnessing?.notify(cp); },
     onError: (e) => {
       report(e);
       logHealth.integrationError(e);
@@ -124,7 +135,7 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   // Every automatic containment opens an incident (blast radius, protections, notifications).
   const stopIncidents = openIncidentsOnContainment(events, { db: db as unknown as IncidentDb, clock, events });
   return {
-    store, db, clock, keys, vault, policy, events, broker, integrator, witnesses, published, witnessing, detection, logHealth, dataDir,
+    store, db, clock, keys, vault, policy, events, broker, integrator, witnesses, published, witnessing, detection, logHealth, dataDir, instanceId,
     async close() {
       stopIncidents();
       await commits?.close();
@@ -132,6 +143,7 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
       await integrator.stop();
       await witnessing?.stop();
       await detection?.consumer.idle();
+      if (events instanceof ClusterEvents) await events.stop();
       await store.close();
     },
   };
@@ -161,6 +173,16 @@ function overrideFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   if (!v) return undefined;
   if (!/^(0|[1-9][0-9]{0,15})$/.test(v)) throw new KeyholeError('BAD_REQUEST', 'KEYHOLE_OVERRIDE_PUBLISHED_CHECKPOINT must be the published size to override.');
   return Number(v);
+}
+
+/** Errors of the shared event transport on stderr, each distinct message once in a row. */
+function reportEventsError(): (e: unknown) => void {
+  let last = '';
+  return (e) => {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message !== last) console.error(`keyhole: live events: ${message} (retrying)`);
+    last = message;
+  };
 }
 
 /** Witness failures on stderr, each distinct message once in a row. */
