@@ -1,4 +1,4 @@
-// The keyhole commands: serve, seed, verify, keys rotate, erase-customer. Each opens the
+// The keyhole commands: serve, seed, verify, keys (keys.ts), erase-customer. Each opens the
 // runtime, does one thing, closes it, and exits with the error catalogue's exit code.
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -13,6 +13,8 @@ import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
 import { registerTokens } from './tokens.js';
 import { registerWitness } from './witness.js';
+import { registerKeys } from './keys.js';
+import { softwareKeysWarning } from '../vault/key-custody.js';
 
 const int = (v: string) => {
   const n = Number.parseInt(v, 10);
@@ -50,6 +52,8 @@ export function program(): Command {
     .action(async (o: { port: number; host: string; dataDir?: string }) => {
       const demo = process.env.KEYHOLE_DEMO === '1';
       const rt = await createRuntime(runtimeConfig(o));
+      const warning = softwareKeysWarning(rt.keys, demo);
+      if (warning) console.error(warning);
       const n = await rt.db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       if (demo && Number(n.n) === 0) {
         console.log('first run: seeding the demo exchange (10,000 customers)…');
@@ -82,15 +86,7 @@ export function program(): Command {
   registerIncident(p);
   registerSimulate(p);
 
-  const keys = p.command('keys').description('key management');
-  withStoreOptions(keys.command('rotate').description('rotate the key-encryption key and re-wrap every data key'))
-    .action(async (o: { dataDir?: string }) => {
-      const r = await withRuntime(o, async (rt) => {
-        await rt.keys.rotate();
-        return rt.vault.rotateKek(rt.db);
-      });
-      console.log(`re-wrapped ${r.rewrapped} data keys under the new key-encryption key`);
-    });
+  registerKeys(p, withRuntime);
 
   withStoreOptions(p.command('erase-customer').argument('<id>', 'customer id').description('crypto-shred a customer: destroy their data key and blind indexes'))
     .action(async (id: string, o: { dataDir?: string }) => {

@@ -11,6 +11,8 @@ export const AUDIT_ACTIONS = [
   'budget_extend', 'token_create', 'token_revoke',
   'incident_open', 'incident_close', 'protection_apply', 'protection_lift', 'notification_queue', 'notification_send', 'evidence_export',
   'log_override',
+  // key custody (issue 19)
+  'key_init', 'key_rotate', 'key_rewrap', 'key_retire',
 ] as const;
 
 /** An action on the log. */
