@@ -1,4 +1,4 @@
-// The keyhole commands: serve, seed, verify, keys rotate, erase-customer. Each opens the
+// The keyhole commands: serve, seed, verify, keys (keys.ts), erase-customer. Each opens the
 // runtime, does one thing, closes it, and exits with the error catalogue's exit code.
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -20,6 +20,8 @@ import { registerStatus } from './status.js';
 import { demoSpecFromEnv, seedDemoOnce } from './seed-once.js';
 import { Lifecycle } from '../server/probes.js';
 import { installShutdown, shutdownConfigFromEnv } from '../server/shutdown.js';
+import { registerKeys } from './keys.js';
+import { softwareKeysWarning } from '../vault/key-custody.js';
 
 const int = (v: string) => {
   const n = Number.parseInt(v, 10);
@@ -58,6 +60,8 @@ export function program(): Command {
       const demo = process.env.KEYHOLE_DEMO === '1';
       const shutdown = shutdownConfigFromEnv(process.env);
       const rt = await createRuntime(runtimeConfig(o));
+      const warning = softwareKeysWarning(rt.keys, demo);
+      if (warning) console.error(warning);
       if (demo) {
         const spec = demoSpecFromEnv(process.env);
         await seedDemoOnce(rt, async () => {
@@ -90,15 +94,7 @@ export function program(): Command {
   registerIncident(p);
   registerSimulate(p);
 
-  const keys = p.command('keys').description('key management');
-  withStoreOptions(keys.command('rotate').description('rotate the key-encryption key and re-wrap every data key'))
-    .action(async (o: { dataDir?: string }) => {
-      const r = await withRuntime(o, async (rt) => {
-        await rt.keys.rotate();
-        return rt.vault.rotateKek(rt.db);
-      });
-      console.log(`re-wrapped ${r.rewrapped} data keys under the new key-encryption key`);
-    });
+  registerKeys(p, withRuntime);
 
   withStoreOptions(p.command('erase-customer').argument('<id>', 'customer id').description('crypto-shred a customer: destroy their data key and blind indexes'))
     .action(async (id: string, o: { dataDir?: string }) => {
