@@ -47,7 +47,7 @@ export function registerVerify(program: Command): void {
     .option('--quorum <n>', 'how many of the witnesses must have cosigned (default: all)')
     .option('--witness-url <url>', 'also ask this witness for its latest cosigned checkpoint; repeatable', collect, [])
     .action(async (o: VerifyOptions & { bundle?: string; evidenceKey?: string }) => {
-      if (o.bundle !== undefined) verifyBundle({ bundle: o.bundle, vkey: o.vkey, evidenceKey: o.evidenceKey });
+      if (o.bundle !== undefined) verifyBundle({ bundle: o.bundle, vkey: o.vkey, evidenceKey: o.evidenceKey, witnesses: o });
       else if (o.proof !== undefined) verifyProofCommand(o);
       else await verifyLogCommand(o);
     });
