@@ -55,6 +55,8 @@ export interface RequestContext {
   readonly agent: Agent;
   readonly requestId: string;
   /** Hashed, non-secret fingerprints of the caller's network and device (set by the server;
-   *  recorded in the audit record's `details.net` / `details.dev` for the detectors). */
-  readonly client?: { readonly net: string; readonly dev: string } | undefined;
+   *  recorded in the audit record's `details.net` / `details.dev` for the detectors), and the
+   *  code of the session the request came from (`details.sess`: a leaked screenshot's forensic
+   *  mark names it, docs/design/watermark.md). */
+  readonly client?: { readonly net: string; readonly dev: string; readonly session?: string | undefined } | undefined;
 }

@@ -47,7 +47,7 @@ export function buildRecord(deps: BrokerDeps, ctx: ActorContext, input: RecordIn
     fields: input.fields ?? {},
     policyIds: input.policyIds ?? [],
     reason: input.reason ?? null,
-    details: ctx.agent === null ? { ...input.details, actor: 'customer' } : 'client' in ctx && ctx.client ? { ...input.details, net: ctx.client.net, dev: ctx.client.dev } : (input.details ?? {}),
+    details: ctx.agent === null ? { ...input.details, actor: 'customer' } : 'client' in ctx && ctx.client ? { ...input.details, net: ctx.client.net, dev: ctx.client.dev, ...(ctx.client.session ? { sess: ctx.client.session } : {}) } : (input.details ?? {}),
   };
 }
 

@@ -40,7 +40,8 @@ const needsValue = (level: Level) => levelRank(level) >= levelRank('masked');
 
 /** Renders the customer of the caller's open ticket `ticketId`.
  *  @throws KeyholeError TICKET_NOT_FOUND (not theirs / closed / missing, all alike),
- *  AGENT_SUSPENDED or BUDGET_EXCEEDED (guard), POLICY_DENIED, DECRYPT_FAILED,
+ *  AGENT_SUSPENDED or BUDGET_EXCEEDED (guard), CUSTOMER_LOCKED (privacy lock, no live
+ *  break-glass), POLICY_DENIED, DECRYPT_FAILED,
  *  AUDIT_APPEND_FAILED — each with no customer data. */
 export function viewCustomer(deps: BrokerDeps, ctx: RequestContext, ticketId: string): Promise<CustomerView> {
   return audited(deps, ctx, async (trx, rec) => {
@@ -56,6 +57,10 @@ export function viewCustomer(deps: BrokerDeps, ctx: RequestContext, ticketId: st
     const facts = await ticketFacts(trx, ticket, now);
     const decision = deps.policy.decideView({ agent: policyAgent(ctx.agent), ...facts, grantedFields: granted });
     if (!decision.allowed) {
+      // A customer's privacy lock gets its own code, so the desk can say why and offer break-glass.
+      if (facts.customer.locked && !facts.ticket.breakGlass) {
+        throw denial('CUSTOMER_LOCKED', { ...base, decision: 'deny', policyIds: decision.policyIds, reason: 'customer locked' });
+      }
       throw denial('POLICY_DENIED', { ...base, decision: 'deny', policyIds: decision.policyIds, reason: 'policy denied view' });
     }
     const levels = Object.fromEntries(FIELD_NAMES.map((f) => [f, decision.fields[f].level])) as Record<FieldName, Level>;

@@ -35,10 +35,11 @@ interface LockedRow { touches: unknown; lookups: unknown; reveals: unknown; ext:
 const parsed = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 /** Usage of `agentId` before a request on `customerId` at `at`, the live extensions, and the
- *  counters to hand to recordUsage. Locks the agent's counters row until the transaction ends
- *  (creating it on first use). MUST run inside a transaction. */
+ *  counters to hand to recordUsage. A null `customerId` (a lookup miss) is a customer not seen
+ *  in any window. Locks the agent's counters row until the transaction ends (creating it on
+ *  first use). MUST run inside a transaction. */
 export async function readUsage(
-  trx: Kysely<DetectTables>, agentId: string, customerId: string, at: Date,
+  trx: Kysely<DetectTables>, agentId: string, customerId: string | null, at: Date,
 ): Promise<{ usage: BudgetUsage; extensions: Array<{ budget: BudgetName; extra: number }>; counters: BudgetCounters }> {
   let r = await trx.executeQuery<LockedRow>(CompiledQuery.raw(LOCK_READ, [agentId, at]));
   if (r.rows.length === 0) {
@@ -51,7 +52,7 @@ export async function readUsage(
     touches: parsed<Record<string, number>>(row.touches), lookups: parsed<number[]>(row.lookups), reveals: parsed<number[]>(row.reveals),
   };
   const now = at.getTime();
-  const prev = counters.touches[customerId];
+  const prev = customerId === null ? undefined : counters.touches[customerId];
   let ch = 0;
   let cs = 0;
   for (const t of Object.values(counters.touches)) {
@@ -72,16 +73,16 @@ export async function readUsage(
 }
 
 /** Counts an allowed request on the locked `counters` of `agentId` (from readUsage in the same
- *  transaction): the customer's last touch, and the lookup or reveal. Entries no window can see
- *  any more are dropped. */
+ *  transaction): the customer's last touch (none for a lookup miss, `customerId` null), and the
+ *  lookup or reveal. Entries no window can see any more are dropped. */
 export async function recordUsage(
-  trx: Kysely<DetectTables>, agentId: string, counters: BudgetCounters, customerId: string, action: GuardedAction, at: Date,
+  trx: Kysely<DetectTables>, agentId: string, counters: BudgetCounters, customerId: string | null, action: GuardedAction, at: Date,
 ): Promise<void> {
   const now = at.getTime();
   const horizon = now - Math.max(...Object.values(BUDGET_WINDOW_MS));
   const touches: Record<string, number> = {};
   for (const [c, t] of Object.entries(counters.touches)) if (t > horizon) touches[c] = t;
-  touches[customerId] = Math.max(now, touches[customerId] ?? 0);
+  if (customerId !== null) touches[customerId] = Math.max(now, touches[customerId] ?? 0);
   const keep = (xs: readonly number[], window: number) => xs.filter((t) => t > now - window);
   const lookups = keep(counters.lookups, BUDGET_WINDOW_MS.lookupsPerHour);
   const reveals = keep(counters.reveals, BUDGET_WINDOW_MS.revealsPerShift);
