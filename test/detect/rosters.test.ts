@@ -49,7 +49,7 @@ for (const backend of DATABASES) {
     after(() => h.close());
 
     const agents = () => h.staff.filter((s) => s.role === 'agent');
-    const put = (cookie: string, id: string, body: unknown) => h.app.inject({ method: 'PUT', url: `/v1/agents/${id}/roster`, headers: { cookie }, payload: body });
+    const put = (cookie: string, id: string, body: object) => h.app.inject({ method: 'PUT', url: `/v1/agents/${id}/roster`, headers: { cookie }, payload: body });
     const logged = async (action: string) => {
       await h.rt.integrator.drain();
       const r = await sql<{ entry: string }>`select entry from audit_log where action = ${action} order by seq`.execute(h.rt.store.db);
@@ -92,6 +92,11 @@ for (const backend of DATABASES) {
       const offShift = async (id: string) => (await listAlerts(h.db, { agentId: id })).filter((al) => JSON.stringify(al.explanation).includes('off_shift'));
       assert.ok((await offShift(rostered.id)).length > 0, 'the rostered agent is off shift at 09:00');
       assert.deepEqual(await offShift(unrostered.id), [], 'no roster: the detector does not guess');
+      const sec = await h.login(h.staff.find((s) => s.role === 'security')!.id);
+      const risk = (await h.app.inject({ method: 'GET', url: `/v1/detect/agents/${rostered.id}/risk`, headers: { cookie: sec } })).json();
+      const steps = risk.trajectory.filter((s: { detector: string }) => s.detector === 'off_shift');
+      assert.ok(steps.length > 0 && steps.every((s: { summary: string; seqs: number[] }) => /outside the rostered shift/.test(s.summary) && s.seqs.length > 0), JSON.stringify(risk.trajectory));
+      assert.ok(risk.trajectory.at(-1).risk >= risk.risk, 'the latest step is the score before decay to now');
     });
 
     it('imports a roster CSV all or nothing, by id or e-mail, with each change on the log', async () => {
@@ -114,3 +119,26 @@ for (const backend of DATABASES) {
     });
   });
 }
+
+describe('risk trajectory', () => {
+  it('reconstructs the score after each signal so that decaying the last one gives the current score (property)', async () => {
+    const { riskTrajectory, decayed } = await import('../../src/detect/risk.js');
+    const cfg = { alert: 10, stepUp: 16, contain: 24, halfLifeHours: 48 };
+    const signal = fc.record({ dt: fc.integer({ min: 0, max: 3 * 86_400_000 }), points: fc.double({ min: 0.1, max: 8, noNaN: true }) });
+    fc.assert(fc.property(fc.array(signal, { minLength: 1, maxLength: 16 }), fc.integer({ min: 0, max: 86_400_000 }), (sigs, tail) => {
+      // Build the score forward as the engine does.
+      let v = 0; let t = 0;
+      const recent = sigs.map((s, i) => {
+        t += s.dt;
+        v = decayed(cfg as never, { v, at: t - s.dt, level: 0, stepUp: false, recent: [] }, t) + s.points;
+        return { detector: 'volume_hour', agentId: 'a', t, seq: i, points: s.points, seqs: [i], figures: {}, baseline: {}, summary: `s${i}` } as const;
+      });
+      const now = t + tail;
+      const r = { v: decayed(cfg as never, { v, at: t, level: 0, stepUp: false, recent: [] }, now), at: now, recent: recent as never };
+      const steps = riskTrajectory(cfg as never, r);
+      assert.equal(steps.length, sigs.length);
+      assert.ok(Math.abs(steps.at(-1)!.risk - v) < 1e-2 * Math.max(1, v), `${steps.at(-1)!.risk} vs ${v}`);
+      assert.deepEqual(steps.map((s) => s.summary), recent.map((s) => s.summary));
+    }));
+  });
+});
