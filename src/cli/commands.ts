@@ -10,6 +10,7 @@ import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 import { registerIncident } from './incident.js';
 import { registerImport, registerSiem } from './integrations.js';
+import { registerRosterImport } from './rosters.js';
 import { startSiem } from '../integrations/siem/siem.js';
 import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
@@ -103,6 +104,7 @@ export function program(): Command {
     });
   registerTokens(p, withRuntime);
   registerImport(p, withRuntime);
+  registerRosterImport(p, withRuntime);
   registerSiem(p, withRuntime);
   registerWitness(p);
   registerWatermark(p);

@@ -33,6 +33,7 @@ import { securityRoutes } from './routes/security.js';
 import { sessionRoutes } from './routes/session.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { rosterRoutes } from './routes/rosters.js';
 import { watermarkRoutes } from './routes/watermark.js';
 import type { Runtime } from './runtime.js';
 import { installProbes, Lifecycle } from './probes.js';
@@ -130,6 +131,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     await scope.register(budgetRoutes(rt));
     await scope.register(detectRoutes(rt));
     await scope.register(tokenRoutes(rt));
+    await scope.register(rosterRoutes(rt));
     await scope.register(watermarkRoutes(rt));
     for (const extra of opts.extraAuthenticated ?? []) await scope.register(extra);
   });
