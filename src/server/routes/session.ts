@@ -7,14 +7,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ctxOf } from '../auth.js';
 import type { Runtime } from '../runtime.js';
 import { AgentSchema, errorResponses, IdSchema } from '../schemas.js';
-import { endSession, SESSION_COOKIE } from '../../identity/sessions.js';
+import { endSession } from '../../identity/sessions.js';
+import { clearSessionCookie, readSessionCookie } from '../cookies.js';
 
 /** The caller's session as the console names it on every screen: `ABCD-1234`, the first four
  *  bytes (hex) of SHA-256 of the session secret — the prefix of `agent_sessions.id_hash`, so a
  *  leaked screenshot leads to one session. Bearer tokens get `API-` and their hash's prefix. */
 export function sessionCodeOf(req: FastifyRequest): string {
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-  const secret = bearer ?? req.cookies[SESSION_COOKIE] ?? '';
+  const secret = bearer ?? readSessionCookie(req, 'agent') ?? '';
   const hex = createHash('sha256').update(secret).digest('hex').slice(0, 8).toUpperCase();
   return bearer ? `API-${hex.slice(0, 4)}` : `${hex.slice(0, 4)}-${hex.slice(4)}`;
 }
@@ -32,9 +33,9 @@ export function sessionRoutes(rt: Runtime): FastifyPluginAsyncZod {
 
     app.post('/v1/logout', { schema: { tags: ['session'], summary: 'End this session', response: { 204: z.null(), ...errorResponses } } },
       async (req, reply) => {
-        const cookie = req.cookies[SESSION_COOKIE];
+        const cookie = readSessionCookie(req, 'agent');
         if (cookie) await endSession(rt.db, rt.clock, cookie);
-        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        clearSessionCookie(req, reply, 'agent');
         return reply.status(204).send(null);
       });
 
