@@ -9,10 +9,13 @@ import { createRuntime, type Runtime } from '../server/runtime.js';
 import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 import { registerIncident } from './incident.js';
+import { registerImport, registerSiem } from './integrations.js';
+import { startSiem } from '../integrations/siem/siem.js';
 import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
 import { registerTokens } from './tokens.js';
 import { registerWitness } from './witness.js';
+import { registerWatermark } from './watermark.js';
 
 const int = (v: string) => {
   const n = Number.parseInt(v, 10);
@@ -56,8 +59,10 @@ export function program(): Command {
         await seedWithProgress(rt);
       }
       const app = await buildApp(rt, { demo, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+      const siem = startSiem(rt.db as never, rt.clock, process.env); // KEYHOLE_SIEM_CONFIG sinks, if any
       const stop = async () => {
         await app.close();
+        await siem.stop();
         await rt.close();
         process.exit(0);
       };
@@ -99,6 +104,9 @@ export function program(): Command {
       console.log(`customer ${id} erased; a tombstone remains`);
     });
   registerTokens(p, withRuntime);
+  registerImport(p, withRuntime);
+  registerSiem(p, withRuntime);
   registerWitness(p);
+  registerWatermark(p);
   return p;
 }

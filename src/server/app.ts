@@ -23,13 +23,19 @@ import { demoRoutes } from './routes/demo.js';
 import { detectRoutes } from './routes/detect.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { incidentRoutes } from './routes/incident.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { logRoutes } from './routes/log.js';
 import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
+import { scimRoutes } from './routes/scim.js';
+import { authRoutes } from './routes/oidc.js';
+import { OidcSignIn, oidcSettingsFromEnv, type OidcSettings } from '../identity/oidc.js';
+import { mappingFromEnv, type IdentityMapping } from '../identity/mapping.js';
 import { securityRoutes } from './routes/security.js';
 import { sessionRoutes } from './routes/session.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { watermarkRoutes } from './routes/watermark.js';
 import type { Runtime } from './runtime.js';
 
 /** Options of the HTTP app. */
@@ -56,6 +62,10 @@ export interface AppOptions {
   readonly trustProxy?: TrustProxy;
   /** Serve over TLS with these PEM files (default: KEYHOLE_TLS_CERT_FILE / KEYHOLE_TLS_KEY_FILE), or false for plain HTTP. */
   readonly tls?: TlsFiles | false;
+  /** The identity mapping of SSO and SCIM (default: the file KEYHOLE_IDENTITY_MAPPING names). */
+  readonly identityMapping?: IdentityMapping;
+  /** OpenID Connect sign-in (default: from KEYHOLE_OIDC_*; null turns it off). */
+  readonly oidc?: OidcSettings | null;
 }
 
 /** pino redaction: secrets and anything that could carry a customer value. */
@@ -95,6 +105,11 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(customerPublicRoutes(rt, rp, opts.demo === true));
   await app.register(customerRoutes(rt, rp));
   await app.register(logRoutes(rt)); // public proofs and tiles; entries behind the agent auth hook
+  const mapping = opts.identityMapping ?? mappingFromEnv(process.env);
+  await app.register(scimRoutes(rt, mapping)); // SCIM bearer token, SCIM error bodies
+  const oidc = opts.oidc === undefined ? oidcSettingsFromEnv(process.env, mapping) : opts.oidc ?? undefined;
+  await app.register(authRoutes(rt, oidc ? new OidcSignIn(oidc, { db: rt.db, clock: rt.clock, events: rt.events, mapping }) : undefined, opts.demo === true));
+  await app.register(integrationRoutes(rt)); // service sync, helpdesk webhooks, metrics: each with its own auth
   for (const extra of opts.extraPublic ?? []) await app.register(extra);
   if (opts.console !== false) await app.register(consoleRoutes(opts.console ?? DEFAULT_CONSOLE_DIR));
 
@@ -111,6 +126,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     await scope.register(budgetRoutes(rt));
     await scope.register(detectRoutes(rt));
     await scope.register(tokenRoutes(rt));
+    await scope.register(watermarkRoutes(rt));
     for (const extra of opts.extraAuthenticated ?? []) await scope.register(extra);
   });
   return app;

@@ -5,10 +5,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Agent, RequestContext } from '../access/model.js';
 import { clientFingerprint } from '../detect/fingerprint.js';
+import { sessionCodeOf } from '../identity/session-code.js';
 import { KeyholeError } from '../shared/errors.js';
 import type { Runtime } from './runtime.js';
 import { agentForSession } from '../identity/sessions.js';
-import { readSessionCookie } from './cookies.js';
+import { readSessionCookie } from '../identity/cookies.js';
 import { agentForToken, serviceForToken, type ServicePrincipal, type TokenScope } from '../identity/tokens.js';
 import { limitedSignIn } from './sign-in-limit.js';
 
@@ -40,7 +41,7 @@ export function requireAgent(scope: FastifyInstance, rt: Runtime): void {
 /** The broker context of an authenticated request. */
 export function ctxOf(req: FastifyRequest): RequestContext {
   if (!req.agent) throw new KeyholeError('UNAUTHENTICATED');
-  return { agent: req.agent, requestId: req.id, client: clientFingerprint(req.ip, req.headers['user-agent']) };
+  return { agent: req.agent, requestId: req.id, client: { ...clientFingerprint(req.ip, req.headers['user-agent']), session: sessionCodeOf(req) } };
 }
 
 /** Adds the hook that authenticates every route of `scope` as a service (a `service` or

@@ -4,7 +4,7 @@
 // behind a trusted proxy; RFC 6797 §7.2: a UA ignores it over plain HTTP, so it is not sent).
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
-import { isSecureRequest } from './cookies.js';
+import { isSecureRequest } from '../identity/cookies.js';
 
 /** The CSP directives. Mantine writes its theme variables into `<style>` tags, hence
  *  `'unsafe-inline'` for styles (never for scripts); the watermark is a data: SVG. */

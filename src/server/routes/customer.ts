@@ -8,7 +8,7 @@ import type { CustomerAuthTables } from '../customer/tables.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { customerDecide, customerRevokeGrant, liveGrantsOnCustomer, pendingConsents } from '../../access/consent.js';
-import { customerNotices, securityCheckup, supportContacts } from '../../access/customer-portal.js';
+import { customerNotices, securityCheckup, supportContacts, withdrawnContacts } from '../../access/customer-portal.js';
 import { setPrivacyLock } from '../../access/customer-state.js';
 import { customerReceipts } from '../../access/receipts.js';
 import { customerProtections } from '../../incident/customer-protections.js';
@@ -17,7 +17,7 @@ import { CustomerProtectionsSchema } from '../../incident/schemas.js';
 import type { CustomerRequestContext } from '../../access/recorder.js';
 import { KeyholeError } from '../../shared/errors.js';
 import { limitedSignIn } from '../sign-in-limit.js';
-import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../cookies.js';
+import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../../identity/cookies.js';
 import { createCustomerSession, CUSTOMER_SESSION_MS, customerForSession, endCustomerSession, type CustomerPrincipal } from '../customer/sessions.js';
 import { assertionOptions, registrationOptions, verifyAssertion, verifyRegistration, type RelyingParty } from '../customer/webauthn.js';
 import type { Runtime } from '../runtime.js';
@@ -31,6 +31,13 @@ declare module 'fastify' {
 
 const WebAuthnResponse = z.looseObject({ id: z.string().max(1024), rawId: z.string().max(1024), type: z.literal('public-key'), response: z.looseObject({ clientDataJSON: z.string().max(8192) }) });
 const Me = z.object({ id: z.string(), accountId: z.string(), jurisdiction: z.string(), passkeys: z.number(), locked: z.boolean(), serverTime: z.string().describe('the server clock (consent countdowns)') });
+
+const SupportContactsSchema = z.object({
+  contacts: z.array(z.object({ ticketId: z.string(), channel: z.string(), subject: z.string(), openedAt: z.string(), agentPseudonym: z.string().nullable(), contactCode: z.string().nullable() })),
+  withdrawn: z.array(z.object({ ticketId: z.string(), agentPseudonym: z.string(), contactCode: z.string().nullable(), withdrawnAt: z.string() }))
+    .describe('Contacts that are no longer from support (the agent was suspended), last 90 days'),
+  supportNeverAsks: z.array(z.string()),
+});
 
 function signIn(req: FastifyRequest, reply: FastifyReply, secret: string) {
   setSessionCookie(req, reply, 'customer', secret, CUSTOMER_SESSION_MS / 1000);
@@ -133,9 +140,11 @@ function portalRoutes(rt: Runtime, rp: RelyingParty): FastifyPluginAsyncZod {
       });
     app.put('/v1/customer/lock', { schema: { tags: ['customer'], summary: 'Set or lift my privacy lock', body: z.strictObject({ locked: z.boolean() }) } },
       async (req) => ({ lockedAt: (await setPrivacyLock(rt.broker.deps, customerCtx(req), req.body.locked))?.toISOString() ?? null }));
-    app.get('/v1/customer/support-contacts', { schema: { tags: ['customer'], summary: 'Open support contacts with their contact codes' } },
+    app.get('/v1/customer/support-contacts', { schema: { tags: ['customer'], summary: 'Open support contacts with their contact codes, and contacts withdrawn (no longer from support)',
+      response: { 200: SupportContactsSchema, ...errorResponses } } },
       async (req) => ({
         contacts: await supportContacts(rt.db, rt.vault, me(req)),
+        withdrawn: await withdrawnContacts(rt.db, rt.vault, me(req), rt.clock.now()),
         supportNeverAsks: ['your password', 'your 2FA or SMS codes', 'your seed phrase or private keys', 'to move funds to another address or "safe wallet"', 'to install remote-access software'],
       }));
     app.get('/v1/customer/checkup', { schema: { tags: ['customer'], summary: 'Security checkup of my account protections' } },

@@ -7,7 +7,7 @@ import { KeyholeError } from '../../shared/errors.js';
 import type { Runtime } from '../runtime.js';
 import { AgentSchema, errorResponses, IdSchema } from '../schemas.js';
 import { createSession, SESSION_TTL_MS } from '../../identity/sessions.js';
-import { setSessionCookie } from '../cookies.js';
+import { setSessionCookie } from '../../identity/cookies.js';
 
 /** Registers GET /v1/demo/agents and POST /v1/demo/login. */
 export function demoRoutes(rt: Runtime): FastifyPluginAsyncZod {

@@ -10,7 +10,7 @@ import { ctxOf } from '../auth.js';
 import type { Runtime } from '../runtime.js';
 import { errorResponses } from '../schemas.js';
 import { agentForSession } from '../../identity/sessions.js';
-import { readSessionCookie } from '../cookies.js';
+import { readSessionCookie } from '../../identity/cookies.js';
 import { agentForToken } from '../../identity/tokens.js';
 
 /** One message on the stream: its SSE event name and its JSON data. */
