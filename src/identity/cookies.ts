@@ -4,8 +4,8 @@
 // and under the `__Host-` prefix (RFC 6265bis §4.1.3.2: Secure, Path=/, no Domain), and only
 // the prefixed name is read there, so a sibling host cannot plant a session (cookie tossing).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SESSION_COOKIE } from './sessions.js';
-
+/** The staff session cookie (its sessions: sessions.ts). */
+export const SESSION_COOKIE = 'kh_session';
 /** The customer portal's session cookie (its sessions: src/server/customer/sessions.ts). */
 export const CUSTOMER_COOKIE = 'kh_customer';
 
