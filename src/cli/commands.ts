@@ -78,7 +78,8 @@ export function program(): Command {
       await app.listen({ port: o.port, host: o.host });
       lifecycle.started();
       const port = (app.server.address() as { port: number }).port;
-      console.log(`Keyhole is serving on http://${o.host === '0.0.0.0' || o.host === '127.0.0.1' ? 'localhost' : o.host}:${port}/ (API docs at /docs)${demo ? ' — demo mode' : ''}`);
+      const scheme = process.env.KEYHOLE_TLS_CERT_FILE ? 'https' : 'http';
+      console.log(`Keyhole is serving on ${scheme}://${o.host === '0.0.0.0' || o.host === '127.0.0.1' ? 'localhost' : o.host}:${port}/ (API docs at /docs)${demo ? ' — demo mode' : ''}`);
     });
 
   withStoreOptions(p.command('seed').description('write a deterministic demo exchange into an empty database'))

@@ -4,7 +4,7 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../access/ids.js';
 import { requireAgent } from './auth.js';
@@ -16,6 +16,8 @@ import { frameworkErrors, installErrorHandling } from './error-handler.js';
 import { allowedOriginsFromEnv, installRequestGuard } from './request-guard.js';
 import { safeValidatorCompiler } from './safe-strings.js';
 import { installSignInLimit, signInLimitFromEnv, type SignInLimitOptions } from './sign-in-limit.js';
+import { installSecurityHeaders } from './security-headers.js';
+import { parseTrustProxy, tlsFromEnv, type TlsFiles, type TrustProxy } from './transport.js';
 import { consoleRoutes, DEFAULT_CONSOLE_DIR, installNoStore } from './routes/console.js';
 import { demoRoutes } from './routes/demo.js';
 import { detectRoutes } from './routes/detect.js';
@@ -58,6 +60,10 @@ export interface AppOptions {
   readonly allowedOrigins?: readonly string[];
   /** Failed sign-in attempts allowed per client (default: KEYHOLE_SIGNIN_MAX_FAILURES / _WINDOW_S). */
   readonly signInLimit?: SignInLimitOptions;
+  /** Whether to believe X-Forwarded-* (default: KEYHOLE_TRUST_PROXY; see transport.ts). */
+  readonly trustProxy?: TrustProxy;
+  /** Serve over TLS with these PEM files (default: KEYHOLE_TLS_CERT_FILE / KEYHOLE_TLS_KEY_FILE), or false for plain HTTP. */
+  readonly tls?: TlsFiles | false;
   /** The identity mapping of SSO and SCIM (default: the file KEYHOLE_IDENTITY_MAPPING names). */
   readonly identityMapping?: IdentityMapping;
   /** OpenID Connect sign-in (default: from KEYHOLE_OIDC_*; null turns it off). */
@@ -78,9 +84,18 @@ function startedLifecycle(): Lifecycle {
 /** Builds (but does not start) the app over `rt`. */
 export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<FastifyInstance> {
   const logger = opts.logger === undefined ? { level: 'warn', redact: LOG_REDACT } : opts.logger === false ? false : { ...(opts.logger === true ? {} : opts.logger), redact: LOG_REDACT };
+  const trustProxy = opts.trustProxy ?? parseTrustProxy(process.env.KEYHOLE_TRUST_PROXY);
+  const tls = opts.tls === false ? undefined : (opts.tls ?? tlsFromEnv(process.env));
+  // Fastify accepts a hop count and an `https` option at run time; its types here know neither
+  // (the https server is used exactly like the http one: listen, inject, close).
   // While closing, requests already on a connection are served (with `connection: close`), not
   // answered with Fastify's bare 503: the drain finishes them (src/server/shutdown.ts).
-  const app = Fastify({ logger, genReqId: () => newId('req'), bodyLimit: 64 * 1024, frameworkErrors, return503OnClosing: false }).withTypeProvider<ZodTypeProvider>();
+  const options = {
+    logger, genReqId: () => newId('req'), bodyLimit: 64 * 1024, frameworkErrors, return503OnClosing: false, trustProxy,
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+  };
+  const app = Fastify(options as FastifyServerOptions).withTypeProvider<ZodTypeProvider>();
+  await installSecurityHeaders(app);
   app.setValidatorCompiler(safeValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
