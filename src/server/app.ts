@@ -25,6 +25,8 @@ import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
 import { scimRoutes } from './routes/scim.js';
 import { authRoutes } from './routes/oidc.js';
+import { installStepUp, staffKeyRoutes } from './routes/staff-keys.js';
+import { stepUpModeFromEnv } from '../identity/step-up.js';
 import { OidcSignIn, oidcSettingsFromEnv, type OidcSettings } from '../identity/oidc.js';
 import { mappingFromEnv, type IdentityMapping } from '../identity/mapping.js';
 import { securityRoutes } from './routes/security.js';
@@ -55,6 +57,8 @@ export interface AppOptions {
   readonly identityMapping?: IdentityMapping;
   /** OpenID Connect sign-in (default: from KEYHOLE_OIDC_*; null turns it off). */
   readonly oidc?: OidcSettings | null;
+  /** Staff step-up with a security key (default: KEYHOLE_STAFF_STEP_UP, else required outside demo mode). */
+  readonly staffStepUp?: 'required' | 'off';
 }
 
 /** pino redaction: secrets and anything that could carry a customer value. */
@@ -96,6 +100,9 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
 
   await app.register(async (scope) => {
     requireAgent(scope, rt);
+    const stepUp = { db: rt.db, clock: rt.clock, events: rt.events, rp };
+    installStepUp(scope, stepUp, opts.staffStepUp ?? stepUpModeFromEnv(process.env, opts.demo === true));
+    await scope.register(staffKeyRoutes(stepUp));
     await scope.register(sessionRoutes(rt));
     await scope.register(ticketRoutes(rt));
     await scope.register(revealRequestRoutes(rt));

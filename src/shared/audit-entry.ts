@@ -12,7 +12,7 @@ export const AUDIT_ACTIONS = [
   'incident_open', 'incident_close', 'protection_apply', 'protection_lift', 'notification_queue', 'notification_send', 'evidence_export',
   'log_override',
   // identity (issue 11)
-  'agent_provision', 'agent_update', 'group_update', 'sign_in', 'sign_out', 'sign_in_refused', 'credential_register', 'credential_remove', 'step_up_refused',
+  'agent_provision', 'agent_update', 'group_update', 'sign_in', 'sign_out', 'sign_in_refused', 'credential_register', 'credential_remove', 'step_up', 'step_up_refused',
 ] as const;
 
 /** An action on the log. */
