@@ -113,7 +113,7 @@ for (const backend of DATABASES) {
         };
         // With a key registered, a gated action without a step-up asks for one.
         const none = await api('POST', `/v1/agents/${x}/suspend`, { reason: 'testing' });
-        assert.equal(none.status, 401);
+        assert.equal(none.status, 403);
         assert.equal(none.body.error.code, 'STEP_UP_REQUIRED');
 
         // An assertion made for another action (or another target) is refused and recorded.
