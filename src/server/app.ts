@@ -80,7 +80,16 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   });
   await app.register(cookie);
   await app.register(swagger, {
-    openapi: { info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' } },
+    openapi: {
+      info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' },
+      // Staff: the session cookie (single sign-on or the demo picker) or a bearer token; the identity provider: a SCIM token (/scim/v2).
+      components: { securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'kh_session', description: 'Staff session (httpOnly, SameSite=Strict), from single sign-on at /v1/auth/oidc/login.' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'An agent or service token (`keyhole tokens create`), RFC 6750.' },
+        scimBearer: { type: 'http', scheme: 'bearer', description: 'The SCIM provisioning token of the identity provider (`keyhole tokens create --scim NAME`, scope `scim`) for /scim/v2.' },
+      } },
+      security: [{ session: [] }, { bearer: [] }],
+    },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
