@@ -74,6 +74,20 @@ for (const backend of DATABASES) {
       assert.ok((await records('step_up_refused')).some((x) => x.details.target === target));
       const keys = await app.inject({ method: 'GET', url: '/v1/me/keys', headers: { cookie } });
       assert.deepEqual(keys.json(), { keys: [] });
+      // Every gated decision asks for the step-up before it does anything.
+      const before = await sql<{ n: string }>`select count(*) as n from audit_pending where entry->>'action' <> 'step_up_refused'`.execute(h.rt.store.db);
+      const gated: [string, unknown][] = [
+        ['/v1/reveal-requests/rr_000000000000000000000000/approve', {}], ['/v1/break-glass/bg_0000000000000000000000000/approve', undefined],
+        ['/v1/break-glass/bg_0000000000000000000000000/deny', undefined], [`/v1/agents/${target}/reinstate`, { reason: 'testing' }],
+        ['/v1/incidents', { agentIds: [target], reason: 'testing' }], ['/v1/incidents/inc_000000000000000000000000/protections', {}],
+      ];
+      for (const [url, payload] of gated) {
+        const res = await app.inject({ method: 'POST', url, headers: { cookie }, ...(payload === undefined ? {} : { payload: payload as object }) });
+        assert.equal(res.json().error?.code, 'STEP_UP_NO_KEY', `${url}: ${res.body}`);
+      }
+      const afterCount = await sql<{ n: string }>`select count(*) as n from audit_pending where entry->>'action' <> 'step_up_refused'`.execute(h.rt.store.db);
+      assert.equal(afterCount.rows[0]!.n, before.rows[0]!.n, 'nothing was decided or recorded');
+      assert.equal(await status(target), 'active');
     });
 
     it('registers a key on a virtual authenticator and steps up for exactly one action on one target', { skip: backend.name !== 'pglite' && 'the browser part runs once' }, async () => {
