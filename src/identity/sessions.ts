@@ -3,6 +3,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Agent, BrokerDb } from '../access/model.js';
 import type { Clock } from '../shared/clock.js';
+import { appendAudit } from '../audit/append.js';
+import { newId } from '../access/ids.js';
+import { sessionCode } from './session-code.js';
 import type { IdentityDb } from './tables.js';
 
 /** The session cookie's name. */
@@ -26,15 +29,26 @@ export interface SessionOptions {
   readonly oidcIssuer?: string;
 }
 
-/** Starts a session for `agentId`; returns the secret for the cookie (shown once). */
+/** Starts a session for `agentId` and records `session_start` with the session's code
+ *  (`details.session`, never the secret) in the same transaction, so a forensic mark that names
+ *  the code is tied to the agent by the log alone; returns the secret for the cookie (shown
+ *  once). @throws KeyholeError AUDIT_APPEND_FAILED when it cannot be recorded (no session then). */
 export async function createSession(db: BrokerDb, clock: Clock, agentId: string, opts: SessionOptions = {}): Promise<string> {
   const secret = randomBytes(32).toString('base64url');
   const now = clock.now();
   const ttlEnd = now.getTime() + SESSION_TTL_MS;
   const expiresAt = new Date(Math.min(ttlEnd, opts.expiresAt?.getTime() ?? ttlEnd));
   const row = { id_hash: hash(secret), agent_id: agentId, created_at: now, expires_at: expiresAt, ended_at: null };
-  if (opts.authMethod === undefined || opts.authMethod === 'demo') await db.insertInto('agent_sessions').values(row).execute();
-  else await (db as unknown as IdentityDb).insertInto('agent_sessions').values({ ...row, auth_method: opts.authMethod, auth_time: opts.authTime ?? now, oidc_issuer: opts.oidcIssuer ?? null }).execute();
+  const via = opts.authMethod ?? 'demo';
+  await db.transaction().execute(async (tx) => {
+    const trx: BrokerDb = tx;
+    if (via === 'demo') await trx.insertInto('agent_sessions').values(row).execute();
+    else await (trx as unknown as IdentityDb).insertInto('agent_sessions').values({ ...row, auth_method: via, auth_time: opts.authTime ?? now, oidc_issuer: opts.oidcIssuer ?? null }).execute();
+    await appendAudit(trx, {
+      v: 1, time: now.toISOString(), requestId: newId('req'), action: 'session_start', agentId, customerId: null, ticketId: null,
+      decision: 'allow', fields: {}, policyIds: [], reason: null, details: { session: sessionCode(secret), via, expiresAt: expiresAt.toISOString() },
+    });
+  });
   return secret;
 }
 
