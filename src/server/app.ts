@@ -29,6 +29,8 @@ import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
 import { scimRoutes } from './routes/scim.js';
 import { authRoutes } from './routes/oidc.js';
+import { installStepUp, staffKeyRoutes } from './routes/staff-keys.js';
+import { stepUpModeFromEnv } from '../identity/step-up.js';
 import { OidcSignIn, oidcSettingsFromEnv, type OidcSettings } from '../identity/oidc.js';
 import { mappingFromEnv, type IdentityMapping } from '../identity/mapping.js';
 import { securityRoutes } from './routes/security.js';
@@ -68,6 +70,8 @@ export interface AppOptions {
   readonly identityMapping?: IdentityMapping;
   /** OpenID Connect sign-in (default: from KEYHOLE_OIDC_*; null turns it off). */
   readonly oidc?: OidcSettings | null;
+  /** Staff step-up with a security key (default: KEYHOLE_STAFF_STEP_UP, else required outside demo mode). */
+  readonly staffStepUp?: 'required' | 'off';
   /** Start-up and shutdown state for the probes (default: already started, never draining). */
   readonly lifecycle?: Lifecycle;
 }
@@ -109,7 +113,16 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(cookie);
   await installSignInLimit(app, opts.signInLimit ?? signInLimitFromEnv(process.env));
   await app.register(swagger, {
-    openapi: { info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' } },
+    openapi: {
+      info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' },
+      // Staff: the session cookie (single sign-on or the demo picker) or a bearer token; the identity provider: a SCIM token (/scim/v2).
+      components: { securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'kh_session', description: 'Staff session (httpOnly, SameSite=Strict), from single sign-on at /v1/auth/oidc/login.' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'An agent or service token (`keyhole tokens create`), RFC 6750.' },
+        scimBearer: { type: 'http', scheme: 'bearer', description: 'The SCIM provisioning token of the identity provider (`keyhole tokens create --scim NAME`, scope `scim`) for /scim/v2.' },
+      } },
+      security: [{ session: [] }, { bearer: [] }],
+    },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -135,6 +148,9 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
 
   await app.register(async (scope) => {
     requireAgent(scope, rt);
+    const stepUp = { db: rt.db, clock: rt.clock, events: rt.events, rp };
+    installStepUp(scope, stepUp, opts.staffStepUp ?? stepUpModeFromEnv(process.env, opts.demo === true));
+    await scope.register(staffKeyRoutes(stepUp));
     await scope.register(sessionRoutes(rt));
     await scope.register(ticketRoutes(rt));
     await scope.register(revealRequestRoutes(rt));

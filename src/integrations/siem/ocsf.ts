@@ -53,6 +53,13 @@ export const ACTION_MAPPING: Readonly<Record<string, readonly [ClassDef, number,
   token_revoke: [ACCOUNT, 99, 'Token Revoke'], budget_extend: [ACCOUNT, 7, 'Attach Policy'],
   incident_open: [INCIDENT, 1, 'Create'], incident_close: [INCIDENT, 3, 'Close'], protection_apply: [INCIDENT, 2, 'Update'],
   protection_lift: [INCIDENT, 2, 'Update'], notification_queue: [INCIDENT, 2, 'Update'], notification_send: [INCIDENT, 2, 'Update'],
+  session_start: [AUTHN, 1, 'Logon'], watermark_tamper: [API, 99, 'Watermark Tamper'],
+  // identity (issue 11): provisioning by the identity provider, sign-in, security keys, step-up
+  agent_provision: [ACCOUNT, 1, 'Create'], agent_update: [ACCOUNT, 99, 'Attribute Update'], group_update: [ACCOUNT, 99, 'Group Update'],
+  sign_in: [AUTHN, 1, 'Logon'], sign_in_refused: [AUTHN, 1, 'Logon'], sign_out: [AUTHN, 2, 'Logoff'],
+  credential_register: [ACCOUNT, 10, 'MFA Factor Enable'], credential_remove: [ACCOUNT, 11, 'MFA Factor Disable'],
+  step_up: [AUTHN, 99, 'Step-Up'], step_up_refused: [AUTHN, 99, 'Step-Up'],
+  key_init: [API, 99, 'Key Init'], key_rotate: [API, 99, 'Key Rotate'], key_rewrap: [API, 99, 'Key Rewrap'], key_retire: [API, 99, 'Key Retire'],
 };
 
 function classOf(action: string): readonly [ClassDef, number, string] {
