@@ -15,6 +15,7 @@ import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
 import { registerTokens } from './tokens.js';
 import { registerWitness } from './witness.js';
+import { registerWatermark } from './watermark.js';
 
 const int = (v: string) => {
   const n = Number.parseInt(v, 10);
@@ -105,5 +106,6 @@ export function program(): Command {
   registerImport(p, withRuntime);
   registerSiem(p, withRuntime);
   registerWitness(p);
+  registerWatermark(p);
   return p;
 }

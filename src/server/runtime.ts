@@ -23,6 +23,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { openStore, type Store } from '../store/store.js';
 import { keyProviderFromEnv, type KeyProvider } from '../vault/key-provider.js';
 import { Vault } from '../vault/vault.js';
+import { groupCommitFromEnv } from '../audit/group-commit-config.js';
 import { openIncidentsOnContainment } from '../incident/auto-open.js';
 import type { IncidentDb } from '../incident/model.js';
 
@@ -93,7 +94,8 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const detection = cfg.detect === false ? undefined : createDetection(db as unknown as DetectDb, clock, events, env);
   const logHealth = new LogHealth({ db: db as unknown as Kysely<AuditTables>, clock, maxLagMs: maxLagFromEnv(env), onChange: (s) => raiseLogAlert(s, events, detection) });
   const watchLog = cfg.logHealth ?? cfg.integrate !== false;
-  const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? detection?.guard ?? suspensionGuard, events, ...(watchLog ? { logGate: logHealth } : {}) });
+  const commits = groupCommitFromEnv(db, env, store.capabilities.concurrentConnections);
+  const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? detection?.guard ?? suspensionGuard, events, ...(watchLog ? { logGate: logHealth } : {}), ...(commits ? { commits } : {}) });
   const witnesses = witnessSetupFromEnv(env);
   const identity = await openLogIdentity(keys, logOriginFromEnv(env));
   const published = new PublishedHead({ file: publishedFile(env, dataDir), identity, clock, overrideSize: overrideFromEnv(env) });
@@ -125,6 +127,7 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
     store, db, clock, keys, vault, policy, events, broker, integrator, witnesses, published, witnessing, detection, logHealth, dataDir,
     async close() {
       stopIncidents();
+      await commits?.close();
       await logHealth.stop();
       await integrator.stop();
       await witnessing?.stop();

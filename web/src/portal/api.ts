@@ -59,8 +59,17 @@ export interface SupportContact {
   readonly contactCode: string | null;
 }
 
+/** A contact that is no longer from support: its agent was suspended. */
+export interface WithdrawnContact {
+  readonly ticketId: string;
+  readonly agentPseudonym: string;
+  readonly contactCode: string | null;
+  readonly withdrawnAt: string;
+}
+
 export interface SupportContacts {
   readonly contacts: readonly SupportContact[];
+  readonly withdrawn: readonly WithdrawnContact[];
   readonly supportNeverAsks: readonly string[];
 }
 
