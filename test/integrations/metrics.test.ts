@@ -67,6 +67,18 @@ for (const backend of DATABASES) {
       assert.ok(after.samples.find((s) => s.name === 'keyhole_siem_lag_entries')!.value >= 1, 'the sink is behind the log now');
     });
 
+    it('GET /v1/security/integrations shows SIEM lag, helpdesk and imports to security staff only', async () => {
+      const security = await h.login(h.staff.find((s) => s.role === 'security')!.id);
+      const r = await h.app.inject({ method: 'GET', url: '/v1/security/integrations', headers: { cookie: security } });
+      assert.equal(r.statusCode, 200, r.body);
+      const soc = r.json().siem.find((x: { sink: string }) => x.sink === 'soc');
+      assert.ok(soc && soc.lag >= 1 && soc.nextSeq === 0);
+      assert.deepEqual(r.json().helpdesk, { unmatched: {}, linked: {} });
+      const agent = await h.login(h.staff.find((s) => s.role === 'agent')!.id);
+      assert.equal((await h.app.inject({ method: 'GET', url: '/v1/security/integrations', headers: { cookie: agent } })).statusCode, 403);
+      assert.equal((await h.app.inject({ method: 'GET', url: '/v1/security/integrations' })).statusCode, 401);
+    });
+
     it('asks for the metrics token when KEYHOLE_METRICS_TOKEN is set', async () => {
       const saved = process.env.KEYHOLE_METRICS_TOKEN;
       process.env.KEYHOLE_METRICS_TOKEN = 'scrape-secret';
