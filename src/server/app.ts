@@ -24,6 +24,7 @@ import { detectRoutes } from './routes/detect.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { incidentRoutes } from './routes/incident.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { installMetrics } from './metrics-route.js';
 import { logRoutes } from './routes/log.js';
 import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
@@ -105,6 +106,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   installErrorHandling(app);
   installRequestGuard(app, { allowedOrigins: opts.allowedOrigins ?? allowedOriginsFromEnv(process.env) });
   installNoStore(app);
+  installMetrics(app, rt); // GET /metrics and the latency hook of every route
   // Every response names its request: the audit record of an access carries the same id.
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-request-id', req.id);
