@@ -73,6 +73,7 @@ export const ERROR_CATALOG = {
   BUNDLE_INVALID: { status: 400, exit: 11, message: 'The evidence bundle does not verify.' },
   // console (issue 14)
   CUSTOMER_LOCKED: { status: 403, exit: 3, message: 'The customer has locked their data; only an approved break-glass opens it.' },
+  PASSKEY_REQUIRED: { status: 403, exit: 3, message: 'Confirm with your passkey to do this.' },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 /** A stable error code; the catalogue above is exhaustive. */

@@ -47,6 +47,8 @@ export interface CustomerGrant {
   readonly ticketId: string;
   readonly fields: readonly string[];
   readonly expiresAt: string;
+  /** When the agent was shown the value (null: not yet used). */
+  readonly shownAt: string | null;
 }
 
 /** An open ticket with the assigned agent's pseudonym and the contact code their desk shows. */
@@ -145,7 +147,8 @@ export const portalApi = {
   deny: (requestId: string) => post<unknown>(`/v1/customer/consents/${id(requestId)}/deny`),
   grants: () => get<{ grants: CustomerGrant[] }>('/v1/customer/grants'),
   revoke: (grantId: string) => post<void>(`/v1/customer/grants/${id(grantId)}/revoke`),
-  lock: (locked: boolean) => put<{ lockedAt: string | null }>('/v1/customer/lock', { locked }),
+  lock: (locked: boolean, assertion?: unknown) => put<{ lockedAt: string | null }>('/v1/customer/lock', assertion === undefined ? { locked } : { locked, assertion }),
+  unlockOptions: () => post<unknown>('/v1/customer/lock/options'),
   contacts: () => get<SupportContacts>('/v1/customer/support-contacts'),
   checkup: () => get<Checkup>('/v1/customer/checkup'),
   notices: () => get<{ notices: Notice[] }>('/v1/customer/notices'),
