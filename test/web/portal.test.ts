@@ -167,6 +167,10 @@ describe('the customer portal in a browser', { timeout: 90_000 }, () => {
     await cust.locator('[data-testid="receipt"][data-action="consent_approve"][data-by-customer="true"][data-state="verified"]').waitFor();
     await cust.locator('[data-testid="receipt"][data-action="view"][data-state="verified"]').first().waitFor();
     assert.equal(await cust.locator('[data-testid="verification-warning"]').count(), 0);
+    // True words (issue 14 item 5): who allowed the shown value; a request is not "shown in full".
+    assert.match(await grantUse.locator('[data-testid="receipt-text"]').innerText(), /saw the full value once — (you allowed it|a supervisor approved and you allowed it)/);
+    assert.match(await cust.locator('[data-testid="receipt"][data-action="reveal_request"] [data-level="revealed"]').first().innerText(), /asked to see in full/);
+    assert.ok(await cust.locator('[data-testid="receipt-group"]').count() > 0);
     await shot(cust, '07-receipts-verified');
 
     // 7. What is shown comes from the verified leaf: doctored convenience fields change nothing.

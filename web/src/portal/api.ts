@@ -28,6 +28,12 @@ export interface Receipt {
   readonly breakGlass: boolean;
   readonly byCustomer: boolean;
   readonly agent: { readonly pseudonym: string; readonly team: string; readonly vendor: string } | null;
+  /** For a value shown through a grant: who approved it (from the server, not the leaf). */
+  readonly approvedBy?: 'customer' | 'staff' | 'customer_and_staff' | null;
+  /** A verify's outcome; a protection's kind and hours (the server's reading of the record). */
+  readonly matched?: boolean | null;
+  readonly protectionKind?: string | null;
+  readonly hours?: number | null;
 }
 
 /** A reveal waiting for the customer's answer (expires 10 minutes after `createdAt`). */
