@@ -278,7 +278,7 @@ for (const backend of DATABASES) {
       const ok = verifyEvidenceBundle(text, { logVerifierKey: keys.log, evidenceVerifierKey: keys.evidence });
       assert.equal(ok.incidentId, incidentId);
       assert.equal(ok.customers, run.truth.size);
-      assert.deepEqual(ok.pinned, { log: true, evidence: true });
+      assert.deepEqual(ok.pinned, { log: true, evidence: true, witnesses: false });
       assert.equal(ok.checkpoints.length, 2, 'the checkpoint at opening and the latest, proven consistent');
       const bundle = JSON.parse(text).bundle as { entries: { entry: string }[]; blastRadius: { customers: { customerId: string }[] } };
       assert.deepEqual(bundle.blastRadius.customers.map((c) => c.customerId), [...run.truth.keys()].sort());

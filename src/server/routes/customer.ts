@@ -16,6 +16,7 @@ import type { IncidentDb } from '../../incident/model.js';
 import { CustomerProtectionsSchema } from '../../incident/schemas.js';
 import type { CustomerRequestContext } from '../../access/recorder.js';
 import { KeyholeError } from '../../shared/errors.js';
+import { limitedSignIn } from '../sign-in-limit.js';
 import { createCustomerSession, CUSTOMER_COOKIE, CUSTOMER_SESSION_MS, customerForSession, endCustomerSession, type CustomerPrincipal } from '../customer/sessions.js';
 import { assertionOptions, registrationOptions, verifyAssertion, verifyRegistration, type RelyingParty } from '../customer/webauthn.js';
 import type { Runtime } from '../runtime.js';
@@ -58,7 +59,7 @@ export function customerPublicRoutes(rt: Runtime, rp: RelyingParty, demo: boolea
     app.post('/v1/customer/passkeys/login/verify', {
       schema: { tags: ['customer'], summary: 'Finish a passkey sign-in (user verification required)', body: WebAuthnResponse, response: { 200: z.object({ customerId: z.string() }), ...errorResponses } },
     }, async (req, reply) => {
-      const customerId = await verifyAssertion(db, rt.clock, rp, req.body as never);
+      const customerId = await limitedSignIn(req, reply, () => verifyAssertion(db, rt.clock, rp, req.body as never)) as string;
       signIn(reply, await createCustomerSession(db, rt.clock, customerId));
       return { customerId };
     });
@@ -83,9 +84,9 @@ export function customerRoutes(rt: Runtime, rp: RelyingParty): (app: FastifyInst
   return async (scope) => {
     const db = authDb(rt);
     scope.decorateRequest('customer', undefined);
-    scope.addHook('onRequest', async (req) => {
+    scope.addHook('onRequest', async (req, reply) => {
       const secret = req.cookies[CUSTOMER_COOKIE];
-      const customer = secret ? await customerForSession(db, rt.clock, secret) : undefined;
+      const customer = secret ? await limitedSignIn(req, reply, () => customerForSession(db, rt.clock, secret)) : undefined;
       if (!customer) throw new KeyholeError('UNAUTHENTICATED');
       req.customer = customer;
     });

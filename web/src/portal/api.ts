@@ -128,6 +128,12 @@ export interface ConsistencyAnswer {
   readonly proof: readonly string[];
 }
 
+/** GET /v1/log/witnesses: the witnesses whose cosignatures the served checkpoint carries. */
+export interface LogWitnesses {
+  readonly quorum: number;
+  readonly witnesses: readonly { readonly name: string; readonly vkey: string; readonly url: string }[];
+}
+
 /** GET `url` as text (the log's note formats). @throws ApiError as the JSON calls do. */
 async function getText(url: string): Promise<string> {
   return (await fetchText(url)).text;
@@ -163,4 +169,5 @@ export const portalApi = {
   logCheckpoint: () => getText('/v1/log/checkpoint'),
   inclusion: (index: number, size: number) => get<InclusionAnswer>(`/v1/log/proofs/inclusion?index=${index}&size=${size}`),
   consistency: (from: number, to: number) => get<ConsistencyAnswer>(`/v1/log/proofs/consistency?from=${from}&to=${to}`),
+  logWitnesses: () => get<LogWitnesses>('/v1/log/witnesses'),
 };

@@ -12,6 +12,7 @@ import { HelpModal } from './help-modal';
 import { useHotkeys } from './hotkeys';
 import { requestLookupFocus } from './lookup-focus';
 import { Watermarked } from './watermark';
+import { ForensicMark } from './forensic-mark';
 
 interface NavItem {
   readonly to: string;
@@ -68,6 +69,7 @@ export function Shell({ children }: { children: ReactNode }) {
       </AppShell.Navbar>
       <AppShell.Main>
         <Watermarked name={me.name} sessionCode={me.sessionCode} className="kh-page">{children}</Watermarked>
+        <ForensicMark sessionCode={me.sessionCode} />
       </AppShell.Main>
       <HelpModal opened={help} onClose={() => setHelp(false)} role={me.role} />
     </AppShell>
