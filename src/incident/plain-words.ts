@@ -34,6 +34,32 @@ export const LEVEL_WORDS: Readonly<Record<Level, string>> = {
   revealed: 'in full',
 };
 
+/** What "partly hidden" meant for each field, with an example of that field's own mask
+ *  (src/fields/masking.ts), so a phone number is not illustrated by an e-mail mask. */
+export const MASKED_WORDS: Readonly<Record<string, string>> = {
+  fullName: 'partly hidden (first name and last initial, for example Jane D.)',
+  email: 'partly hidden (for example j***@g***.com)',
+  phone: 'partly hidden (only the last two digits, for example +•• ••• •••• ••42)',
+  dateOfBirth: 'partly hidden (the year only, for example 1990-••-••)',
+  address: 'partly hidden (city and country only)',
+  governmentId: 'partly hidden (the last characters only)',
+  lastLoginIp: 'partly hidden (the network only, for example 203.0.x.x)',
+  withdrawalAllowlist: 'partly hidden (the start and end of each address)',
+  bankAccounts: 'partly hidden (the last digits of each account)',
+  holdings: 'partly hidden (which assets, not the amounts)',
+};
+
+/** Account attributes that are not sensitive on their own (tier, status, country…): shown to
+ *  every agent on every ticket, so they are never counted as "revealed" (issue 14 item 6). */
+export const PLAIN_ATTRIBUTES: ReadonlySet<string> = new Set(['accountId', 'tier', 'accountStatus', 'jurisdiction', 'createdAt']);
+
+/** How `level` showed `field` in plain words (a field-specific example for masked). */
+export function levelWordsFor(field: string, level: Level): string {
+  if (level === 'masked') return MASKED_WORDS[field] ?? 'partly hidden';
+  if (level === 'revealed' && PLAIN_ATTRIBUTES.has(field)) return 'shown (not sensitive on its own)';
+  return LEVEL_WORDS[level];
+}
+
 /** "your phone number" for a field name (the name itself when unknown). */
 export function fieldWords(field: string): string {
   return FIELD_WORDS[field] ?? field;
@@ -45,7 +71,7 @@ export function seenLine(f: { readonly field: string; readonly level: Level; rea
   const when = f.firstAt === f.lastAt ? `on ${utc(f.firstAt)}` : `between ${utc(f.firstAt)} and ${utc(f.lastAt)}`;
   const times = f.count === 1 ? 'once' : `${f.count} times`;
   if (f.field === EXISTENCE) return `${fieldWords(f.field)} (looked up ${times}, ${when})`;
-  return `${fieldWords(f.field)}: ${LEVEL_WORDS[f.level]}; ${times}, ${when}`;
+  return `${fieldWords(f.field)}: ${levelWordsFor(f.field, f.level)}; ${times}, ${when}`;
 }
 
 /** `2026-01-05 09:00 UTC` of an ISO time. */
