@@ -1,4 +1,4 @@
-// The keyhole commands: serve, seed, verify, keys rotate, erase-customer. Each opens the
+// The keyhole commands: serve, seed, verify, keys (keys.ts), erase-customer. Each opens the
 // runtime, does one thing, closes it, and exits with the error catalogue's exit code.
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -9,15 +9,20 @@ import { createRuntime, type Runtime } from '../server/runtime.js';
 import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 import { registerIncident } from './incident.js';
+import { registerImport, registerSiem } from './integrations.js';
+import { startSiem } from '../integrations/siem/siem.js';
 import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
 import { registerTokens } from './tokens.js';
 import { registerWitness } from './witness.js';
+import { registerWatermark } from './watermark.js';
 import { registerStatus } from './status.js';
 import { registerConfig } from './config.js';
 import { demoSpecFromEnv, seedDemoOnce } from './seed-once.js';
 import { Lifecycle } from '../server/probes.js';
 import { installShutdown, shutdownConfigFromEnv } from '../server/shutdown.js';
+import { registerKeys } from './keys.js';
+import { softwareKeysWarning } from '../vault/key-custody.js';
 
 const int = (v: string) => {
   const n = Number.parseInt(v, 10);
@@ -57,6 +62,8 @@ export function program(originalEnv: Readonly<Record<string, string | undefined>
       const demo = process.env.KEYHOLE_DEMO === '1';
       const shutdown = shutdownConfigFromEnv(process.env);
       const rt = await createRuntime(runtimeConfig(o));
+      const warning = softwareKeysWarning(rt.keys, demo);
+      if (warning) console.error(warning);
       if (demo) {
         const spec = demoSpecFromEnv(process.env);
         await seedDemoOnce(rt, async () => {
@@ -66,6 +73,8 @@ export function program(originalEnv: Readonly<Record<string, string | undefined>
       }
       const lifecycle = new Lifecycle();
       const app = await buildApp(rt, { demo, logger: { level: process.env.LOG_LEVEL ?? 'info' }, lifecycle });
+      const siem = startSiem(rt.db as never, rt.clock, process.env); // KEYHOLE_SIEM_CONFIG sinks, if any
+      app.addHook('onClose', async () => siem.stop()); // app.close() in the shutdown sequence stops the sinks
       installShutdown(app, rt, lifecycle, shutdown);
       await app.listen({ port: o.port, host: o.host });
       lifecycle.started();
@@ -87,15 +96,7 @@ export function program(originalEnv: Readonly<Record<string, string | undefined>
   registerIncident(p);
   registerSimulate(p);
 
-  const keys = p.command('keys').description('key management');
-  withStoreOptions(keys.command('rotate').description('rotate the key-encryption key and re-wrap every data key'))
-    .action(async (o: { dataDir?: string }) => {
-      const r = await withRuntime(o, async (rt) => {
-        await rt.keys.rotate();
-        return rt.vault.rotateKek(rt.db);
-      });
-      console.log(`re-wrapped ${r.rewrapped} data keys under the new key-encryption key`);
-    });
+  registerKeys(p, withRuntime);
 
   withStoreOptions(p.command('erase-customer').argument('<id>', 'customer id').description('crypto-shred a customer: destroy their data key and blind indexes'))
     .action(async (id: string, o: { dataDir?: string }) => {
@@ -103,7 +104,10 @@ export function program(originalEnv: Readonly<Record<string, string | undefined>
       console.log(`customer ${id} erased; a tombstone remains`);
     });
   registerTokens(p, withRuntime);
+  registerImport(p, withRuntime);
+  registerSiem(p, withRuntime);
   registerWitness(p);
+  registerWatermark(p);
   registerStatus(p);
   registerConfig(p, originalEnv);
   return p;

@@ -15,18 +15,25 @@ import { customerPublicRoutes, customerRoutes } from './routes/customer.js';
 import { frameworkErrors, installErrorHandling } from './error-handler.js';
 import { allowedOriginsFromEnv, installRequestGuard } from './request-guard.js';
 import { safeValidatorCompiler } from './safe-strings.js';
+import { installSignInLimit, signInLimitFromEnv, type SignInLimitOptions } from './sign-in-limit.js';
 import { consoleRoutes, DEFAULT_CONSOLE_DIR, installNoStore } from './routes/console.js';
 import { demoRoutes } from './routes/demo.js';
 import { detectRoutes } from './routes/detect.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { incidentRoutes } from './routes/incident.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { logRoutes } from './routes/log.js';
 import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
+import { scimRoutes } from './routes/scim.js';
+import { authRoutes } from './routes/oidc.js';
+import { OidcSignIn, oidcSettingsFromEnv, type OidcSettings } from '../identity/oidc.js';
+import { mappingFromEnv, type IdentityMapping } from '../identity/mapping.js';
 import { securityRoutes } from './routes/security.js';
 import { sessionRoutes } from './routes/session.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { watermarkRoutes } from './routes/watermark.js';
 import type { Runtime } from './runtime.js';
 import { installProbes, Lifecycle } from './probes.js';
 
@@ -48,6 +55,12 @@ export interface AppOptions {
   readonly events?: EventStreamOptions;
   /** Origins allowed to change state besides the request's own (default: KEYHOLE_ORIGIN when set). */
   readonly allowedOrigins?: readonly string[];
+  /** Failed sign-in attempts allowed per client (default: KEYHOLE_SIGNIN_MAX_FAILURES / _WINDOW_S). */
+  readonly signInLimit?: SignInLimitOptions;
+  /** The identity mapping of SSO and SCIM (default: the file KEYHOLE_IDENTITY_MAPPING names). */
+  readonly identityMapping?: IdentityMapping;
+  /** OpenID Connect sign-in (default: from KEYHOLE_OIDC_*; null turns it off). */
+  readonly oidc?: OidcSettings | null;
   /** Start-up and shutdown state for the probes (default: already started, never draining). */
   readonly lifecycle?: Lifecycle;
 }
@@ -78,6 +91,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     return payload;
   });
   await app.register(cookie);
+  await installSignInLimit(app, opts.signInLimit ?? signInLimitFromEnv(process.env));
   await app.register(swagger, {
     openapi: { info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' } },
     transform: jsonSchemaTransform,
@@ -95,6 +109,11 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(customerPublicRoutes(rt, rp, opts.demo === true));
   await app.register(customerRoutes(rt, rp));
   await app.register(logRoutes(rt)); // public proofs and tiles; entries behind the agent auth hook
+  const mapping = opts.identityMapping ?? mappingFromEnv(process.env);
+  await app.register(scimRoutes(rt, mapping)); // SCIM bearer token, SCIM error bodies
+  const oidc = opts.oidc === undefined ? oidcSettingsFromEnv(process.env, mapping) : opts.oidc ?? undefined;
+  await app.register(authRoutes(rt, oidc ? new OidcSignIn(oidc, { db: rt.db, clock: rt.clock, events: rt.events, mapping }) : undefined, opts.demo === true));
+  await app.register(integrationRoutes(rt)); // service sync, helpdesk webhooks, metrics: each with its own auth
   for (const extra of opts.extraPublic ?? []) await app.register(extra);
   if (opts.console !== false) await app.register(consoleRoutes(opts.console ?? DEFAULT_CONSOLE_DIR));
 
@@ -111,6 +130,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     await scope.register(budgetRoutes(rt));
     await scope.register(detectRoutes(rt));
     await scope.register(tokenRoutes(rt));
+    await scope.register(watermarkRoutes(rt));
     for (const extra of opts.extraAuthenticated ?? []) await scope.register(extra);
   });
   return app;

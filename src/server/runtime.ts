@@ -23,8 +23,11 @@ import { createDetection, type Detection } from '../detect/detection.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { openStore, type Store } from '../store/store.js';
-import { keyProviderFromEnv, type KeyProvider } from '../vault/key-provider.js';
+import type { KeyProvider } from '../vault/key-provider.js';
+import { checkKeysAgainst, keysUsable, openKeysFor } from '../vault/key-custody.js';
+import type { VaultDb } from '../vault/tables.js';
 import { Vault } from '../vault/vault.js';
+import { groupCommitFromEnv } from '../audit/group-commit-config.js';
 import { openIncidentsOnContainment } from '../incident/auto-open.js';
 import type { IncidentDb } from '../incident/model.js';
 
@@ -74,6 +77,9 @@ export interface Runtime {
   readonly dataDir: string | undefined;
   /** This server's unique name among the instances on one database (host-pid-random). */
   readonly instanceId: string;
+  /** True while the key provider answers (the HSM is reachable; a lost session is re-opened);
+   *  what a readiness probe should also require. Never throws. */
+  keysUsable(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -89,9 +95,18 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : dataDir, poolSize: cfg.poolSize });
   const db = store.db as BrokerDb;
   const clock = cfg.clock ?? systemClock;
-  const keys = cfg.keys ?? (await keyProviderFromEnv({ dataDir, env: cfg.env ?? process.env }));
+  // The keys are checked against the database before anything else is created (a wrong
+  // KEYHOLE_MASTER_KEY or token stops start-up instead of failing every verify; no stray key file).
+  let keys: KeyProvider;
+  try {
+    if (cfg.keys) await checkKeysAgainst(db as unknown as VaultDb, cfg.keys);
+    keys = cfg.keys ?? (await openKeysFor(db as unknown as VaultDb, { dataDir, env: cfg.env ?? process.env }));
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const ownKeys = cfg.keys === undefined;
   const vault = new Vault(keys, { clock });
-  await vault.checkKeys(db); // a wrong KEYHOLE_MASTER_KEY stops start-up instead of failing every verify
   const env = cfg.env ?? process.env;
   const instanceId = newInstanceId();
   // On PostgreSQL every server sees every event (LISTEN/NOTIFY plus cluster_events); on PGlite
@@ -103,7 +118,8 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const detection = cfg.detect === false ? undefined : createDetection(db as unknown as DetectDb, clock, events, env);
   const logHealth = new LogHealth({ db: db as unknown as Kysely<AuditTables>, clock, maxLagMs: maxLagFromEnv(env), onChange: (s) => raiseLogAlert(s, events, detection) });
   const watchLog = cfg.logHealth ?? cfg.integrate !== false;
-  const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? detection?.guard ?? suspensionGuard, events, ...(watchLog ? { logGate: logHealth } : {}) });
+  const commits = groupCommitFromEnv(db, env, store.capabilities.concurrentConnections);
+  const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? detection?.guard ?? suspensionGuard, events, ...(watchLog ? { logGate: logHealth } : {}), ...(commits ? { commits } : {}) });
   const witnesses = witnessSetupFromEnv(env);
   const identity = await openLogIdentity(keys, logOriginFromEnv(env));
   const published = new PublishedHead({ file: publishedFile(env, dataDir), identity, clock, overrideSize: overrideFromEnv(env) });
@@ -134,14 +150,17 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const stopIncidents = openIncidentsOnContainment(events, { db: db as unknown as IncidentDb, clock, events });
   return {
     store, db, clock, keys, vault, policy, events, broker, integrator, witnesses, published, witnessing, detection, logHealth, dataDir, instanceId,
+    keysUsable: () => keysUsable(keys),
     async close() {
       stopIncidents();
+      await commits?.close();
       await logHealth.stop();
       await integrator.stop();
       await witnessing?.stop();
       await detection?.consumer.idle();
       if (events instanceof ClusterEvents) await events.stop();
       await store.close();
+      if (ownKeys) await keys.close();
     },
   };
 }
