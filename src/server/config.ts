@@ -14,6 +14,9 @@ export interface Setting {
   readonly secret: boolean;
   readonly description: string;
   readonly check?: (value: string) => string | undefined;
+  /** The module reads <NAME>_FILE itself (with its own checks, e.g. file permissions):
+   *  loadSecretFiles leaves it alone. */
+  readonly ownFile?: boolean;
 }
 
 const seconds = (min: number, max: number) => (v: string) => {
@@ -71,6 +74,40 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'KEYHOLE_EXCHANGE_NAME', secret: false, description: 'the exchange\'s name in notifications' },
   { name: 'KEYHOLE_DPO_CONTACT', secret: false, description: 'the data-protection officer in regulator reports' },
   { name: 'KEYHOLE_OUTBOX_SENDER', secret: false, description: '0: do not send notifications from this server', check: oneOf('0', '1') },
+  // keys (src/vault)
+  { name: 'KEYHOLE_KEYS', secret: false, description: 'key provider: master, file or pkcs11', check: oneOf('master', 'file', 'pkcs11') },
+  { name: 'KEYHOLE_PKCS11_MODULE', secret: false, description: 'path of the PKCS#11 module (HSM)' },
+  { name: 'KEYHOLE_PKCS11_TOKEN_LABEL', secret: false, description: 'label of the PKCS#11 token' },
+  { name: 'KEYHOLE_PKCS11_PIN', secret: true, ownFile: true, description: 'PIN of the PKCS#11 token (or KEYHOLE_PKCS11_PIN_FILE, mode 0600)' },
+  // audit log throughput (src/audit/group-commit-config.ts)
+  { name: 'KEYHOLE_GROUP_COMMIT', secret: false, description: '1/on/true: group commit of audit appends' },
+  { name: 'KEYHOLE_GROUP_COMMIT_LANES', secret: false, description: 'group commit lanes' },
+  { name: 'KEYHOLE_GROUP_COMMIT_MAX_BATCH', secret: false, description: 'group commit: most appends per commit' },
+  { name: 'KEYHOLE_GROUP_COMMIT_WAIT_MS', secret: false, description: 'group commit: longest wait for a batch, ms' },
+  { name: 'KEYHOLE_WITNESS_POLICY', secret: false, description: 'the witness policy (which witnesses, how many)' },
+  // identity (src/identity)
+  { name: 'KEYHOLE_PUBLIC_URL', secret: false, description: 'the public URL of this deployment (OIDC redirect)', check: url('http:', 'https:') },
+  { name: 'KEYHOLE_OIDC_ISSUER', secret: false, description: 'OIDC issuer for staff sign-in', check: url('https:', 'http:') },
+  { name: 'KEYHOLE_OIDC_CLIENT_ID', secret: false, description: 'OIDC client id' },
+  { name: 'KEYHOLE_OIDC_CLIENT_SECRET', secret: true, description: 'OIDC client secret' },
+  { name: 'KEYHOLE_OIDC_PROVIDER_NAME', secret: false, description: 'the identity provider\'s name on the sign-in page' },
+  { name: 'KEYHOLE_OIDC_SCOPES', secret: false, description: 'OIDC scopes requested' },
+  { name: 'KEYHOLE_IDENTITY_MAPPING', secret: false, description: 'mapping of identity-provider groups to roles' },
+  { name: 'KEYHOLE_SIGNIN_MAX_FAILURES', secret: false, description: 'failed sign-ins before a lock-out' },
+  { name: 'KEYHOLE_SIGNIN_WINDOW_S', secret: false, description: 'window of KEYHOLE_SIGNIN_MAX_FAILURES, s' },
+  // integrations (helpdesks, SIEM)
+  { name: 'KEYHOLE_HELPDESK_CONFIG', secret: false, description: 'helpdesk integration configuration' },
+  { name: 'KEYHOLE_HELPDESK_WEBHOOK_SECRET', secret: true, description: 'helpdesk webhook signing secret' },
+  { name: 'KEYHOLE_ZENDESK_URL', secret: false, description: 'Zendesk URL', check: url('https:', 'http:') },
+  { name: 'KEYHOLE_ZENDESK_EMAIL', secret: false, description: 'Zendesk API user' },
+  { name: 'KEYHOLE_ZENDESK_API_TOKEN', secret: true, description: 'Zendesk API token' },
+  { name: 'KEYHOLE_ZENDESK_SECRET', secret: true, description: 'Zendesk webhook signing secret' },
+  { name: 'KEYHOLE_FRESHDESK_URL', secret: false, description: 'Freshdesk URL', check: url('https:', 'http:') },
+  { name: 'KEYHOLE_FRESHDESK_API_KEY', secret: true, description: 'Freshdesk API key' },
+  { name: 'KEYHOLE_FRESHDESK_SECRET', secret: true, description: 'Freshdesk webhook secret' },
+  { name: 'KEYHOLE_SIEM_CONFIG', secret: false, description: 'SIEM sinks configuration' },
+  { name: 'KEYHOLE_SPLUNK_HEC_TOKEN', secret: true, description: 'Splunk HTTP Event Collector token' },
+  { name: 'KEYHOLE_LAKE_AUTH', secret: true, description: 'authorization for the security data-lake sink' },
 ];
 
 const BY_NAME = new Map(SETTINGS.map((s) => [s.name, s]));
@@ -85,7 +122,7 @@ export function loadSecretFiles(env: NodeJS.ProcessEnv): void {
     if (!key.endsWith('_FILE') || key === 'KEYHOLE_PUBLISHED_CHECKPOINT_FILE') continue;
     const name = key.slice(0, -'_FILE'.length);
     const setting = BY_NAME.get(name);
-    if (!setting) continue; // not ours (or unknown: `config check` names it)
+    if (!setting || setting.ownFile) continue; // not ours (unknown: `config check` names it), or read by its module
     if (!setting.secret) throw new KeyholeError('CONFIG_INVALID', `${key}: ${name} is not a secret; set it directly.`);
     if (env[name] !== undefined && env[name] !== '') throw new KeyholeError('CONFIG_INVALID', `Both ${name} and ${key} are set; use one.`);
     let text: string;
