@@ -19,6 +19,7 @@ import { registerTokens } from './tokens.js';
 import { registerWitness } from './witness.js';
 import { registerWatermark } from './watermark.js';
 import { registerStatus } from './status.js';
+import { registerConfig } from './config.js';
 import { demoSpecFromEnv, seedDemoOnce } from './seed-once.js';
 import { Lifecycle } from '../server/probes.js';
 import { installShutdown, shutdownConfigFromEnv } from '../server/shutdown.js';
@@ -52,13 +53,14 @@ async function seedWithProgress(rt: Runtime, spec = DEFAULT_DEMO) {
   }
 }
 
-/** The `keyhole` program. */
-export function program(): Command {
+/** The `keyhole` program; `originalEnv` is the environment before the <NAME>_FILE secrets
+ *  were read in (for `config check`). */
+export function program(originalEnv: Readonly<Record<string, string | undefined>> = process.env): Command {
   const p = new Command('keyhole').description('Zero-trust access to customer data for support teams').showHelpAfterError();
 
   withStoreOptions(p.command('serve').description('serve the API (and the console) on --port'))
-    .option('--port <n>', 'port', int, 8080)
-    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <n>', 'port (default KEYHOLE_PORT, else 8080)', int, int(process.env.KEYHOLE_PORT?.trim() || '8080'))
+    .option('--host <host>', 'address to bind (default KEYHOLE_HOST, else 127.0.0.1)', process.env.KEYHOLE_HOST?.trim() || '127.0.0.1')
     .action(async (o: { port: number; host: string; dataDir?: string }) => {
       const demo = process.env.KEYHOLE_DEMO === '1';
       const shutdown = shutdownConfigFromEnv(process.env);
@@ -112,5 +114,6 @@ export function program(): Command {
   registerWitness(p);
   registerWatermark(p);
   registerStatus(p);
+  registerConfig(p, originalEnv);
   return p;
 }
