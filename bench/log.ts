@@ -9,6 +9,12 @@
 //    integrated in memory with the shared integrate() (batches of 65,536) and the resulting
 //    tiles inserted into tlog_tiles with a signed checkpoint (no audit_log rows: a proof by index
 //    reads only the checkpoint and the tiles), then LogReader.inclusionProof is timed.
+// 3. the same writers through group commit (src/audit/group-commit.ts, what KEYHOLE_GROUP_COMMIT=1
+//    turns on): each writer's transaction is a unit of the commit queue running appendAudit, the
+//    path audited() takes; this is `appends_per_s` and `checkpoint_p99_ms`; the
+//    one-commit-per-append figures stay in `appends_per_s_direct`.
+// Run alone, three times, take the median. Records the load average before it starts.
+// Tiny check: BENCH_DURATION_S=1 BENCH_PROOF_SIZE=70000 BENCH_CAPACITY=5000 npm run bench:log
 // Writes bench/results/log.json.
 import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
@@ -16,6 +22,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../src/audit/append.js';
+import { GroupCommitter } from '../src/audit/group-commit.js';
 import { insertCheckpoint, latestCheckpoint } from '../src/audit/checkpoint-store.js';
 import { Integrator } from '../src/audit/integrator.js';
 import { LogReader } from '../src/audit/log-reader.js';
@@ -34,6 +41,8 @@ import { createPostgresDatabase } from '../test/support/databases.js';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 32);
 const PROOF_SIZE = Number(process.env.BENCH_PROOF_SIZE ?? 1_000_000);
+const CAPACITY = Number(process.env.BENCH_CAPACITY ?? 200_000);
+const LANES = Number(process.env.BENCH_LANES ?? 4);
 const ADMIN = process.env.KEYHOLE_BENCH_DATABASE_URL ?? process.env.KEYHOLE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const pct = (xs: number[], p: number) => {
@@ -81,9 +90,11 @@ async function drive(seconds: number, perTxn: number, write: (recs: AuditRecord[
 
 /** Appends through the log with the integrator running; appends/s to a signed checkpoint and
  *  append→checkpoint latency. */
-async function logRun(perTxn: number, seconds: number) {
+async function logRun(perTxn: number, seconds: number, grouped: false | 'run' | 'append' = false) {
   return withDatabase(async (store) => {
     const db = store.db as Kysely<AuditTables>;
+    const gc = grouped ? new GroupCommitter(store.db, { lanes: LANES }) : undefined;
+    let w = 0;
     const checkpoints: { size: number; t: number }[] = [];
     const integrator = await Integrator.open(store, new MasterKeyProvider(randomBytes(32)), {
       onCheckpoint: (cp) => checkpoints.push({ size: cp.size, t: performance.now() }),
@@ -91,9 +102,15 @@ async function logRun(perTxn: number, seconds: number) {
     integrator.start();
     await integrator.drain(); // the first checkpoint
     const t0 = performance.now();
-    const acks = await drive(seconds, perTxn, (recs) => db.transaction().execute(async (trx) => {
-      for (const r of recs) await appendAudit(trx, r);
-    }));
+    const acks = await drive(seconds, perTxn, (recs) => {
+      const work = async (trx: Kysely<AuditTables>) => {
+        for (const r of recs) await appendAudit(trx, r);
+      };
+      const key = `writer_${w++ % WRITERS}`;
+      if (grouped === 'append' && gc) return gc.append(key, recs);
+      return gc ? gc.run(key, work) : db.transaction().execute(work);
+    });
+    await gc?.close();
     const writersDone = performance.now();
     for (;;) {
       const cp = await latestCheckpoint(db);
@@ -115,6 +132,7 @@ async function logRun(perTxn: number, seconds: number) {
       appends: acks.size, seconds: round((lastNeeded - t0) / 1000, 2), appendsPerS: Math.round(acks.size / ((lastNeeded - t0) / 1000)),
       catchUpMs: Math.round(lastNeeded - writersDone), checkpoints: batches, meanBatch: Math.round(acks.size / Math.max(1, batches)),
       p50Ms: round(pct(latencies, 50)), p99Ms: round(pct(latencies, 99)), maxMs: round(Math.max(...latencies)),
+      ...(gc ? { groupCommit: { lanes: LANES, ...gc.stats() } } : {}),
     };
   });
 }
@@ -204,6 +222,10 @@ async function proofRun(identity: LogIdentity) {
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const loadBefore = loadavg()[0]!.toFixed(2);
 say(`bench:log — ${WRITERS} writers, ${DURATION_S} s per run, PostgreSQL at ${new URL(ADMIN).host}, load average ${loadBefore}`);
+const grouped = await logRun(1, DURATION_S, 'run');
+say(`log, group commit:      ${grouped.appendsPerS} appends/s to a signed checkpoint; append→checkpoint p50 ${grouped.p50Ms} ms, p99 ${grouped.p99Ms} ms (${grouped.groupCommit?.flushes} commits for ${grouped.appends})`);
+const queued = await logRun(1, DURATION_S, 'append');
+say(`log, commit queue:      ${queued.appendsPerS} appends/s (GroupCommitter.append, record-only units as one insert per flush); p99 ${queued.p99Ms} ms`);
 const single = await logRun(1, DURATION_S);
 say(`log, 1 record/txn:      ${single.appendsPerS} appends/s to a signed checkpoint; append→checkpoint p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms (${single.checkpoints} checkpoints, mean batch ${single.meanBatch})`);
 const base = await baselineRun(1, DURATION_S);
@@ -212,22 +234,25 @@ const batched = await logRun(8, DURATION_S);
 say(`log, 8 records/txn:     ${batched.appendsPerS} appends/s; p50 ${batched.p50Ms} ms, p99 ${batched.p99Ms} ms (mean batch ${batched.meanBatch})`);
 const baseBatched = await baselineRun(8, DURATION_S);
 say(`baseline, 8 rows/txn:   ${baseBatched.insertsPerS} plain inserts/s`);
-const capacity = await capacityRun(200_000);
+const capacity = await capacityRun(CAPACITY);
 say(`integrator capacity:    ${capacity.perS} records/s (${capacity.records} pre-filled)`);
 const proofs = await proofRun(await openLogIdentity(new MasterKeyProvider(randomBytes(32)), 'bench.keyhole.example/log'));
 say(`inclusion proof at ${proofs.size}: p50 ${proofs.p50Ms} ms, p99 ${proofs.p99Ms} ms (tiles bulk-loaded in ${proofs.loadS} s)`);
 
 const result = {
-  appends_per_s: single.appendsPerS,
+  appends_per_s: grouped.appendsPerS,
   baseline_inserts_per_s: base.insertsPerS,
-  checkpoint_p99_ms: single.p99Ms,
+  checkpoint_p99_ms: grouped.p99Ms,
+  appends_per_s_direct: single.appendsPerS,
+  appends_per_s_queue: queued.appendsPerS,
+  checkpoint_p99_ms_direct: single.p99Ms,
   proof_p99_ms_at_1m: proofs.p99Ms,
   detail: {
-    log_1_per_txn: single, baseline_1_per_txn: base, log_8_per_txn: batched, baseline_8_per_txn: baseBatched,
+    log_group_commit: grouped, log_commit_queue: queued, log_1_per_txn: single, baseline_1_per_txn: base, log_8_per_txn: batched, baseline_8_per_txn: baseBatched,
     integrator_capacity: capacity, proofs, writers: WRITERS, duration_s: DURATION_S, cpus: availableParallelism(), load_average_before: Number(loadBefore),
     node: process.version, at: new Date().toISOString(),
   },
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/log.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
-say(JSON.stringify({ appends_per_s: result.appends_per_s, baseline_inserts_per_s: result.baseline_inserts_per_s, checkpoint_p99_ms: result.checkpoint_p99_ms, proof_p99_ms_at_1m: result.proof_p99_ms_at_1m }));
+say(JSON.stringify({ appends_per_s: result.appends_per_s, appends_per_s_direct: result.appends_per_s_direct, baseline_inserts_per_s: result.baseline_inserts_per_s, checkpoint_p99_ms: result.checkpoint_p99_ms, proof_p99_ms_at_1m: result.proof_p99_ms_at_1m }));

@@ -15,4 +15,14 @@ test checks that both agree.
 | code | HTTP status | exit code | message |
 | --- | --- | --- | --- |
 ${rows.join('\n')}
+
+## Notes
+
+- \`RATE_LIMITED\` (429) answers a client that used up its failed sign-in attempts (a wrong or
+  expired bearer token, session cookie, service or SCIM token, customer session or passkey
+  assertion; \`KEYHOLE_SIGNIN_MAX_FAILURES\` per \`KEYHOLE_SIGNIN_WINDOW_S\`) and carries
+  \`Retry-After\` in seconds; while it lasts even a valid credential from that client is refused.
+- \`LOOKUP_NO_MATCH\` (404) is one answer for no match, several matches, an erased customer and a
+  policy denial; each counts against the lookup budget, so once a budget is spent every lookup —
+  of an existing customer or not — gets the same \`BUDGET_EXCEEDED\` (429).
 `);

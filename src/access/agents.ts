@@ -4,6 +4,7 @@ import { KeyholeError } from '../shared/errors.js';
 import { revokeGrants } from './grants.js';
 import type { Agent, BrokerDb, BrokerDeps, RequestContext } from './model.js';
 import { audited, denial } from './recorder.js';
+import { withdrawContacts, type WithdrawActor } from './withdraw-contacts.js';
 
 /** Loads agent `id`, or undefined. */
 export async function loadAgent(db: BrokerDb, id: string): Promise<Agent | undefined> {
@@ -18,11 +19,15 @@ export interface SuspensionResult {
   readonly sessionsEnded: number;
   /** Bearer tokens revoked (suspension revokes them all; reinstatement does not restore them). */
   readonly tokensRevoked: number;
+  /** Open tickets withdrawn (new contact code; a teammate or parked). Issue 14 item 1. */
+  readonly ticketsWithdrawn: number;
 }
 
 /** Suspends `agentId` inside `trx`: status, grants revoked, sessions ended, pending reveal
- *  requests cancelled. Used by the security console and by the detectors' containment. */
-export async function suspendInTransaction(trx: BrokerDb, agentId: string, now: Date): Promise<SuspensionResult> {
+ *  requests cancelled, open tickets withdrawn with new contact codes (withdraw-contacts.ts,
+ *  one `ticket_assign` record each by `actor`). Used by the security console and by the
+ *  detectors' containment. */
+export async function suspendInTransaction(trx: BrokerDb, agentId: string, now: Date, actor: WithdrawActor): Promise<SuspensionResult> {
   await trx.updateTable('agents').set({ status: 'suspended', suspended_at: now }).where('id', '=', agentId).execute();
   const grants = await revokeGrants(trx, { agentId }, now, 'agent suspended');
   const sessions = await trx.updateTable('agent_sessions').set({ ended_at: now }).where('agent_id', '=', agentId).where('ended_at', 'is', null).returning('id_hash').execute();
@@ -30,7 +35,8 @@ export async function suspendInTransaction(trx: BrokerDb, agentId: string, now: 
   // Suspension and containment revoke every bearer token too: reinstatement does not revive them.
   const tokens = await trx.updateTable('api_tokens').set({ revoked_at: now, revoked_by: 'suspension', revoked_reason: 'agent suspended' })
     .where('agent_id', '=', agentId).where('revoked_at', 'is', null).returning('id').execute();
-  return { agentId, grantsRevoked: grants.length, sessionsEnded: sessions.length, tokensRevoked: tokens.length };
+  const withdrawn = await withdrawContacts(trx, agentId, now, actor);
+  return { agentId, grantsRevoked: grants.length, sessionsEnded: sessions.length, tokensRevoked: tokens.length, ticketsWithdrawn: withdrawn.length };
 }
 
 /** Suspends or reinstates an agent (security staff only; never oneself).
@@ -45,9 +51,10 @@ export function setAgentStatus(deps: BrokerDeps, ctx: RequestContext, agentId: s
     if (!target) throw new KeyholeError('NOT_FOUND', 'No such agent.');
     const now = deps.clock.now();
     const result = status === 'suspended'
-      ? await suspendInTransaction(trx, agentId, now)
-      : (await trx.updateTable('agents').set({ status: 'active', suspended_at: null }).where('id', '=', agentId).execute(), { agentId, grantsRevoked: 0, sessionsEnded: 0, tokensRevoked: 0 });
-    await rec.append({ action, customerId: null, ticketId: null, decision: 'allow', reason, details: { target: agentId, grantsRevoked: result.grantsRevoked, sessionsEnded: result.sessionsEnded, tokensRevoked: result.tokensRevoked } });
+      ? await suspendInTransaction(trx, agentId, now, { agentId: ctx.agent.id, requestId: ctx.requestId })
+      : (await trx.updateTable('agents').set({ status: 'active', suspended_at: null }).where('id', '=', agentId).execute(), { agentId, grantsRevoked: 0, sessionsEnded: 0, tokensRevoked: 0, ticketsWithdrawn: 0 });
+    await rec.append({ action, customerId: null, ticketId: null, decision: 'allow', reason,
+      details: { target: agentId, grantsRevoked: result.grantsRevoked, sessionsEnded: result.sessionsEnded, tokensRevoked: result.tokensRevoked, ticketsWithdrawn: result.ticketsWithdrawn } });
     deps.events.publish({ type: 'agent_status', agentId, status });
     return result;
   });

@@ -4,6 +4,7 @@
 import type { BrokerDb } from './model.js';
 import { agentPseudonym } from './pseudonym.js';
 import type { Vault } from '../vault/vault.js';
+import { withdrawnContactsOf } from './withdraw-contacts.js';
 
 /** An open ticket on the customer's account, as the customer may see it. */
 export interface SupportContact {
@@ -22,6 +23,26 @@ export async function supportContacts(db: BrokerDb, vault: Vault, customerId: st
   return Promise.all(rows.map(async (t) => ({
     ticketId: t.id, channel: t.channel, subject: t.subject, openedAt: t.created_at.toISOString(),
     agentPseudonym: t.assignee_id ? await agentPseudonym(vault, t.assignee_id) : null, contactCode: t.contact_code,
+  })));
+}
+
+/** A contact that is no longer from support: the agent was suspended, so a call, e-mail or
+ *  message from that pseudonym or with that contact code is not from us (issue 14 item 1). */
+export interface WithdrawnContact {
+  readonly ticketId: string;
+  readonly agentPseudonym: string;
+  readonly contactCode: string | null;
+  readonly withdrawnAt: string;
+}
+
+/** How long the portal keeps warning about a withdrawn contact. */
+export const WITHDRAWN_WARNING_MS = 90 * 24 * 3600_000;
+
+/** The contacts withdrawn from `customerId` in the last 90 days before `now`, newest first. */
+export async function withdrawnContacts(db: BrokerDb, vault: Vault, customerId: string, now: Date): Promise<WithdrawnContact[]> {
+  const rows = await withdrawnContactsOf(db, customerId, new Date(now.getTime() - WITHDRAWN_WARNING_MS));
+  return Promise.all(rows.map(async (r) => ({
+    ticketId: r.ticketId, agentPseudonym: await agentPseudonym(vault, r.agentId), contactCode: r.contactCode, withdrawnAt: r.withdrawnAt.toISOString(),
   })));
 }
 

@@ -9,7 +9,9 @@ export interface GuardRequest {
   readonly db: BrokerDb;
   readonly agent: Agent;
   readonly action: 'view' | 'verify' | 'lookup' | 'reveal_request';
-  readonly customerId: string;
+  /** The customer touched; null for a lookup that matched no customer the agent may reach (a
+   *  miss still counts against the lookup budget and is denied where a new customer would be). */
+  readonly customerId: string | null;
   readonly ticketId: string | null;
   readonly isDecoy: boolean;
   readonly at: Date;

@@ -47,7 +47,7 @@ export function buildRecord(deps: BrokerDeps, ctx: ActorContext, input: RecordIn
     fields: input.fields ?? {},
     policyIds: input.policyIds ?? [],
     reason: input.reason ?? null,
-    details: ctx.agent === null ? { ...input.details, actor: 'customer' } : 'client' in ctx && ctx.client ? { ...input.details, net: ctx.client.net, dev: ctx.client.dev } : (input.details ?? {}),
+    details: ctx.agent === null ? { ...input.details, actor: 'customer' } : 'client' in ctx && ctx.client ? { ...input.details, net: ctx.client.net, dev: ctx.client.dev, ...(ctx.client.session ? { sess: ctx.client.session } : {}) } : (input.details ?? {}),
   };
 }
 
@@ -58,7 +58,7 @@ export async function audited<T>(deps: BrokerDeps, ctx: ActorContext, fn: (trx: 
   const records: AuditRecord[] = [];
   let result: T;
   try {
-    result = await deps.db.transaction().execute(async (tx) => {
+    const work = async (tx: BrokerDb) => {
       const trx: BrokerDb = tx; // a Transaction<X> is a Kysely<X>; narrowing to AuditTables needs the Kysely type
       const rec: Recorder = {
         append: async (input) => {
@@ -68,7 +68,10 @@ export async function audited<T>(deps: BrokerDeps, ctx: ActorContext, fn: (trx: 
         },
       };
       return fn(trx, rec);
-    });
+    };
+    // With group commit (KEYHOLE_GROUP_COMMIT) the transaction is a savepoint of a shared one
+    // that commits before this resolves; otherwise a transaction of its own.
+    result = deps.commits ? await deps.commits.run(commitKey(ctx), work) : await deps.db.transaction().execute(work);
   } catch (e) {
     const deny = isKeyholeError(e) ? (e.details?.deny as RecordInput | undefined) : undefined;
     if (deny) await recordAlone(deps, ctx, deny);
@@ -84,8 +87,15 @@ export async function audited<T>(deps: BrokerDeps, ctx: ActorContext, fn: (trx: 
  *  @throws KeyholeError AUDIT_APPEND_FAILED when it cannot be written. */
 export async function recordAlone(deps: BrokerDeps, ctx: ActorContext, input: RecordInput): Promise<void> {
   const r = buildRecord(deps, ctx, input);
-  await deps.db.transaction().execute((tx) => appendAudit(tx as BrokerDb, r));
+  if (deps.commits) await deps.commits.append(commitKey(ctx), [r]);
+  else await deps.db.transaction().execute((tx) => appendAudit(tx as BrokerDb, r));
   deps.events.publish({ type: 'audit', record: r });
+}
+
+/** The group-commit lane key of a request: its agent (or customer), so one principal's
+ *  requests always share a lane (see src/audit/group-commit.ts). */
+function commitKey(ctx: ActorContext): string {
+  return ctx.agent ? ctx.agent.id : `customer:${ctx.customerId}`;
 }
 
 /** A denial: the error the caller gets, carrying the audit record of the refusal. */

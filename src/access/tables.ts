@@ -132,6 +132,18 @@ export interface CustomerNoticeTable {
   read_at: Date | null;
 }
 
+/** A support contact withdrawn when its agent was suspended (migrations/0050). */
+export interface WithdrawnContactTable {
+  id: Generated<number>;
+  ticket_id: string;
+  customer_id: string;
+  agent_id: string;
+  contact_code: string | null;
+  reason: string;
+  reassigned_to: string | null;
+  withdrawn_at: Date;
+}
+
 /** The access module's tables. */
 export interface AccessTables {
   agents: AgentTable;
@@ -144,4 +156,5 @@ export interface AccessTables {
   verify_attempts: VerifyAttemptTable;
   break_glass_requests: BreakGlassTable;
   customer_notices: CustomerNoticeTable;
+  withdrawn_contacts: WithdrawnContactTable;
 }

@@ -2,7 +2,9 @@
 // and is open; otherwise the caller learns nothing (DESIGN.md invariant 2): a missing ticket,
 // somebody else's ticket and an unknown customer all answer TICKET_NOT_FOUND.
 import type { AuditAction } from '../shared/audit-entry.js';
-import type { Purpose } from '../fields/catalog-types.js';
+import { CompiledQuery } from 'kysely';
+import type { FieldName, Purpose } from '../fields/catalog-types.js';
+import type { LiveGrant } from './grants.js';
 import type { BrokerDb, RequestContext } from './model.js';
 import { denial } from './recorder.js';
 
@@ -32,16 +34,32 @@ export interface TicketRow {
   readonly contactCode: string | null;
 }
 
-/** Loads ticket `ticketId` (any state) with its customer's plain attributes, or undefined. */
-export async function loadTicket(db: BrokerDb, ticketId: string): Promise<TicketRow | undefined> {
-  const r = await db
-    .selectFrom('tickets as t')
-    .innerJoin('customers as c', 'c.id', 't.customer_id')
-    .select(['t.id', 't.customer_id', 't.purpose', 't.status', 't.assignee_id', 't.channel', 't.subject', 't.referenced_tx',
-      't.created_at', 't.closed_at', 'c.jurisdiction', 'c.is_decoy', 'c.erased_at', 'c.account_id', 'c.tier', 'c.status as customer_status', 'c.created_at as customer_created_at', 'c.locked_at', 't.contact_code'])
-    .where('t.id', '=', ticketId)
-    .executeTakeFirst();
-  if (!r) return undefined;
+const TICKET_COLUMNS = `t.id, t.customer_id, t.purpose, t.status, t.assignee_id, t.channel, t.subject, t.referenced_tx, t.created_at,
+  t.closed_at, c.jurisdiction, c.is_decoy, c.erased_at, c.account_id, c.tier, c.status as customer_status,
+  c.created_at as customer_created_at, c.locked_at, t.contact_code`;
+
+/** The row shape of TICKET_COLUMNS. */
+interface TicketJoinRow {
+  id: string; customer_id: string; purpose: string; status: 'open' | 'closed'; assignee_id: string | null; channel: string; subject: string;
+  referenced_tx: string[]; created_at: Date; closed_at: Date | null; jurisdiction: string; is_decoy: boolean; erased_at: Date | null;
+  account_id: string; tier: string; customer_status: string; customer_created_at: Date; locked_at: Date | null; contact_code: string | null;
+}
+
+// Precompiled (no query building per request): the ticket and its customer.
+const LOAD_TICKET = `select ${TICKET_COLUMNS} from tickets t join customers c on c.id = t.customer_id where t.id = $1`;
+
+// The view's first statement: the ticket, its customer, and the caller's live grants on it,
+// claimed (marked used) atomically in the same statement — issue 10 item 6 and issue 13. A
+// claim on a ticket that fails the gate rolls back with the denial.
+const LOAD_TICKET_CLAIMING_GRANTS = `with g as (
+    update grants set used_at = $3
+    where ticket_id = $1 and agent_id = $2 and used_at is null and revoked_at is null and expires_at > $3
+    returning id, fields, expires_at, created_at)
+  select ${TICKET_COLUMNS},
+    (select coalesce(json_agg(json_build_object('id', g.id, 'fields', g.fields, 'expiresAt', g.expires_at) order by g.created_at, g.id), '[]'::json) from g) as claimed
+  from tickets t join customers c on c.id = t.customer_id where t.id = $1`;
+
+function toTicketRow(r: TicketJoinRow): TicketRow {
   return {
     id: r.id,
     customerId: r.customer_id,
@@ -61,11 +79,32 @@ export async function loadTicket(db: BrokerDb, ticketId: string): Promise<Ticket
   };
 }
 
+/** Loads ticket `ticketId` (any state) with its customer's plain attributes, or undefined. */
+export async function loadTicket(db: BrokerDb, ticketId: string): Promise<TicketRow | undefined> {
+  const r = await db.executeQuery<TicketJoinRow>(CompiledQuery.raw(LOAD_TICKET, [ticketId]));
+  return r.rows[0] ? toTicketRow(r.rows[0]) : undefined;
+}
+
 /** Loads the caller's own open ticket.
  *  @throws KeyholeError TICKET_NOT_FOUND (recorded as a denial) when the ticket does not exist,
  *  is not assigned to the caller, is closed, or its customer was erased — all alike. */
 export async function openTicketOf(trx: BrokerDb, ctx: RequestContext, ticketId: string, action: AuditAction): Promise<TicketRow> {
-  const t = await loadTicket(trx, ticketId);
+  return gate(await loadTicket(trx, ticketId), ctx, ticketId, action);
+}
+
+/** As openTicketOf for a view, in one statement that also claims the caller's live grants on
+ *  the ticket (see claimLiveGrants in grants.ts): only the returned grants may be rendered, and
+ *  unneeded ones go back with releaseGrants. MUST run inside the request's transaction (a
+ *  denial rolls the claims back). @throws KeyholeError TICKET_NOT_FOUND as openTicketOf. */
+export async function openTicketClaimingGrants(trx: BrokerDb, ctx: RequestContext, ticketId: string, now: Date): Promise<{ ticket: TicketRow; claimed: LiveGrant[] }> {
+  const r = await trx.executeQuery<TicketJoinRow & { claimed: unknown }>(CompiledQuery.raw(LOAD_TICKET_CLAIMING_GRANTS, [ticketId, ctx.agent.id, now]));
+  const row = r.rows[0];
+  const ticket = gate(row ? toTicketRow(row) : undefined, ctx, ticketId, 'view');
+  const raw = (typeof row?.claimed === 'string' ? JSON.parse(row.claimed) : row?.claimed) as Array<{ id: string; fields: FieldName[]; expiresAt: string }>;
+  return { ticket, claimed: raw.map((g) => ({ id: g.id, fields: g.fields, expiresAt: new Date(g.expiresAt) })) };
+}
+
+function gate(t: TicketRow | undefined, ctx: RequestContext, ticketId: string, action: AuditAction): TicketRow {
   if (!t || t.assigneeId !== ctx.agent.id || t.status !== 'open' || t.customer.erased) {
     throw denial('TICKET_NOT_FOUND', {
       action,

@@ -6,11 +6,11 @@ import { FIELD_NAMES, type FieldName, type Purpose } from '../fields/catalog-typ
 import { levelRank, type Level } from '../fields/levels.js';
 import { purposeRule } from '../fields/purposes.js';
 import { renderField, type RenderedValue } from '../fields/render.js';
-import { consumeGrants, liveGrants } from './grants.js';
+import { releaseGrants } from './grants.js';
 import { checkGuard } from './guard-check.js';
 import type { BrokerDeps, RequestContext } from './model.js';
 import { audited, denial } from './recorder.js';
-import { openTicketOf } from './ticket-gate.js';
+import { openTicketClaimingGrants } from './ticket-gate.js';
 import { policyAgent, ticketFacts } from './policy-facts.js';
 
 /** One field as the agent sees it. `value` is null unless the level shows something. */
@@ -40,25 +40,35 @@ const needsValue = (level: Level) => levelRank(level) >= levelRank('masked');
 
 /** Renders the customer of the caller's open ticket `ticketId`.
  *  @throws KeyholeError TICKET_NOT_FOUND (not theirs / closed / missing, all alike),
- *  AGENT_SUSPENDED or BUDGET_EXCEEDED (guard), POLICY_DENIED, DECRYPT_FAILED,
+ *  AGENT_SUSPENDED or BUDGET_EXCEEDED (guard), CUSTOMER_LOCKED (privacy lock, no live
+ *  break-glass), POLICY_DENIED, DECRYPT_FAILED,
  *  AUDIT_APPEND_FAILED — each with no customer data. */
 export function viewCustomer(deps: BrokerDeps, ctx: RequestContext, ticketId: string): Promise<CustomerView> {
   return audited(deps, ctx, async (trx, rec) => {
     const now = deps.clock.now();
-    const ticket = await openTicketOf(trx, ctx, ticketId, 'view');
+    // One statement: the ticket gate, the customer's plain attributes and the caller's live
+    // grants, consumed first (issue 10 item 6): they are claimed atomically and only what this
+    // request claimed is rendered; a concurrent view of the same grant gets none of it. A
+    // denial below rolls the claims back with everything else.
+    const { ticket, claimed } = await openTicketClaimingGrants(trx, ctx, ticketId, now);
     const base = { action: 'view' as const, customerId: ticket.customerId, ticketId: ticket.id };
     await checkGuard(deps, ctx, trx, { action: 'view', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now });
-    const grants = await liveGrants(trx, ticket.id, ctx.agent.id, now);
-    const granted = [...new Set(grants.flatMap((g) => g.fields))];
+    const granted = [...new Set(claimed.flatMap((g) => g.fields))];
     const facts = await ticketFacts(trx, ticket, now);
     const decision = deps.policy.decideView({ agent: policyAgent(ctx.agent), ...facts, grantedFields: granted });
     if (!decision.allowed) {
+      // A customer's privacy lock gets its own code, so the desk can say why and offer break-glass.
+      if (facts.customer.locked && !facts.ticket.breakGlass) {
+        throw denial('CUSTOMER_LOCKED', { ...base, decision: 'deny', policyIds: decision.policyIds, reason: 'customer locked' });
+      }
       throw denial('POLICY_DENIED', { ...base, decision: 'deny', policyIds: decision.policyIds, reason: 'policy denied view' });
     }
     const levels = Object.fromEntries(FIELD_NAMES.map((f) => [f, decision.fields[f].level])) as Record<FieldName, Level>;
     // A grant is consumed when the view actually shows a granted field above its default.
-    const used = grants.filter((g) => g.fields.some((f) => levelRank(levels[f]) > levelRank(purposeRule(ticket.purpose, f).default)));
-    const consumed = await consumeGrants(trx, used.map((g) => g.id), now);
+    // Claimed grants the view did not need go back to live, in this same transaction.
+    const grants = claimed.filter((g) => g.fields.some((f) => levelRank(levels[f]) > levelRank(purposeRule(ticket.purpose, f).default)));
+    await releaseGrants(trx, claimed.filter((g) => !grants.includes(g)).map((g) => g.id), now);
+    const consumed = grants.map((g) => g.id);
     const toDecrypt = FIELD_NAMES.filter((f) => FIELD_CATALOG[f].protected && needsValue(levels[f]));
     const values = await deps.vault.readFields(trx, ticket.customerId, toDecrypt);
     const c = ticket.customer;

@@ -1,10 +1,13 @@
 // Appending an access record: inside the caller's transaction, into the durable pending table.
 // The record is acknowledged when that transaction commits; the integrator sequences it later.
 // DESIGN.md "Audit log sequencing across servers".
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { canonicalAuditJson, type AuditRecord } from '../shared/audit-entry.js';
 import { KeyholeError } from '../shared/errors.js';
 import type { AuditTables } from './tables.js';
+
+// Precompiled: no query building per append (issue 13).
+const INSERT_PENDING = 'insert into audit_pending (entry) values ($1) returning id';
 
 /** Writes `record` to audit_pending using `trx` (the request's own transaction). Returns the
  *  pending id, which identifies the record until it has a sequence number.
@@ -18,7 +21,9 @@ export async function appendAudit(trx: Kysely<AuditTables>, record: AuditRecord)
   try {
     const text = canonicalAuditJson(record);
     if (Number.isNaN(Date.parse(record.time))) throw new TypeError('audit record time is not a date');
-    const row = await trx.insertInto('audit_pending').values({ entry: text }).returning('id').executeTakeFirstOrThrow();
+    const r = await trx.executeQuery<{ id: number }>(CompiledQuery.raw(INSERT_PENDING, [text]));
+    const row = r.rows[0];
+    if (!row) throw new Error('audit_pending insert returned no id');
     return row.id;
   } catch (cause) {
     throw new KeyholeError('AUDIT_APPEND_FAILED', undefined, { cause });

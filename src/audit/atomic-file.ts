@@ -2,14 +2,16 @@
 // flushed, renamed over the old one and the directory flushed, so a reader (or a restart after
 // a crash at any point) sees the old content or the new, never a mix or an empty file.
 // Used for state that MUST live outside the log's database (witness state, published heads).
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 /** Replaces `file` with `data` atomically and durably (fsync of the file and of its directory)
- *  with permissions `mode` (default 0o600). @throws the file system's error; `file` is then
- *  unchanged. */
+ *  with permissions `mode` (default 0o600), creating its directory (0o700) when missing (a
+ *  server on DATABASE_URL has no data directory until it publishes a checkpoint).
+ *  @throws the file system's error; `file` is then unchanged. */
 export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
   try {

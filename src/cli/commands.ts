@@ -9,10 +9,17 @@ import { createRuntime, type Runtime } from '../server/runtime.js';
 import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 import { registerIncident } from './incident.js';
+import { registerImport, registerSiem } from './integrations.js';
+import { startSiem } from '../integrations/siem/siem.js';
 import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
 import { registerTokens } from './tokens.js';
 import { registerWitness } from './witness.js';
+import { registerWatermark } from './watermark.js';
+import { registerStatus } from './status.js';
+import { demoSpecFromEnv, seedDemoOnce } from './seed-once.js';
+import { Lifecycle } from '../server/probes.js';
+import { installShutdown, shutdownConfigFromEnv } from '../server/shutdown.js';
 import { registerKeys } from './keys.js';
 import { softwareKeysWarning } from '../vault/key-custody.js';
 import { eraseCustomerOnRecord } from '../access/erasure.js';
@@ -52,23 +59,24 @@ export function program(): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .action(async (o: { port: number; host: string; dataDir?: string }) => {
       const demo = process.env.KEYHOLE_DEMO === '1';
+      const shutdown = shutdownConfigFromEnv(process.env);
       const rt = await createRuntime(runtimeConfig(o));
       const warning = softwareKeysWarning(rt.keys, demo);
       if (warning) console.error(warning);
-      const n = await rt.db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      if (demo && Number(n.n) === 0) {
-        console.log('first run: seeding the demo exchange (10,000 customers)…');
-        await seedWithProgress(rt);
+      if (demo) {
+        const spec = demoSpecFromEnv(process.env);
+        await seedDemoOnce(rt, async () => {
+          console.log(`first run: seeding the demo exchange (${spec.customers.toLocaleString('en')} customers)…`);
+          await seedWithProgress(rt, spec);
+        });
       }
-      const app = await buildApp(rt, { demo, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
-      const stop = async () => {
-        await app.close();
-        await rt.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const lifecycle = new Lifecycle();
+      const app = await buildApp(rt, { demo, logger: { level: process.env.LOG_LEVEL ?? 'info' }, lifecycle });
+      const siem = startSiem(rt.db as never, rt.clock, process.env); // KEYHOLE_SIEM_CONFIG sinks, if any
+      app.addHook('onClose', async () => siem.stop()); // app.close() in the shutdown sequence stops the sinks
+      installShutdown(app, rt, lifecycle, shutdown);
       await app.listen({ port: o.port, host: o.host });
+      lifecycle.started();
       const port = (app.server.address() as { port: number }).port;
       console.log(`Keyhole is serving on http://${o.host === '0.0.0.0' || o.host === '127.0.0.1' ? 'localhost' : o.host}:${port}/ (API docs at /docs)${demo ? ' — demo mode' : ''}`);
     });
@@ -100,6 +108,10 @@ export function program(): Command {
       console.log(`revoked ${r.grantsRevoked} grants, cancelled ${r.requestsCancelled} reveal and ${r.breakGlassRevoked} break-glass requests, closed ${r.ticketsClosed.length} tickets; recorded on the log as customer_erase`);
     });
   registerTokens(p, withRuntime);
+  registerImport(p, withRuntime);
+  registerSiem(p, withRuntime);
   registerWitness(p);
+  registerWatermark(p);
+  registerStatus(p);
   return p;
 }

@@ -11,7 +11,10 @@ import { PROTECTION_KINDS, type ProtectionKind } from '../incident/protection-ru
 import type { IncidentService } from '../incident/service.js';
 import { incidentService } from '../server/routes/incident.js';
 import { createRuntime } from '../server/runtime.js';
+import { verifierPolicy, type WitnessPolicyOptions } from '../audit/witness-policy-source.js';
+import { NO_WITNESS_SETUP } from '../audit/witness-config.js';
 import { KeyholeError } from '../shared/errors.js';
+import type { WitnessPolicy } from '../shared/tlog/witness-policy.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 
 type Opts = { dataDir?: string };
@@ -180,13 +183,28 @@ function registerProtectAndNotify(inc: Command): void {
 /** `keyhole verify --bundle FILE [--vkey KEY] [--evidence-key KEY]`: checks an evidence bundle
  *  offline. Without trusted keys, says so and prints the bundle's own keys to compare.
  *  @throws KeyholeError BUNDLE_INVALID (exit 11), BAD_REQUEST on an unreadable file. */
-export function verifyBundle(o: { readonly bundle: string; readonly vkey?: string | undefined; readonly evidenceKey?: string | undefined }): void {
-  const r = verifyEvidenceBundle(readFile(o.bundle), { logVerifierKey: o.vkey && readKey(o.vkey), evidenceVerifierKey: o.evidenceKey && readKey(o.evidenceKey) });
+export function verifyBundle(o: { readonly bundle: string; readonly vkey?: string | undefined; readonly evidenceKey?: string | undefined; readonly witnesses?: WitnessPolicyOptions | undefined }): void {
+  const witnessPolicy = bundleWitnessPolicy(o.witnesses ?? {});
+  const r = verifyEvidenceBundle(readFile(o.bundle), {
+    logVerifierKey: o.vkey && readKey(o.vkey), evidenceVerifierKey: o.evidenceKey && readKey(o.evidenceKey), witnessPolicy, now: Math.floor(Date.now() / 1000),
+  });
   console.log(`bundle OK: incident ${r.incidentId}, ${r.entries} log entries included in the signed tree of ${r.treeSize} (checkpoints ${r.checkpoints.join(' → ')}), ${r.customers} customers`);
+  if (r.witnesses.quorum > 0 || r.witnesses.cosignedBy.length > 0) {
+    console.log(`witnessed: cosigned by ${r.witnesses.cosignedBy.join(', ') || 'none'} (${r.witnesses.quorum} of ${r.witnesses.of} required${r.pinned.witnesses ? '' : ', the bundle\'s own witness list: pass --witness-policy or --witness to pin it'})`);
+  } else {
+    console.log('warning: no witness policy: nothing shows the log did not rewrite history since (pass --witness-policy or --witness)');
+  }
   if (!r.pinned.log || !r.pinned.evidence) {
     console.log(`warning: checked against the bundle's own keys; compare them with the exchange's published keys (or pass --vkey and --evidence-key):`);
     console.log(`  log key:      ${r.logVerifierKey}\n  evidence key: ${r.evidenceVerifierKey}`);
   }
+}
+
+/** The witness policy the verifier pins (--witness-policy, --witness/--quorum or
+ *  KEYHOLE_WITNESS_POLICY), or undefined to apply the bundle's own. */
+function bundleWitnessPolicy(o: WitnessPolicyOptions): WitnessPolicy | undefined {
+  if (o.witnessPolicy === undefined && !o.witness?.length && !process.env.KEYHOLE_WITNESS_POLICY?.trim()) return undefined;
+  return verifierPolicy(o, process.env, NO_WITNESS_SETUP).policy;
 }
 
 function readFile(path: string): Buffer {

@@ -1,21 +1,25 @@
 // `keyhole verify`: with no proof, checks the whole stored log (entries, tiles, every signed
 // checkpoint; docs/design/audit.md) and exits LOG_VERIFY_FAILED's exit code naming the first bad
 // index; with --proof, checks one offline C2SP tlog-proof against a checkpoint and a verifier
-// key without opening any database.
+// key without opening any database. The stored log is also compared with the latest checkpoints
+// the witnesses cosigned and held to a witness policy (witnessed-check.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { verifyLog } from '../audit/verify-log.js';
 import { verifyOfflineProof } from '../audit/verify-proof.js';
+import { checkAgainstWitnesses } from '../audit/witnessed-check.js';
+import { verifierPolicy, type WitnessPolicyOptions } from '../audit/witness-policy-source.js';
 import { createRuntime } from '../server/runtime.js';
 import { ERROR_CATALOG, KeyholeError } from '../shared/errors.js';
+import { describeWitnessPolicy } from '../shared/tlog/witness-policy-file.js';
 import { decodeBase64, encodeBase64 } from '../shared/tlog/base64.js';
 import { parseVerifierKey } from '../shared/tlog/vkey.js';
 import { verifyBundle } from './incident.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 
 /** The options of `keyhole verify`. */
-export interface VerifyOptions {
+export interface VerifyOptions extends WitnessPolicyOptions {
   readonly dataDir?: string;
   readonly proof?: string;
   readonly checkpoint?: string;
@@ -38,14 +42,22 @@ export function registerVerify(program: Command): void {
     .option('--no-integrate', 'do not integrate pending records before checking')
     .option('--bundle <file>', 'an incident evidence bundle: verify it offline (with --vkey and --evidence-key to pin the keys)')
     .option('--evidence-key <file|key>', 'with --bundle: the evidence verifier key')
+    .option('--witness-policy <file>', 'the witness policy: lines "witness <key> [<url>]" and "quorum <N|all>" (default: KEYHOLE_WITNESS_POLICY, else KEYHOLE_WITNESSES)')
+    .option('--witness <key>', 'a trusted witness (cosignature/v1 verifier key); repeatable', collect, [])
+    .option('--quorum <n>', 'how many of the witnesses must have cosigned (default: all)')
+    .option('--witness-url <url>', 'also ask this witness for its latest cosigned checkpoint; repeatable', collect, [])
     .action(async (o: VerifyOptions & { bundle?: string; evidenceKey?: string }) => {
-      if (o.bundle !== undefined) verifyBundle({ bundle: o.bundle, vkey: o.vkey, evidenceKey: o.evidenceKey });
+      if (o.bundle !== undefined) verifyBundle({ bundle: o.bundle, vkey: o.vkey, evidenceKey: o.evidenceKey, witnesses: o });
       else if (o.proof !== undefined) verifyProofCommand(o);
       else await verifyLogCommand(o);
     });
 }
 
-/** Checks the stored log; sets process.exitCode on failure. */
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Checks the stored log, then compares it with what the witnesses cosigned; sets
+ *  process.exitCode on failure (LOG_VERIFY_FAILED's for a bad, truncated or rewritten log,
+ *  WITNESS_QUORUM_NOT_MET's for a log the policy's witnesses have not cosigned). */
 export async function verifyLogCommand(o: VerifyOptions): Promise<void> {
   const rt = await createRuntime(runtimeConfig(o, { integrate: false }));
   try {
@@ -53,15 +65,38 @@ export async function verifyLogCommand(o: VerifyOptions): Promise<void> {
       await rt.integrator.drain().catch((e: unknown) => console.error(`keyhole: pending records were not integrated (${e instanceof Error ? e.message : String(e)})`));
     }
     const verifier = o.vkey !== undefined ? parseVerifierKey(readKey(o.vkey)) : rt.integrator.identity.verifier;
-    const r = await verifyLog(rt.db, { verifier, origin: o.origin ?? rt.integrator.identity.origin });
-    if (r.ok) {
-      console.log(`audit log OK: ${r.size} entries, ${r.checkpoints} signed checkpoints, root ${encodeBase64(r.rootHash)}`);
-    } else {
+    const origin = o.origin ?? rt.integrator.identity.origin;
+    const policy = verifierPolicy(o, process.env, rt.witnesses);
+    const r = await verifyLog(rt.db, { verifier, origin });
+    if (!r.ok) {
       console.error(`audit log FAILED at index ${r.firstBadIndex}: ${r.problem}`);
       process.exitCode = ERROR_CATALOG.LOG_VERIFY_FAILED.exit;
+      return;
+    }
+    const w = await checkAgainstWitnesses(rt.db as never, { verifier, origin, policy: policy.policy, urls: policy.urls, publishedNote: publishedNote(rt) });
+    for (const warning of w.warnings) console.error(`keyhole: warning: ${warning}`);
+    if (!w.ok) {
+      console.error(`audit log FAILED at index ${w.firstBadIndex}: ${w.problem} (witness policy: ${describeWitnessPolicy(policy.policy)}, from ${policy.source})`);
+      process.exitCode = ERROR_CATALOG[w.code].exit;
+      return;
+    }
+    console.log(`audit log OK: ${r.size} entries, ${r.checkpoints} signed checkpoints, root ${encodeBase64(r.rootHash)}`);
+    if (w.witnessed !== undefined) {
+      console.log(`witnessed: the checkpoint of ${w.witnessed.size} entries is cosigned by ${w.witnessed.cosigners.join(', ')}; the database extends it${r.size > w.witnessed.size ? ` (${r.size - w.witnessed.size} newer entries not yet witnessed)` : ''}; confirmed by ${w.confirmedBy.join(', ')} (policy: ${describeWitnessPolicy(policy.policy)})`);
+    } else if (policy.policy.witnesses.length === 0) {
+      console.log('witnessed: no witness policy configured (KEYHOLE_WITNESSES, KEYHOLE_WITNESS_POLICY or --witness-policy): a truncated database cannot be told from a short log');
     }
   } finally {
     await rt.close();
+  }
+}
+
+/** The published-checkpoint file's note, if any (a file that does not open is a warning). */
+function publishedNote(rt: Awaited<ReturnType<typeof createRuntime>>): string | undefined {
+  try {
+    return rt.published.floor?.note;
+  } catch {
+    return 'unreadable';
   }
 }
 

@@ -91,6 +91,8 @@ export interface AgentState {
   probe: CusumState & { day: number; seen: Record<string, 1> };
   /** Tickets with a reveal request. */
   reveal: CusumState;
+  /** Lookups that found no customer (or were denied); absent in state stored before it existed. */
+  lookupMiss?: CusumState;
   /** Devices and networks seen, the last off-shift hour signalled. */
   devices: string[];
   networks: string[];
@@ -115,7 +117,7 @@ export function newAgentState(id: string, peer: string, vendor: string, t: numbe
     tickets: {},
     vol: { hour: -1, hourCust: {}, hourN: 0, hourHist: [], hourEw: newEwma(), hourPts: 0, hourOwn: -1, day: -1, dayStart: t, dayCust: {}, dayN: 0, dayHist: [], dayEw: newEwma(), dayPts: 0, dayOwn: -1, peerAt: [-Infinity, -Infinity], peerThr: [NaN, NaN], peerN: [0, 0] },
     followup: cusum(), skewHigh: cusum(), skewVip: cusum(), routedN: 0, routedHigh: 0, routedVip: 0,
-    probe: { ...cusum(), day: -1, seen: {} }, reveal: cusum(),
+    probe: { ...cusum(), day: -1, seen: {} }, reveal: cusum(), lookupMiss: cusum(),
     devices: [], networks: [], offShiftHour: -1, offShiftHours: 0, budgetAlertHour: -1, purposes: {}, lookups: 0, lookedUp: {},
   };
 }

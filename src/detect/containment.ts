@@ -42,8 +42,8 @@ export interface Containment {
 export async function containInTransaction(trx: DetectDb, input: ContainInput): Promise<Containment | undefined> {
   const agent = await trx.selectFrom('agents').select('status').where('id', '=', input.agentId).forUpdate().executeTakeFirst();
   if (!agent || agent.status === 'suspended') return undefined;
-  const s = await suspendInTransaction(trx as unknown as BrokerDb, input.agentId, input.now);
   const id = newId('cnt');
+  const s = await suspendInTransaction(trx as unknown as BrokerDb, input.agentId, input.now, { agentId: null, requestId: input.requestId ?? id });
   await trx.insertInto('detect_containments').values({
     id, agent_id: input.agentId, source: input.source, reason: input.reason, trigger_seq: input.triggerSeq, request_id: input.requestId,
     evidence: JSON.stringify(input.evidence), grants_revoked: s.grantsRevoked, sessions_ended: s.sessionsEnded, opened_at: input.now, closed_at: null,
@@ -51,7 +51,7 @@ export async function containInTransaction(trx: DetectDb, input: ContainInput): 
   const record: AuditRecord = {
     v: 1, time: input.now.toISOString(), requestId: input.requestId ?? id, action: 'agent_suspend', agentId: null, customerId: null, ticketId: null,
     decision: 'allow', fields: {}, policyIds: [], reason: input.reason,
-    details: { target: input.agentId, by: 'detect', source: input.source, containmentId: id, grantsRevoked: s.grantsRevoked, sessionsEnded: s.sessionsEnded },
+    details: { target: input.agentId, by: 'detect', source: input.source, containmentId: id, grantsRevoked: s.grantsRevoked, sessionsEnded: s.sessionsEnded, ticketsWithdrawn: s.ticketsWithdrawn },
   };
   await appendAudit(trx, record);
   return { id, agentId: input.agentId, grantsRevoked: s.grantsRevoked, sessionsEnded: s.sessionsEnded, record };

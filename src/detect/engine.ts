@@ -12,6 +12,7 @@ import { collusionContained, collusionLookup, collusionTransfer, newVendorState,
 import type { Ev, Evidence } from './detectors/env.js';
 import { purposeUsed } from './detectors/first-purpose.js';
 import { judgeLookup, judgeOpenLookups, noteVerify } from './detectors/lookup-followup.js';
+import { lookupOutcome } from './detectors/lookup-miss.js';
 import { reaccessLookup } from './detectors/reaccess.js';
 import { revealRequested, revealTicketDone } from './detectors/reveal-rate.js';
 import { probeVerify } from './detectors/verify-probing.js';
@@ -191,6 +192,7 @@ export class DetectionEngine {
     switch (ev.action) {
       case 'lookup':
         if (!ev.ticketId) return;
+        lookupOutcome(this.#env, a, ev, false);
         judgeOpenLookups(this.#env, a, ev, true, (tk) => this.#orphan(a, ev, tk));
         a.tickets[ev.ticketId] = { c, lk: true, key: typeof ev.details.by === 'string' ? ev.details.by : '', t: ev.t, seq: ev.seq, faced: false, rev: false, judged: false };
         reaccessLookup(this.#env, a, ev, c);
@@ -264,6 +266,8 @@ export class DetectionEngine {
         a.budgetAlertHour = hour;
         this.#act(a, ev, 'budget', 0, `budget ${guard.slice(7)} exhausted`);
       }
+    } else if (ev.action === 'lookup' && ev.details.miss === true) {
+      lookupOutcome(this.#env, a, ev, true);
     } else if (ev.action === 'verify' && c !== null && ev.reason?.includes('locked')) {
       probeVerify(this.#env, a, ev, c);
     }

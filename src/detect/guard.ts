@@ -39,13 +39,13 @@ export class DetectGuard implements AccessGuard {
       return { allow: false, code: 'POLICY_DENIED', reason: `decoy ${req.ticketId ? 'ticket' : 'customer'} touched: agent contained`, contain: true, rule: 'decoy' };
     }
     const db = req.db as unknown as DetectDb;
-    const { usage, extensions } = await readUsage(db, req.agent.id, req.customerId, req.at);
+    const { usage, extensions, counters } = await readUsage(db, req.agent.id, req.customerId, req.at);
     const limits = withExtensions(budgetsFor(this.#opts.config, req.agent.role, req.agent.team), extensions);
     const d = decideBudget(req.action, limits, usage);
     if (!d.allow) {
       return { allow: false, code: 'BUDGET_EXCEEDED', reason: budgetReason(d), contain: false, rule: `budget:${d.budget}`, evidence: { limit: d.limit, used: d.used } };
     }
-    await recordUsage(db, req.agent.id, req.customerId, req.action, req.at);
+    await recordUsage(db, req.agent.id, counters, req.customerId, req.action, req.at);
     return { allow: true };
   }
 

@@ -6,7 +6,7 @@
 /** Every detector. */
 export const DETECTORS = [
   'decoy', 'budget', 'volume_hour', 'volume_day', 'lookup_followup', 'balance_skew', 'verify_probing', 'reveal_rate',
-  'off_shift', 'new_device', 'new_network', 'dormant', 'collusion', 'first_purpose', 'reaccess',
+  'off_shift', 'new_device', 'new_network', 'dormant', 'collusion', 'first_purpose', 'reaccess', 'lookup_miss',
 ] as const;
 
 /** A detector's name. */

@@ -82,11 +82,21 @@ export interface DetectContainmentTable {
   closed_at: Date | null;
 }
 
+/** One agent's budget counters (migration 0040): customer id → last touch and the times of
+ *  counted lookups and reveal requests, all epoch ms, inside their windows. */
+export interface DetectBudgetCounterTable {
+  agent_id: string;
+  touches: Record<string, number> | string;
+  lookups: number[] | string;
+  reveals: number[] | string;
+}
+
 /** The detect module's tables. */
 export interface DetectTables {
   detect_agent_profiles: DetectAgentProfileTable;
   detect_budget_touches: DetectBudgetTouchTable;
   detect_budget_events: DetectBudgetEventTable;
+  detect_budget_counters: DetectBudgetCounterTable;
   detect_budget_extensions: DetectBudgetExtensionTable;
   detect_offsets: DetectOffsetTable;
   detect_state: DetectStateTable;

@@ -25,7 +25,8 @@ export const BundleCustomerSchema = z.strictObject({
 
 /** The bundle (everything the signature covers). Entries are the audit records (their exact
  *  leaf data, RFC 8785 JSON) with inclusion proofs in the last checkpoint; `checkpoints` are
- *  signed notes by increasing size, with a consistency proof between each neighbour. */
+ *  signed notes by increasing size, with a consistency proof between each neighbour; the last
+ *  one carries the witnesses' cosignature lines (C2SP tlog-cosignature) when the log has any. */
 export const BundleSchema = z.strictObject({
   incident: z.strictObject({
     id: z.string(), title: z.string(), reason: z.string(), source: z.string(), status: z.string(), openedAt: z.string(),
@@ -38,6 +39,9 @@ export const BundleSchema = z.strictObject({
   log: z.strictObject({
     origin: z.string(), verifierKey: z.string(), checkpoints: z.array(z.string()).min(1),
     consistency: z.array(z.strictObject({ from: z.number().int(), to: z.number().int(), proof: z.array(z.string()) })),
+    /** The log's witness policy at export (cosignature/v1 keys and quorum); the last checkpoint
+     *  carries their cosignatures. Absent in bundles of a log without witnesses. */
+    witnesses: z.strictObject({ quorum: z.number().int().min(0), keys: z.array(z.string()).max(64) }).optional(),
   }),
   entries: z.array(z.strictObject({ seq: z.number().int(), entry: z.string(), proof: z.array(z.string()) })),
   blastRadius: z.strictObject({ customers: z.array(BundleCustomerSchema), totals: z.record(z.string(), z.unknown()) }),

@@ -2,7 +2,8 @@
 // network: the file is exactly its canonical form, the evidence signature covers the bundle,
 // every checkpoint opens with the log's key, neighbouring checkpoints are proven consistent,
 // every entry is included in the last checkpoint, the incident's opening is among them, and the
-// blast radius recomputed from the entries equals the one in the bundle. Browser-safe.
+// blast radius recomputed from the entries equals the one in the bundle, and the last checkpoint
+// is cosigned by the witness policy's quorum (C2SP tlog-cosignature). Browser-safe.
 // Every byte of the file is attacker-controlled.
 import canonicalize from 'canonicalize';
 import { KeyholeError } from '../shared/errors.js';
@@ -12,6 +13,7 @@ import { leafHash } from '../shared/tlog/hash.js';
 import { openNote } from '../shared/tlog/note.js';
 import { verifyConsistency, verifyInclusion } from '../shared/tlog/proof-verify.js';
 import { parseVerifierKey } from '../shared/tlog/vkey.js';
+import { openWitnessedCheckpoint, witnessPolicy, type WitnessPolicy } from '../shared/tlog/witness-policy.js';
 import type { AuditRecord } from '../shared/audit-entry.js';
 import { blastTotals } from './blast-totals.js';
 import { BUNDLE_FORMAT, BundleFileSchema, signedText, type EvidenceBundle } from './bundle-format.js';
@@ -23,6 +25,11 @@ import { computeExposure, type LoggedRecord } from './exposure.js';
 export interface BundleTrust {
   readonly logVerifierKey?: string | undefined;
   readonly evidenceVerifierKey?: string | undefined;
+  /** The witnesses the verifier trusts and how many must have cosigned the last checkpoint;
+   *  without it the bundle's own `log.witnesses` applies (unpinned). */
+  readonly witnessPolicy?: WitnessPolicy | undefined;
+  /** POSIX seconds now: cosignatures stamped more than 5 minutes later do not count. */
+  readonly now?: number | undefined;
 }
 
 /** What a valid bundle establishes. */
@@ -34,7 +41,9 @@ export interface BundleVerification {
   readonly checkpoints: readonly number[];
   readonly logVerifierKey: string;
   readonly evidenceVerifierKey: string;
-  readonly pinned: { readonly log: boolean; readonly evidence: boolean };
+  /** The policy applied (quorum 0: none) and the witnesses whose cosignature verified. */
+  readonly witnesses: { readonly quorum: number; readonly of: number; readonly cosignedBy: readonly string[] };
+  readonly pinned: { readonly log: boolean; readonly evidence: boolean; readonly witnesses: boolean };
 }
 
 /** Verifies `file` (the bundle's bytes or text).
@@ -50,12 +59,15 @@ export function verifyEvidenceBundle(file: string | Uint8Array, trust: BundleTru
   const logKey = check('log key', () => pinnedKey(bundle.log.verifierKey, trust.logVerifierKey));
   const checkpoints = checkCheckpoints(bundle, logKey);
   const last = checkpoints.at(-1)!;
+  const policy = check('witness policy', () => trust.witnessPolicy ?? (bundle.log.witnesses ? witnessPolicy(bundle.log.witnesses.keys, bundle.log.witnesses.quorum) : undefined));
+  const cosigned = check(`the witnesses of checkpoint ${last.size}`, () => policy === undefined ? [] : openWitnessedCheckpoint(bundle.log.checkpoints.at(-1)!, parseVerifierKey(logKey), bundle.log.origin, policy, { now: trust.now }).cosignatures);
   const records = checkEntries(bundle, last);
   checkBlastRadius(bundle, records);
   return {
     incidentId: bundle.incident.id, treeSize: last.size, entries: records.length, customers: bundle.blastRadius.customers.length,
     checkpoints: checkpoints.map((c) => c.size), logVerifierKey: logKey, evidenceVerifierKey: evidenceKey,
-    pinned: { log: trust.logVerifierKey !== undefined, evidence: trust.evidenceVerifierKey !== undefined },
+    witnesses: { quorum: policy?.quorum ?? 0, of: policy?.witnesses.length ?? 0, cosignedBy: cosigned.map((c) => c.name) },
+    pinned: { log: trust.logVerifierKey !== undefined, evidence: trust.evidenceVerifierKey !== undefined, witnesses: trust.witnessPolicy !== undefined },
   };
 }
 

@@ -2,8 +2,11 @@
 // full activity in the window and the incident's own records, exactly as logged, each with an
 // inclusion proof in the latest signed checkpoint; the checkpoint of the opening and a
 // consistency proof to the latest; the blast radius; who did what; all signed by the evidence
-// key. `keyhole verify --bundle` checks it offline (bundle-verify.ts). RFC 9162, C2SP.
-import { latestCheckpoint } from '../audit/checkpoint-store.js';
+// key. With witnesses, the checkpoint is the newest one the log's witness quorum cosigned, with
+// their cosignatures. `keyhole verify --bundle` checks it offline (bundle-verify.ts). RFC 9162, C2SP.
+import { servedCheckpoint } from '../audit/served-checkpoint.js';
+import { cosignatureVerifierKeyFor } from '../shared/tlog/cosignature.js';
+import { NO_WITNESSES, type WitnessPolicy } from '../shared/tlog/witness-policy.js';
 import { DbTileReader, MemoTileReader } from '../audit/tile-store.js';
 import { KeyholeError } from '../shared/errors.js';
 import { encodeBase64 } from '../shared/tlog/base64.js';
@@ -17,10 +20,10 @@ import { IncidentRecorder } from './incident-record.js';
 import { incidentRecords, scopeRecords, type LoggedEntry } from './log-scope.js';
 import { actorAgentId, type Actor, type Incident, type IncidentDeps } from './model.js';
 
-/** What building a bundle needs besides the database: the log's origin and verifier key, and
- *  the evidence key. */
+/** What building a bundle needs besides the database: the log's origin, verifier key and
+ *  witness policy (default none), and the evidence key. */
 export interface EvidenceDeps extends IncidentDeps {
-  readonly log: { readonly origin: string; readonly verifierKey: string };
+  readonly log: { readonly origin: string; readonly verifierKey: string; readonly witnesses?: WitnessPolicy | undefined };
   readonly evidence: EvidenceKey;
 }
 
@@ -32,14 +35,20 @@ export interface BuiltBundle {
 }
 
 /** Builds, signs and records (`evidence_export`) the bundle of `incident` over the latest
- *  signed checkpoint. Records not yet sequenced are not in it: integrate first.
- *  @throws KeyholeError CONFLICT when the log has no signed checkpoint yet. */
+ *  signed checkpoint that the log's witness quorum cosigned (the latest one without witnesses),
+ *  whose note carries the cosignatures. Records not yet sequenced are not in it: integrate first.
+ *  @throws KeyholeError CONFLICT when the log has no such checkpoint yet, or the incident's
+ *  opening is not yet in it (the witnesses have not cosigned it: retry shortly). */
 export async function buildEvidenceBundle(deps: EvidenceDeps, actor: Actor, incident: Incident): Promise<BuiltBundle> {
-  const cp = await latestCheckpoint(deps.db);
-  if (cp === undefined) throw new KeyholeError('CONFLICT', 'The log has not signed a checkpoint yet.');
+  const policy = deps.log.witnesses ?? NO_WITNESSES;
+  const cp = await servedCheckpoint(deps.db as never, policy);
+  if (cp === undefined) throw new KeyholeError('CONFLICT', policy.quorum > 0 ? 'No checkpoint of the log is cosigned by its witnesses yet; retry shortly.' : 'The log has not signed a checkpoint yet.');
   const now = deps.clock.now();
   const blast = await computeBlastRadius(deps.db, incident, now, cp);
   const records = await bundleRecords(deps, incident, cp.size);
+  if (policy.quorum > 0 && !records.some((r) => r.record.action === 'incident_open' && r.record.details?.incidentId === incident.id)) {
+    throw new KeyholeError('CONFLICT', 'The incident\'s opening is not yet in a checkpoint cosigned by the log\'s witnesses; retry shortly.');
+  }
   const reader = new TileHashReader({ size: cp.size, rootHash: cp.rootHash }, new MemoTileReader(new DbTileReader(deps.db)));
   const entries = [];
   for (const r of records) {
@@ -58,6 +67,7 @@ export async function buildEvidenceBundle(deps: EvidenceDeps, actor: Actor, inci
       origin: deps.log.origin, verifierKey: deps.log.verifierKey,
       checkpoints: opened ? [incident.logCheckpoint!, cp.note] : [cp.note],
       consistency: opened ? [{ from: incident.logSize, to: cp.size, proof: (await proveConsistency(incident.logSize, cp.size, reader)).map(encodeBase64) }] : [],
+      ...(policy.witnesses.length > 0 ? { witnesses: { quorum: policy.quorum, keys: policy.witnesses.map((w) => cosignatureVerifierKeyFor(w.name, w.publicKey)) } } : {}),
     },
     entries,
     blastRadius: { customers: blast.customers.map((c) => ({ ...c, fields: c.fields.map((f) => ({ ...f, seqs: [...f.seqs] })), seqs: [...c.seqs], agents: [...c.agents] })), totals: { ...blast.totals } },

@@ -83,21 +83,21 @@ export async function openIncidentInTransaction(
   });
   const contained: SuspensionResult[] = [];
   if (input.contain !== false) {
-    for (const agentId of agentIds) contained.push(await contain(trx, recorder, row.id, agentId, now));
+    for (const agentId of agentIds) contained.push(await contain(trx, recorder, row.id, agentId, now, actorId));
   }
   return { incident: toIncident(row), contained };
 }
 
 /** Suspends one agent (keeping an earlier suspension time) and records it. */
-async function contain(trx: IncidentDb, recorder: IncidentRecorder, incidentId: string, agentId: string, now: Date): Promise<SuspensionResult> {
+async function contain(trx: IncidentDb, recorder: IncidentRecorder, incidentId: string, agentId: string, now: Date, actorId: string | null): Promise<SuspensionResult> {
   const before = await trx.selectFrom('agents').select(['status', 'suspended_at']).where('id', '=', agentId).executeTakeFirstOrThrow();
-  const result = await suspendInTransaction(trx, agentId, now);
+  const result = await suspendInTransaction(trx, agentId, now, { agentId: actorId, requestId: incidentId });
   if (before.status === 'suspended' && before.suspended_at !== null) {
     await trx.updateTable('agents').set({ suspended_at: before.suspended_at }).where('id', '=', agentId).execute();
   }
   await recorder.record(trx, {
     action: 'agent_suspend', incidentId, reason: 'incident containment',
-    details: { target: agentId, grantsRevoked: result.grantsRevoked, sessionsEnded: result.sessionsEnded, alreadySuspended: before.status === 'suspended' },
+    details: { target: agentId, grantsRevoked: result.grantsRevoked, sessionsEnded: result.sessionsEnded, ticketsWithdrawn: result.ticketsWithdrawn, alreadySuspended: before.status === 'suspended' },
   });
   return result;
 }

@@ -12,6 +12,7 @@ import { blastRadiusCsv, blastRadiusJson } from './blast-export.js';
 import { computeBlastRadius, type BlastRadius } from './blast-radius.js';
 import type { IncidentConfig } from './config.js';
 import { customerProtections } from './customer-protections.js';
+import type { WitnessPolicy } from '../shared/tlog/witness-policy.js';
 import { buildEvidenceBundle, type BuiltBundle } from './evidence-bundle.js';
 import { evidenceKey, type EvidenceKey } from './evidence-key.js';
 import { IncidentRecorder, listIncidentActions } from './incident-record.js';
@@ -38,7 +39,7 @@ export interface IncidentServiceDeps {
   readonly events?: BrokerEvents | undefined;
   readonly vault: Vault;
   readonly keys: KeyProvider;
-  readonly log: { readonly origin: string; readonly verifierKey: string };
+  readonly log: { readonly origin: string; readonly verifierKey: string; readonly witnesses?: WitnessPolicy | undefined };
   readonly integrate?: (() => Promise<unknown>) | undefined;
   readonly config: IncidentConfig;
   readonly notifiers?: Readonly<Partial<Record<OutboxChannel, Notifier>>> | undefined;

@@ -15,19 +15,27 @@ import { customerPublicRoutes, customerRoutes } from './routes/customer.js';
 import { frameworkErrors, installErrorHandling } from './error-handler.js';
 import { allowedOriginsFromEnv, installRequestGuard } from './request-guard.js';
 import { safeValidatorCompiler } from './safe-strings.js';
+import { installSignInLimit, signInLimitFromEnv, type SignInLimitOptions } from './sign-in-limit.js';
 import { consoleRoutes, DEFAULT_CONSOLE_DIR, installNoStore } from './routes/console.js';
 import { demoRoutes } from './routes/demo.js';
 import { detectRoutes } from './routes/detect.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { incidentRoutes } from './routes/incident.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { logRoutes } from './routes/log.js';
 import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
+import { scimRoutes } from './routes/scim.js';
+import { authRoutes } from './routes/oidc.js';
+import { OidcSignIn, oidcSettingsFromEnv, type OidcSettings } from '../identity/oidc.js';
+import { mappingFromEnv, type IdentityMapping } from '../identity/mapping.js';
 import { securityRoutes } from './routes/security.js';
 import { sessionRoutes } from './routes/session.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { watermarkRoutes } from './routes/watermark.js';
 import type { Runtime } from './runtime.js';
+import { installProbes, Lifecycle } from './probes.js';
 
 /** Options of the HTTP app. */
 export interface AppOptions {
@@ -47,15 +55,31 @@ export interface AppOptions {
   readonly events?: EventStreamOptions;
   /** Origins allowed to change state besides the request's own (default: KEYHOLE_ORIGIN when set). */
   readonly allowedOrigins?: readonly string[];
+  /** Failed sign-in attempts allowed per client (default: KEYHOLE_SIGNIN_MAX_FAILURES / _WINDOW_S). */
+  readonly signInLimit?: SignInLimitOptions;
+  /** The identity mapping of SSO and SCIM (default: the file KEYHOLE_IDENTITY_MAPPING names). */
+  readonly identityMapping?: IdentityMapping;
+  /** OpenID Connect sign-in (default: from KEYHOLE_OIDC_*; null turns it off). */
+  readonly oidc?: OidcSettings | null;
+  /** Start-up and shutdown state for the probes (default: already started, never draining). */
+  readonly lifecycle?: Lifecycle;
 }
 
 /** pino redaction: secrets and anything that could carry a customer value. */
 export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'body', 'answer', 'value', 'values'];
 
+function startedLifecycle(): Lifecycle {
+  const l = new Lifecycle();
+  l.started();
+  return l;
+}
+
 /** Builds (but does not start) the app over `rt`. */
 export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<FastifyInstance> {
   const logger = opts.logger === undefined ? { level: 'warn', redact: LOG_REDACT } : opts.logger === false ? false : { ...(opts.logger === true ? {} : opts.logger), redact: LOG_REDACT };
-  const app = Fastify({ logger, genReqId: () => newId('req'), bodyLimit: 64 * 1024, frameworkErrors }).withTypeProvider<ZodTypeProvider>();
+  // While closing, requests already on a connection are served (with `connection: close`), not
+  // answered with Fastify's bare 503: the drain finishes them (src/server/shutdown.ts).
+  const app = Fastify({ logger, genReqId: () => newId('req'), bodyLimit: 64 * 1024, frameworkErrors, return503OnClosing: false }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(safeValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
@@ -67,6 +91,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     return payload;
   });
   await app.register(cookie);
+  await installSignInLimit(app, opts.signInLimit ?? signInLimitFromEnv(process.env));
   await app.register(swagger, {
     openapi: { info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' } },
     transform: jsonSchemaTransform,
@@ -74,11 +99,21 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  const lifecycle = opts.lifecycle ?? startedLifecycle();
+  installProbes(app, rt, lifecycle);
+  app.addHook('onRequest', async (_req, reply) => {
+    if (lifecycle.isDraining) reply.header('connection', 'close'); // clients move to another instance
+  });
   if (opts.demo) await app.register(demoRoutes(rt));
   const rp = opts.relyingParty ?? relyingPartyFromEnv(process.env);
   await app.register(customerPublicRoutes(rt, rp, opts.demo === true));
   await app.register(customerRoutes(rt, rp));
   await app.register(logRoutes(rt)); // public proofs and tiles; entries behind the agent auth hook
+  const mapping = opts.identityMapping ?? mappingFromEnv(process.env);
+  await app.register(scimRoutes(rt, mapping)); // SCIM bearer token, SCIM error bodies
+  const oidc = opts.oidc === undefined ? oidcSettingsFromEnv(process.env, mapping) : opts.oidc ?? undefined;
+  await app.register(authRoutes(rt, oidc ? new OidcSignIn(oidc, { db: rt.db, clock: rt.clock, events: rt.events, mapping }) : undefined, opts.demo === true));
+  await app.register(integrationRoutes(rt)); // service sync, helpdesk webhooks, metrics: each with its own auth
   for (const extra of opts.extraPublic ?? []) await app.register(extra);
   if (opts.console !== false) await app.register(consoleRoutes(opts.console ?? DEFAULT_CONSOLE_DIR));
 
@@ -95,6 +130,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     await scope.register(budgetRoutes(rt));
     await scope.register(detectRoutes(rt));
     await scope.register(tokenRoutes(rt));
+    await scope.register(watermarkRoutes(rt));
     for (const extra of opts.extraAuthenticated ?? []) await scope.register(extra);
   });
   return app;

@@ -71,6 +71,33 @@ export const ERROR_CATALOG = {
   TEMPLATE_STALE: { status: 409, exit: 5, message: 'The template changed since it was previewed; preview it again.' },
   CHANNEL_NOT_CONFIGURED: { status: 409, exit: 5, message: 'This delivery channel is not configured.' },
   BUNDLE_INVALID: { status: 400, exit: 11, message: 'The evidence bundle does not verify.' },
+  // watermark
+  IMAGE_UNREADABLE: { status: 400, exit: 2, message: 'The image could not be read (PNG, JPEG or WebP expected).' },
+  // identity (issue 11): OIDC sign-in, SCIM provisioning, staff step-up
+  IDENTITY_MAPPING_INVALID: { status: 500, exit: 2, message: 'The identity mapping file is invalid.' },
+  OIDC_CONFIG_INVALID: { status: 500, exit: 2, message: 'The OpenID Connect settings are invalid.' },
+  OIDC_NOT_CONFIGURED: { status: 404, exit: 4, message: 'Single sign-on is not configured on this server.' },
+  OIDC_PROVIDER_UNAVAILABLE: { status: 503, exit: 10, message: 'The identity provider did not answer; retry shortly.' },
+  OIDC_STATE_INVALID: { status: 400, exit: 3, message: 'This sign-in is unknown, expired or already used; start again.' },
+  OIDC_SIGN_IN_REJECTED: { status: 401, exit: 3, message: 'The identity provider\'s answer did not verify; start again.' },
+  OIDC_NOT_PROVISIONED: { status: 403, exit: 3, message: 'You are not provisioned for Keyhole; ask your administrator.' },
+  STEP_UP_REQUIRED: { status: 401, exit: 3, message: 'Confirm this action with your security key.' },
+  STEP_UP_INVALID: { status: 403, exit: 3, message: 'The security-key confirmation is not valid for this action; confirm again.' },
+  STEP_UP_NO_KEY: { status: 403, exit: 3, message: 'Register a security key in your profile before this action.' },
+  CREDENTIAL_NOT_FOUND: { status: 404, exit: 4, message: 'No such security key.' },
+  // integrations (issue 12): helpdesk webhooks and SIEM sinks
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, exit: 3, message: 'The webhook signature or credentials do not verify.' },
+  WEBHOOK_STALE: { status: 401, exit: 3, message: 'The webhook timestamp is too far from now (more than 5 minutes).' },
+  WEBHOOK_REPLAYED: { status: 409, exit: 5, message: 'This webhook delivery was already received.' },
+  INTEGRATION_NOT_CONFIGURED: { status: 404, exit: 4, message: 'This integration is not configured.' },
+  SINK_UNAVAILABLE: { status: 503, exit: 10, message: 'The SIEM sink did not accept the events; retrying.' },
+  // console (issue 14)
+  CUSTOMER_LOCKED: { status: 403, exit: 3, message: 'The customer has locked their data; only an approved break-glass opens it.' },
+  // cluster
+  LEADER_LOST: { status: 503, exit: 10, message: 'This instance no longer leads the log; its batch was not committed.' },
+  SCHEMA_TOO_NEW: { status: 500, exit: 7, message: 'The database schema is newer than this version of Keyhole knows; upgrade Keyhole.' },
+  SHUTTING_DOWN: { status: 503, exit: 10, message: 'This instance is shutting down; retry on another.' },
+  CONFIG_INVALID: { status: 500, exit: 2, message: 'A KEYHOLE_* setting is invalid or unknown.' },
   // hsm: key providers, rotation and erasure on the record (issue 19)
   KEK_IN_USE: { status: 409, exit: 5, message: 'The key-encryption key is current or still wraps data keys.' },
   HSM_MODULE_MISSING: { status: 500, exit: 8, message: 'The PKCS#11 module cannot be loaded.' },

@@ -126,10 +126,14 @@ export class ModelBroker implements Driver {
   #lookup(step: Step, task: Task): StepResult {
     const a = task.agent;
     const by = { by: task.key };
-    const denied = this.#guard(step, a, 'lookup', task.customer, null, by);
+    // As src/access/lookup.ts: the policy first; a denied lookup is a miss (no customer touched,
+    // the lookup budget counted) unless it touches a decoy.
+    const allowed = this.#inRegion(a, task.customer);
+    const touched = allowed || this.#w.customers.decoy[task.customer] === 1 ? task.customer : null;
+    const denied = this.#guard(step, a, 'lookup', touched, null, by);
     if (denied) return denied;
-    if (!this.#inRegion(a, task.customer)) {
-      this.#emit(step, a.id, 'lookup', task.customer, null, 'deny', {}, 'policy denied lookup', by);
+    if (!allowed) {
+      this.#emit(step, a.id, 'lookup', task.customer, null, 'deny', {}, 'policy denied lookup', { ...by, miss: true });
       return { ok: false, code: 'LOOKUP_NO_MATCH' };
     }
     const id = `tkt_m${++this.#ids}`;
@@ -240,20 +244,20 @@ export class ModelBroker implements Driver {
   }
 
   /** The guard: suspension, decoys, budgets (the same rules as src/detect/guard.ts). */
-  #guard(step: Step, a: SimAgent, action: GuardedAction, c: number, ticketId: string | null, extra: AuditRecord['details']): StepResult | undefined {
+  #guard(step: Step, a: SimAgent, action: GuardedAction, c: number | null, ticketId: string | null, extra: AuditRecord['details']): StepResult | undefined {
     const deny = (code: string, reason: string, details: AuditRecord['details']) => {
       this.#emit(step, a.id, action, c, ticketId, 'deny', {}, reason, { ...extra, ...details });
       return { ok: false, code };
     };
     if (this.#suspended.has(a.id)) return deny('AGENT_SUSPENDED', 'agent suspended', { contained: false, guard: 'suspended' });
-    if (this.#w.customers.decoy[c] === 1) return deny('POLICY_DENIED', 'decoy touched: agent contained', { contained: true, guard: 'decoy' });
+    if (c !== null && this.#w.customers.decoy[c] === 1) return deny('POLICY_DENIED', 'decoy touched: agent contained', { contained: true, guard: 'decoy' });
     let u = this.#usage.get(a.id);
     if (!u) this.#usage.set(a.id, (u = { last: new Map(), hour: win(BUDGET_WINDOW_MS.customersPerHour), shift: win(BUDGET_WINDOW_MS.customersPerShift), lookups: win(BUDGET_WINDOW_MS.lookupsPerHour), reveals: win(BUDGET_WINDOW_MS.revealsPerShift) }));
     slide(u.hour, step.t, u.last);
     slide(u.shift, step.t, u.last, true);
     slide(u.lookups, step.t);
     slide(u.reveals, step.t);
-    const prev = u.last.get(c);
+    const prev = c === null ? undefined : u.last.get(c);
     const seenInHour = prev !== undefined && prev > step.t - u.hour.span;
     const seenInShift = prev !== undefined;
     let limits = this.#limits.get(a.id);
@@ -262,6 +266,10 @@ export class ModelBroker implements Driver {
       seenInHour, seenInShift, customersInHour: u.hour.n, customersInShift: u.shift.n, lookupsInHour: u.lookups.n, revealsInShift: u.reveals.n,
     });
     if (!d.allow) return deny('BUDGET_EXCEEDED', budgetReason(d), { limit: d.limit, used: d.used, contained: false, guard: `budget:${d.budget}` });
+    if (c === null) {
+      if (action === 'lookup') (u.lookups.n++, u.lookups.q.push([step.t, -1]));
+      return undefined;
+    }
     if (!seenInHour) u.hour.n++;
     if (!seenInShift) u.shift.n++;
     u.last.set(c, step.t);

@@ -14,6 +14,8 @@ export interface CachedDataKey {
 export class DataKeyCache {
   readonly #capacity: number;
   readonly #entries = new Map<string, CachedDataKey>();
+  #hits = 0;
+  #misses = 0;
 
   /** @param capacity entries kept (>= 0; 0 disables caching). */
   constructor(capacity: number) {
@@ -25,12 +27,17 @@ export class DataKeyCache {
    *  and wrapped bytes); otherwise undefined (and a stale entry is dropped). */
   get(customerId: string, row: { readonly kekId: string; readonly keyVersion: number; readonly wrapped: Uint8Array }): Uint8Array | undefined {
     const e = this.#entries.get(customerId);
-    if (!e) return undefined;
+    if (!e) {
+      this.#misses++;
+      return undefined;
+    }
     this.#entries.delete(customerId);
     if (e.kekId !== row.kekId || e.keyVersion !== row.keyVersion || !Buffer.from(e.wrapped).equals(Buffer.from(row.wrapped))) {
+      this.#misses++;
       return undefined;
     }
     this.#entries.set(customerId, e); // most recently used last
+    this.#hits++;
     return e.dataKey;
   }
 
@@ -53,6 +60,13 @@ export class DataKeyCache {
   /** Forgets everything. */
   clear(): void {
     this.#entries.clear();
+  }
+
+  /** Lookups answered from the cache and not, since construction, and the hit rate (0…1;
+   *  0 before any lookup). Counts only: no customer id or key material. */
+  stats(): { readonly hits: number; readonly misses: number; readonly hitRate: number; readonly size: number; readonly capacity: number } {
+    const total = this.#hits + this.#misses;
+    return { hits: this.#hits, misses: this.#misses, hitRate: total === 0 ? 0 : this.#hits / total, size: this.#entries.size, capacity: this.#capacity };
   }
 
   /** Entries held now. */

@@ -1,7 +1,7 @@
 // The vault: envelope encryption of customer fields (one data key per customer, AES-256-GCM per
 // field), blind indexes for exact match and verify-only fields, KEK rotation and crypto-shredding.
 // DESIGN.md invariant 5; docs/design/vault.md.
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { KeyholeError } from '../shared/errors.js';
 import { assertFieldName, blindIndexDigest, digestsEqual } from './blind-index.js';
@@ -12,6 +12,18 @@ import type { KeyProvider } from './key-provider.js';
 import { rewrapDataKeys, type RewrapProgress } from './rotation.js';
 import { importCustomerSecrets, type NewCustomerSecrets } from './bulk-import.js';
 import type { VaultDb } from './tables.js';
+
+
+// Precompiled (issue 13): the customer's erasure mark, data-key row and the wanted sealed fields.
+const READ_FIELDS = `select c.erased_at, k.kek_id, k.key_version, k.wrapped_key, f.field, f.ciphertext
+  from customers c
+  left join customer_keys k on k.customer_id = c.id
+  left join customer_fields f on f.customer_id = c.id and f.field = any($2::text[])
+  where c.id = $1`;
+
+interface ReadFieldsRow {
+  erased_at: Date | null; kek_id: string | null; key_version: number | null; wrapped_key: Uint8Array | null; field: string | null; ciphertext: Uint8Array | null;
+}
 
 /** vault_meta key of the blind-index key check value. */
 export const KEY_CHECK_META = 'blind_index_key_check';
@@ -85,6 +97,11 @@ export class Vault {
     });
   }
 
+  /** The data-key cache's hit counts and rate (see DataKeyCache.stats). */
+  dataKeyCacheStats() {
+    return this.#cache.stats();
+  }
+
   /** Decrypts only the requested fields of the customer; a field never written is absent from
    *  the map. Reads key and ciphertexts in one statement (one snapshot).
    *  @throws KeyholeError NOT_FOUND (no customer row), CUSTOMER_ERASED (tombstone or shredded
@@ -94,12 +111,7 @@ export class Vault {
   async readFields(db: VaultDb, customerId: string, fields: readonly string[]): Promise<Map<string, unknown>> {
     fields.forEach(assertFieldName);
     const wanted = [...new Set(fields)];
-    const rows = await db.selectFrom('customers as c')
-      .leftJoin('customer_keys as k', 'k.customer_id', 'c.id')
-      .leftJoin('customer_fields as f', (j) => j.onRef('f.customer_id', '=', 'c.id')
-        .on('f.field', 'in', wanted.length > 0 ? wanted : [''])) // '' is never a valid field name
-      .select(['c.erased_at', 'k.kek_id', 'k.key_version', 'k.wrapped_key', 'f.field', 'f.ciphertext'])
-      .where('c.id', '=', customerId).execute();
+    const { rows } = await db.executeQuery<ReadFieldsRow>(CompiledQuery.raw(READ_FIELDS, [customerId, wanted]));
     const head = rows[0];
     if (!head) throw new KeyholeError('NOT_FOUND', 'No such customer.');
     if (head.erased_at !== null || (head.kek_id !== null && head.wrapped_key === null)) {

@@ -73,7 +73,8 @@ for (const backend of DATABASES) {
       const t = await ticket('account_access', 4);
       const agent = await ctx(t.assignee_id as string);
       await setPrivacyLock(h.rt.broker.deps, customerCtx(t.customer_id), true);
-      await assert.rejects(h.rt.broker.view(agent, t.id), (e) => isKeyholeError(e, 'POLICY_DENIED'));
+      // The view says why (issue 14 item 3): the desk shows the lock and offers break-glass.
+      await assert.rejects(h.rt.broker.view(agent, t.id), (e) => isKeyholeError(e, 'CUSTOMER_LOCKED'));
       await assert.rejects(h.rt.broker.verify(agent, t.id, 'dateOfBirth', '1990-01-01'), (e) => isKeyholeError(e, 'POLICY_DENIED'));
       await assert.rejects(h.rt.broker.requestReveal(agent, t.id, ['email'], 'caller wants to update email'), (e) => isKeyholeError(e, 'POLICY_DENIED'));
       const customer = h.customers.find((c) => c.id === t.customer_id)!;
@@ -86,7 +87,7 @@ for (const backend of DATABASES) {
       const first = await decideBreakGlass(h.rt.broker.deps, await ctx(s1 as string), bg.id, 'approve');
       assert.equal(first.status, 'pending');
       await assert.rejects(decideBreakGlass(h.rt.broker.deps, await ctx(s1 as string), bg.id, 'approve'), (e) => isKeyholeError(e, 'CONFLICT'));
-      await assert.rejects(h.rt.broker.view(agent, t.id), (e) => isKeyholeError(e, 'POLICY_DENIED'));
+      await assert.rejects(h.rt.broker.view(agent, t.id), (e) => isKeyholeError(e, 'CUSTOMER_LOCKED'));
       const second = await decideBreakGlass(h.rt.broker.deps, await ctx(s2 as string), bg.id, 'approve');
       assert.equal(second.status, 'approved');
       const view = await h.rt.broker.view(agent, t.id);
@@ -94,7 +95,7 @@ for (const backend of DATABASES) {
       const notices = await h.rt.db.selectFrom('customer_notices').select('kind').where('customer_id', '=', t.customer_id).execute();
       assert.deepEqual(notices.map((x) => x.kind), ['break_glass']);
       h.clock.advance(61 * 60_000);
-      await assert.rejects(h.rt.broker.view(await ctx(agent.agent.id), t.id), (e) => isKeyholeError(e, 'POLICY_DENIED'));
+      await assert.rejects(h.rt.broker.view(await ctx(agent.agent.id), t.id), (e) => isKeyholeError(e, 'CUSTOMER_LOCKED'));
       await setPrivacyLock(h.rt.broker.deps, customerCtx(t.customer_id), false);
       assert.ok(await h.rt.broker.view(await ctx(agent.agent.id), t.id));
     });

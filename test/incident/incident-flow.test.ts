@@ -93,8 +93,11 @@ for (const backend of DATABASES) {
       assert.equal((await api('GET', '/v1/tickets', undefined, insiderCookie)).statusCode, 401);
       const live = await h.rt.db.selectFrom('grants').select('id').where('agent_id', '=', INSIDER).where('revoked_at', 'is', null).where('used_at', 'is', null).execute();
       assert.equal(live.length, 0);
-      const t = await h.rt.db.selectFrom('tickets').select('id').where('assignee_id', '=', INSIDER).where('status', '=', 'open').executeTakeFirstOrThrow();
-      await assert.rejects(h.rt.broker.view({ agent: (await loadAgent(h.rt.db, INSIDER))!, requestId: 'req_after' }, t.id), (e) => isKeyholeError(e, 'AGENT_SUSPENDED'));
+      // Containment withdrew the insider's open tickets (issue 14 item 1); one they held is refused.
+      assert.equal((await h.rt.db.selectFrom('tickets').select('id').where('assignee_id', '=', INSIDER).where('status', '=', 'open').execute()).length, 0);
+      const t = await h.rt.db.selectFrom('withdrawn_contacts').select('ticket_id as id').where('agent_id', '=', INSIDER).executeTakeFirstOrThrow();
+      await assert.rejects(h.rt.broker.view({ agent: (await loadAgent(h.rt.db, INSIDER))!, requestId: 'req_after' }, t.id),
+        (e) => isKeyholeError(e, 'AGENT_SUSPENDED') || isKeyholeError(e, 'TICKET_NOT_FOUND'));
       const detail = (await api('GET', `/v1/incidents/${incidentId}`)).json();
       assert.deepEqual(detail.actions.map((a: { action: string }) => a.action), ['incident_open', 'agent_suspend']);
       assert.equal(detail.actions[0].actor, 'sec_01');
@@ -275,7 +278,7 @@ for (const backend of DATABASES) {
       const ok = verifyEvidenceBundle(text, { logVerifierKey: keys.log, evidenceVerifierKey: keys.evidence });
       assert.equal(ok.incidentId, incidentId);
       assert.equal(ok.customers, run.truth.size);
-      assert.deepEqual(ok.pinned, { log: true, evidence: true });
+      assert.deepEqual(ok.pinned, { log: true, evidence: true, witnesses: false });
       assert.equal(ok.checkpoints.length, 2, 'the checkpoint at opening and the latest, proven consistent');
       const bundle = JSON.parse(text).bundle as { entries: { entry: string }[]; blastRadius: { customers: { customerId: string }[] } };
       assert.deepEqual(bundle.blastRadius.customers.map((c) => c.customerId), [...run.truth.keys()].sort());

@@ -44,3 +44,16 @@ describe('DataKeyCache', () => {
     assert.throws(() => new DataKeyCache(-1), RangeError);
   });
 });
+
+describe('DataKeyCache stats', () => {
+  it('counts hits and misses (a stale entry is a miss) and reports the hit rate', () => {
+    const c = new DataKeyCache(4);
+    assert.equal(c.stats().hitRate, 0);
+    c.get('a', row(1));
+    c.set('a', entry(1));
+    c.get('a', row(1));
+    c.get('a', row(1));
+    c.get('a', row(2));
+    assert.deepEqual(c.stats(), { hits: 2, misses: 2, hitRate: 0.5, size: 0, capacity: 4 });
+  });
+});

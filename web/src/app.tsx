@@ -13,6 +13,7 @@ import type { Role } from './api/types';
 
 const SecurityDashboard = lazy(() => import('./security/dashboard-page'));
 const AuditExplorer = lazy(() => import('./security/audit-explorer-page'));
+const BreakGlassPage = lazy(() => import('./security/break-glass-page'));
 const IncidentsPage = lazy(() => import('./incident/incidents-page'));
 const IncidentPage = lazy(() => import('./incident/incident-page'));
 
@@ -41,6 +42,7 @@ export function App() {
           <Route path="/approvals" element={me.role === 'agent' ? <Navigate to="/queue" replace /> : <ApprovalsPage />} />
           <Route path="/security" element={me.role === 'security' ? <SecurityDashboard /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/audit" element={me.role === 'security' ? <AuditExplorer /> : <Navigate to={HOME[me.role]} replace />} />
+          <Route path="/security/break-glass" element={me.role === 'security' ? <BreakGlassPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/incidents" element={me.role === 'security' ? <IncidentsPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/incidents/:id" element={me.role === 'security' ? <IncidentPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="*" element={<Navigate to={HOME[me.role]} replace />} />

@@ -8,7 +8,7 @@ import type { CustomerAuthTables } from '../customer/tables.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { customerDecide, customerRevokeGrant, liveGrantsOnCustomer, pendingConsents } from '../../access/consent.js';
-import { customerNotices, securityCheckup, supportContacts } from '../../access/customer-portal.js';
+import { customerNotices, securityCheckup, supportContacts, withdrawnContacts } from '../../access/customer-portal.js';
 import { setPrivacyLock } from '../../access/customer-state.js';
 import { customerReceipts } from '../../access/receipts.js';
 import { customerProtections } from '../../incident/customer-protections.js';
@@ -16,6 +16,7 @@ import type { IncidentDb } from '../../incident/model.js';
 import { CustomerProtectionsSchema } from '../../incident/schemas.js';
 import type { CustomerRequestContext } from '../../access/recorder.js';
 import { KeyholeError } from '../../shared/errors.js';
+import { limitedSignIn } from '../sign-in-limit.js';
 import { createCustomerSession, CUSTOMER_COOKIE, CUSTOMER_SESSION_MS, customerForSession, endCustomerSession, type CustomerPrincipal } from '../customer/sessions.js';
 import { assertionOptions, registrationOptions, verifyAssertion, verifyRegistration, type RelyingParty } from '../customer/webauthn.js';
 import type { Runtime } from '../runtime.js';
@@ -29,6 +30,13 @@ declare module 'fastify' {
 
 const WebAuthnResponse = z.looseObject({ id: z.string().max(1024), rawId: z.string().max(1024), type: z.literal('public-key'), response: z.looseObject({ clientDataJSON: z.string().max(8192) }) });
 const Me = z.object({ id: z.string(), accountId: z.string(), jurisdiction: z.string(), passkeys: z.number(), locked: z.boolean(), serverTime: z.string().describe('the server clock (consent countdowns)') });
+
+const SupportContactsSchema = z.object({
+  contacts: z.array(z.object({ ticketId: z.string(), channel: z.string(), subject: z.string(), openedAt: z.string(), agentPseudonym: z.string().nullable(), contactCode: z.string().nullable() })),
+  withdrawn: z.array(z.object({ ticketId: z.string(), agentPseudonym: z.string(), contactCode: z.string().nullable(), withdrawnAt: z.string() }))
+    .describe('Contacts that are no longer from support (the agent was suspended), last 90 days'),
+  supportNeverAsks: z.array(z.string()),
+});
 
 function signIn(reply: FastifyReply, secret: string) {
   reply.setCookie(CUSTOMER_COOKIE, secret, { path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto', maxAge: CUSTOMER_SESSION_MS / 1000 });
@@ -51,7 +59,7 @@ export function customerPublicRoutes(rt: Runtime, rp: RelyingParty, demo: boolea
     app.post('/v1/customer/passkeys/login/verify', {
       schema: { tags: ['customer'], summary: 'Finish a passkey sign-in (user verification required)', body: WebAuthnResponse, response: { 200: z.object({ customerId: z.string() }), ...errorResponses } },
     }, async (req, reply) => {
-      const customerId = await verifyAssertion(db, rt.clock, rp, req.body as never);
+      const customerId = await limitedSignIn(req, reply, () => verifyAssertion(db, rt.clock, rp, req.body as never)) as string;
       signIn(reply, await createCustomerSession(db, rt.clock, customerId));
       return { customerId };
     });
@@ -76,9 +84,9 @@ export function customerRoutes(rt: Runtime, rp: RelyingParty): (app: FastifyInst
   return async (scope) => {
     const db = authDb(rt);
     scope.decorateRequest('customer', undefined);
-    scope.addHook('onRequest', async (req) => {
+    scope.addHook('onRequest', async (req, reply) => {
       const secret = req.cookies[CUSTOMER_COOKIE];
-      const customer = secret ? await customerForSession(db, rt.clock, secret) : undefined;
+      const customer = secret ? await limitedSignIn(req, reply, () => customerForSession(db, rt.clock, secret)) : undefined;
       if (!customer) throw new KeyholeError('UNAUTHENTICATED');
       req.customer = customer;
     });
@@ -131,9 +139,11 @@ function portalRoutes(rt: Runtime, rp: RelyingParty): FastifyPluginAsyncZod {
       });
     app.put('/v1/customer/lock', { schema: { tags: ['customer'], summary: 'Set or lift my privacy lock', body: z.strictObject({ locked: z.boolean() }) } },
       async (req) => ({ lockedAt: (await setPrivacyLock(rt.broker.deps, customerCtx(req), req.body.locked))?.toISOString() ?? null }));
-    app.get('/v1/customer/support-contacts', { schema: { tags: ['customer'], summary: 'Open support contacts with their contact codes' } },
+    app.get('/v1/customer/support-contacts', { schema: { tags: ['customer'], summary: 'Open support contacts with their contact codes, and contacts withdrawn (no longer from support)',
+      response: { 200: SupportContactsSchema, ...errorResponses } } },
       async (req) => ({
         contacts: await supportContacts(rt.db, rt.vault, me(req)),
+        withdrawn: await withdrawnContacts(rt.db, rt.vault, me(req), rt.clock.now()),
         supportNeverAsks: ['your password', 'your 2FA or SMS codes', 'your seed phrase or private keys', 'to move funds to another address or "safe wallet"', 'to install remote-access software'],
       }));
     app.get('/v1/customer/checkup', { schema: { tags: ['customer'], summary: 'Security checkup of my account protections' } },

@@ -21,7 +21,8 @@ export function incidentService(rt: Runtime, config: IncidentConfig = incidentCo
   const id = rt.integrator.identity;
   return new IncidentService({
     db: rt.store.db as IncidentDb, clock: rt.clock, events: rt.events, vault: rt.vault, keys: rt.keys,
-    log: { origin: id.origin, verifierKey: id.verifierKey }, integrate: () => rt.integrator.drain(), config,
+    log: { origin: id.origin, verifierKey: id.verifierKey, witnesses: rt.witnesses.policy },
+    integrate: async () => { await rt.integrator.drain(); await rt.witnessing?.idle(); }, config,
   });
 }
 

@@ -136,3 +136,15 @@ export interface AuditPage {
   readonly entries: readonly { readonly seq: number | null; readonly record: AuditRecord }[];
   readonly nextBefore: number | null;
 }
+
+/** A break-glass request (GET /v1/break-glass): the only way past a customer's privacy lock. */
+export interface BreakGlass {
+  readonly id: string;
+  readonly ticketId: string;
+  readonly agentId: string;
+  readonly reason: string;
+  readonly status: 'pending' | 'approved' | 'denied' | 'expired' | 'revoked';
+  readonly approvers: readonly string[];
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}

@@ -15,6 +15,7 @@ import { useSession } from '../session/session';
 import { useHotkeys } from '../shell/hotkeys';
 import { CustomerPanel } from './customer-panel';
 import { ChannelIcon } from './queue-page';
+import { BreakGlassPanel } from './break-glass-panel';
 import { RevealPanel } from './reveal-panel';
 import { useWorkspace } from './use-workspace';
 
@@ -24,6 +25,7 @@ function Workspace({ ticket }: { ticket: Ticket }) {
     v: () => document.querySelector<HTMLInputElement>('[data-verify-input]')?.focus(),
     r: () => document.querySelector<HTMLTextAreaElement>('[data-shortcut="reveal-reason"]')?.focus(),
   });
+  if (w.viewError?.code === 'CUSTOMER_LOCKED') return <BreakGlassPanel ticketId={ticket.id} onOpened={() => void w.loadView()} />;
   if (w.viewError) {
     return <ErrorState error={w.viewError} onRetry={() => void w.loadView()}
       hint={w.viewError.status === 429 ? 'Your access budget is used up for now. Ask your supervisor to extend it.' : undefined} />;

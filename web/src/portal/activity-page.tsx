@@ -51,7 +51,7 @@ export default function ActivityPage() {
         <Button variant="default" leftSection={<IconRefresh size={16} />} loading={r.checking} onClick={() => void r.reload()}>Check again</Button>
       </Group>
       {(failed > 0 || r.logProblem) && (
-        <Alert color="red" variant="filled" icon={<IconAlertTriangle size={20} />} title="Some records could not be verified" data-testid="verification-warning">
+        <Alert color="red" variant="filled" icon={<IconAlertTriangle size={20} />} title="Some records could not be verified" data-testid="verification-warning" data-log-problem={r.logProblem ? "true" : "false"}>
           {r.logProblem ?? `${failed} record${failed === 1 ? '' : 's'} on this page do${failed === 1 ? 'es' : ''} not match the signed public log. The list may have been altered on its way to you.`}{' '}
           Do not rely on them; contact us through the app or website (not a number someone gave you) and mention this warning.
         </Alert>

@@ -59,8 +59,17 @@ export interface SupportContact {
   readonly contactCode: string | null;
 }
 
+/** A contact that is no longer from support: its agent was suspended. */
+export interface WithdrawnContact {
+  readonly ticketId: string;
+  readonly agentPseudonym: string;
+  readonly contactCode: string | null;
+  readonly withdrawnAt: string;
+}
+
 export interface SupportContacts {
   readonly contacts: readonly SupportContact[];
+  readonly withdrawn: readonly WithdrawnContact[];
   readonly supportNeverAsks: readonly string[];
 }
 
@@ -111,6 +120,12 @@ export interface ConsistencyAnswer {
   readonly proof: readonly string[];
 }
 
+/** GET /v1/log/witnesses: the witnesses whose cosignatures the served checkpoint carries. */
+export interface LogWitnesses {
+  readonly quorum: number;
+  readonly witnesses: readonly { readonly name: string; readonly vkey: string; readonly url: string }[];
+}
+
 /** GET `url` as text (the log's note formats). @throws ApiError as the JSON calls do. */
 async function getText(url: string): Promise<string> {
   return (await fetchText(url)).text;
@@ -145,4 +160,5 @@ export const portalApi = {
   logCheckpoint: () => getText('/v1/log/checkpoint'),
   inclusion: (index: number, size: number) => get<InclusionAnswer>(`/v1/log/proofs/inclusion?index=${index}&size=${size}`),
   consistency: (from: number, to: number) => get<ConsistencyAnswer>(`/v1/log/proofs/consistency?from=${from}&to=${to}`),
+  logWitnesses: () => get<LogWitnesses>('/v1/log/witnesses'),
 };

@@ -42,9 +42,9 @@ export function ProtectionDetails({ protections }: { protections: Protections })
 
 interface BreakGlassBody { readonly ticketId?: string; readonly reason?: string; readonly approvers?: number; readonly until?: string }
 
-function parseBody(body: string): BreakGlassBody | null {
+function parseBody(body: unknown): BreakGlassBody | null {
   try {
-    const j: unknown = JSON.parse(body);
+    const j: unknown = typeof body === 'string' ? JSON.parse(body) : body;
     return j && typeof j === 'object' ? (j as BreakGlassBody) : null;
   } catch {
     return null;
@@ -52,6 +52,14 @@ function parseBody(body: string): BreakGlassBody | null {
 }
 
 function NoticeItem({ n }: { n: Notice }) {
+  if (n.kind === 'contact_withdrawn') {
+    const b = parseBody(n.body);
+    return (
+      <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title={`Your support contact changed · ${shortTime(n.createdAt)}`} data-testid="notice" data-kind="contact_withdrawn">
+        The person who handled {b?.ticketId ? `ticket ${b.ticketId}` : 'your ticket'} is no longer from our support team. If they contact you again, it is not us. See “Is this really support?” for the new contact code.
+      </Alert>
+    );
+  }
   if (n.kind !== 'break_glass') {
     return <Alert color="blue" variant="light" icon={<IconAlertTriangle size={18} />} title={`Notice · ${shortTime(n.createdAt)}`} data-testid="notice">{n.body}</Alert>;
   }

@@ -1,15 +1,18 @@
 // Checks the customer's receipts in the browser against the transparency log, with the
 // verifier of src/shared/tlog and no trust in the server's rendering: open the signed
 // checkpoint with the log's verifier key (C2SP tlog-checkpoint / signed-note), check that a
-// newer checkpoint extends the last one (RFC 9162 §2.1.4), and for each receipt recompute the
-// leaf hash of its exact leaf bytes and check the inclusion proof (RFC 9162 §2.1.3).
+// newer checkpoint extends the last one (RFC 9162 §2.1.4), that it is cosigned by the witness
+// policy (C2SP tlog-cosignature), and for each receipt recompute the leaf hash of its exact leaf
+// bytes and check the inclusion proof (RFC 9162 §2.1.3).
 import { decodeBase64 } from '../../../src/shared/tlog/base64.js';
-import { openCheckpoint, type Checkpoint } from '../../../src/shared/tlog/checkpoint.js';
+import type { Checkpoint } from '../../../src/shared/tlog/checkpoint.js';
 import { leafHash } from '../../../src/shared/tlog/hash.js';
 import { verifyConsistency, verifyInclusion } from '../../../src/shared/tlog/proof-verify.js';
 import { parseVerifierKey, type NoteVerifier } from '../../../src/shared/tlog/vkey.js';
+import { parseWitnessPolicyFile } from '../../../src/shared/tlog/witness-policy-file.js';
+import { NO_WITNESSES, openWitnessedCheckpoint, witnessPolicy, type WitnessPolicy } from '../../../src/shared/tlog/witness-policy.js';
 import { ApiError } from '../api/client';
-import type { ConsistencyAnswer, InclusionAnswer, Receipt } from './api';
+import type { ConsistencyAnswer, InclusionAnswer, LogWitnesses, Receipt } from './api';
 import { parseLeaf, type LeafRecord } from './leaf';
 
 /** Where the proofs come from (the portal's API; a test may hand in another source). */
@@ -18,12 +21,26 @@ export interface LogSource {
   checkpoint(): Promise<string>;
   inclusion(index: number, size: number): Promise<InclusionAnswer>;
   consistency(from: number, to: number): Promise<ConsistencyAnswer>;
+  /** The witness policy the server publishes (GET /v1/log/witnesses). */
+  witnesses(): Promise<LogWitnesses>;
 }
 
-/** A checkpoint whose signature verified with `key`. */
+/** A checkpoint whose signature verified with `key`; `note` is the signed note as served. */
 export interface TrustedHead {
   readonly checkpoint: Checkpoint;
   readonly key: NoteVerifier;
+  readonly note: string;
+  /** Names of the witnesses whose cosignature verified under the policy. */
+  readonly cosignedBy?: readonly string[];
+}
+
+/** The witness policy: `pinned` (policy file text built into the page) wins; else the one the
+ *  server publishes. @throws KeyholeError BAD_REQUEST / CHECKPOINT_INVALID on a malformed one. */
+export async function loadWitnessPolicy(source: LogSource, pinned: string | undefined): Promise<WitnessPolicy> {
+  if (pinned) return parseWitnessPolicyFile(pinned).policy;
+  const w = await source.witnesses();
+  if (!w || !Array.isArray(w.witnesses) || w.witnesses.length === 0) return NO_WITNESSES;
+  return witnessPolicy(w.witnesses.map((x) => String(x.vkey)), Number(w.quorum));
 }
 
 /** The outcome for one receipt. `verified` and `failed` carry the record parsed from the leaf. */
@@ -37,9 +54,11 @@ export async function loadLogKey(source: LogSource): Promise<NoteVerifier> {
   return parseVerifierKey((await source.vkey()).trim());
 }
 
-/** The latest checkpoint, opened with `key` (its origin MUST be the key's name), or null before
- *  the log signed one. @throws KeyholeError CHECKPOINT_INVALID on a bad signature or format. */
-export async function openLatestHead(source: LogSource, key: NoteVerifier): Promise<TrustedHead | null> {
+/** The latest checkpoint, opened with `key` (its origin MUST be the key's name) and held to
+ *  `policy`, or null before the log signed (or the witnesses cosigned) one.
+ *  @throws KeyholeError CHECKPOINT_INVALID on a bad signature or format, WITNESS_QUORUM_NOT_MET
+ *  when too few of the policy's witnesses cosigned it. */
+export async function openLatestHead(source: LogSource, key: NoteVerifier, policy: WitnessPolicy = NO_WITNESSES): Promise<TrustedHead | null> {
   let note: string;
   try {
     note = await source.checkpoint();
@@ -47,18 +66,25 @@ export async function openLatestHead(source: LogSource, key: NoteVerifier): Prom
     if (e instanceof ApiError && e.status === 404) return null;
     throw e;
   }
-  return { checkpoint: openCheckpoint(note, key, key.name).checkpoint, key };
+  const w = openWitnessedCheckpoint(note, key, key.name, policy, { now: Math.floor(Date.now() / 1000) });
+  return { checkpoint: w.checkpoint, key, note, cosignedBy: w.cosignatures.map((c) => c.name) };
 }
 
 /** Checks that `next` extends `prev` (append-only): equal sizes need equal roots, a larger size
- *  a valid consistency proof. @throws KeyholeError PROOF_INVALID when the log was rewritten,
- *  Error when it shrank. */
-export async function checkExtends(source: LogSource, prev: TrustedHead, next: TrustedHead): Promise<void> {
+ *  a valid consistency proof. `earlier` words the message for a checkpoint remembered from an
+ *  earlier visit. @throws Error saying the log shrank or was rewritten. */
+export async function checkExtends(source: LogSource, prev: TrustedHead, next: TrustedHead, earlier = false): Promise<void> {
   const a = prev.checkpoint;
   const b = next.checkpoint;
-  if (b.size < a.size) throw new Error(`the log shrank from ${a.size} to ${b.size} records`);
-  const proof = b.size === a.size ? [] : decodeHashes((await source.consistency(a.size, b.size)).proof);
-  verifyConsistency(a.size, b.size, proof, a.rootHash, b.rootHash);
+  const seen = earlier ? 'this browser verified on an earlier visit' : 'was shown before';
+  if (b.size < a.size) throw new Error(`the log now has ${b.size} records, fewer than the ${a.size} ${seen}: records were removed`);
+  try {
+    const proof = b.size === a.size ? [] : decodeHashes((await source.consistency(a.size, b.size)).proof);
+    verifyConsistency(a.size, b.size, proof, a.rootHash, b.rootHash);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 0) throw e;
+    throw new Error(`the log of ${b.size} records does not extend the ${a.size} records ${seen}: its history was rewritten`);
+  }
 }
 
 /** Checks one receipt of customer `customerId` against `head`: the leaf MUST parse as a record

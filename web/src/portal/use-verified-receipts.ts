@@ -2,12 +2,15 @@
 // in-browser check (receipt-verifier.ts). Loads again every few seconds while any receipt is
 // still pending (waiting for the log's next checkpoint) and when a consent event arrives; a
 // receipt once verified stays verified, a newer checkpoint is only trusted if it extends the
-// last one.
+// last one — including the largest one this browser verified on earlier visits (log-memory.ts)
+// — and is cosigned by the witness policy.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import { portalApi, type Receipt } from './api';
 import { useConsentEvents, useCustomer } from './portal-session';
-import { checkExtends, checkReceipt, loadLogKey, openLatestHead, type LogSource, type ReceiptCheck, type TrustedHead } from './receipt-verifier';
+import { recallHead, rememberHead } from './log-memory';
+import { checkExtends, checkReceipt, loadLogKey, loadWitnessPolicy, openLatestHead, type LogSource, type ReceiptCheck, type TrustedHead } from './receipt-verifier';
+import type { WitnessPolicy } from '../../../src/shared/tlog/witness-policy.js';
 
 /** A receipt with its check. `key` is stable across reloads (the log index, or the position
  *  among the not-yet-sequenced ones). */
@@ -33,10 +36,13 @@ const PARALLEL = 6;
 /** A verifier key pinned at build time (VITE_KEYHOLE_LOG_VKEY): then the server cannot swap in
  *  a key of its own; without it the key is fetched from the server once per page load. */
 const PINNED_VKEY: string | undefined = import.meta.env.VITE_KEYHOLE_LOG_VKEY;
+/** A witness policy pinned at build time (VITE_KEYHOLE_WITNESS_POLICY, the policy file's text);
+ *  without it the server's published policy (/v1/log/witnesses) applies. */
+const PINNED_WITNESS_POLICY: string | undefined = import.meta.env.VITE_KEYHOLE_WITNESS_POLICY;
 
 const source: LogSource = {
   vkey: PINNED_VKEY ? async () => PINNED_VKEY : portalApi.logVkey,
-  checkpoint: portalApi.logCheckpoint, inclusion: portalApi.inclusion, consistency: portalApi.consistency,
+  checkpoint: portalApi.logCheckpoint, inclusion: portalApi.inclusion, consistency: portalApi.consistency, witnesses: portalApi.logWitnesses,
 };
 
 const keyOf = (r: Receipt, i: number) => (r.seq === null ? `pending-${i}` : `seq-${r.seq}`);
@@ -63,15 +69,24 @@ export function useVerifiedReceipts(): VerifiedReceipts {
   const [logProblem, setLogProblem] = useState<string | null>(null);
   const [checking, setChecking] = useState(false);
   const head = useRef<TrustedHead | null>(null);
+  const policy = useRef<WitnessPolicy | null>(null);
   const verified = useRef(new Map<string, ReceiptCheck>());
   const running = useRef<Promise<void> | null>(null);
 
-  /** The trusted head now: the latest checkpoint if it opens and extends the last one. */
+  /** The trusted head now: the latest checkpoint if it opens, meets the witness policy and
+   *  extends the last one — on the first run, the one remembered from earlier visits. */
   const advanceHead = useCallback(async (): Promise<TrustedHead | null> => {
     const key = head.current?.key ?? (await loadLogKey(source));
-    const next = await openLatestHead(source, key);
-    if (next && head.current) await checkExtends(source, head.current, next);
-    if (next) head.current = next;
+    policy.current ??= await loadWitnessPolicy(source, PINNED_WITNESS_POLICY);
+    const earlier = head.current === null;
+    const prev = head.current ?? recallHead(key);
+    const next = await openLatestHead(source, key, policy.current);
+    if (!next && prev && prev.checkpoint.size > 0) throw new Error(`the log serves no checkpoint, but this browser verified one of ${prev.checkpoint.size} records before`);
+    if (next && prev) await checkExtends(source, prev, next, earlier);
+    if (next) {
+      head.current = next;
+      rememberHead(next);
+    }
     return head.current;
   }, []);
 

@@ -17,10 +17,10 @@ export function SuspendModal({ agent, onClose, onDone }: { agent: AgentActivity 
     setBusy(true);
     setError(null);
     try {
-      const r = await post<{ grantsRevoked: number; sessionsEnded: number }>(`/v1/agents/${agent.id}/${suspend ? 'suspend' : 'reinstate'}`, { reason: reason.trim() });
+      const r = await post<{ grantsRevoked: number; sessionsEnded: number; ticketsWithdrawn?: number }>(`/v1/agents/${agent.id}/${suspend ? 'suspend' : 'reinstate'}`, { reason: reason.trim() });
       notifications.show({
         color: suspend ? 'grape' : 'teal', title: suspend ? `${agent.name} suspended` : `${agent.name} reinstated`,
-        message: suspend ? `${r.grantsRevoked} grant(s) revoked, ${r.sessionsEnded} session(s) ended.` : 'They can sign in again.',
+        message: suspend ? `${r.grantsRevoked} grant(s) revoked, ${r.sessionsEnded} session(s) ended, ${r.ticketsWithdrawn ?? 0} open ticket(s) handed over with new contact codes.` : 'They can sign in again.',
       });
       setReason('');
       onDone();
@@ -37,7 +37,7 @@ export function SuspendModal({ agent, onClose, onDone }: { agent: AgentActivity 
       <form onSubmit={(e) => { e.preventDefault(); if (reason.trim().length >= 3) void submit(); }}>
         <Stack gap="sm">
           <Text size="sm">
-            {suspend ? 'Suspension takes effect at once: every grant is revoked, every session ends and their console returns to sign-in. Pending reveal requests are cancelled.'
+            {suspend ? 'Suspension takes effect at once: every grant is revoked, every session ends and their console returns to sign-in. Pending reveal requests are cancelled. Their open tickets go to a teammate (or wait unassigned) with new contact codes, and those customers are told the earlier contact is no longer from support.'
               : 'Reinstating lets them sign in again. Grants revoked at suspension stay revoked.'}
           </Text>
           <Textarea label="Reason" description="Kept on the audit log" placeholder={suspend ? 'e.g. Viewing customers outside their tickets' : 'e.g. Investigation closed, no wrongdoing'}

@@ -69,13 +69,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [adopt]);
 
   const signOut = useCallback(async () => {
+    // Ends the session here and, after single sign-on, at the identity provider too.
+    let redirectTo: string | null = null;
     try {
-      await post('/v1/logout');
+      redirectTo = (await post<{ redirectTo: string | null }>('/v1/auth/logout')).redirectTo;
     } catch (e) {
       if (!(e instanceof ApiError) || e.status !== 401) throw e;
     }
     setEndedReason(null);
     setMe(null);
+    if (redirectTo) window.location.assign(redirectTo);
   }, []);
 
   const subscribe = useCallback((type: LiveEventType, fn: Listener) => {

@@ -2,7 +2,7 @@
 // After a forced sign-out (suspension, ended session) it says why.
 import { useEffect, useMemo, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
-import { Alert, Avatar, Badge, Box, Center, Group, Loader, Paper, ScrollArea, SegmentedControl, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
+import { Alert, Avatar, Badge, Box, Button, Center, Group, Loader, Paper, ScrollArea, SegmentedControl, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { IconAlertTriangle, IconKey, IconSearch } from '@tabler/icons-react';
 import { ApiError, get } from '../api/client';
 import type { Agent, Role } from '../api/types';
@@ -10,6 +10,21 @@ import { initials } from '../common/format';
 import { useSession } from './session';
 
 const ROLE_LABEL: Readonly<Record<Role, string>> = { agent: 'Agents', supervisor: 'Supervisors', security: 'Security' };
+
+/** How this server lets staff sign in (GET /v1/auth/providers). */
+interface Providers {
+  readonly demo: boolean;
+  readonly oidc: { readonly name: string; readonly loginUrl: string } | null;
+}
+
+/** What a failed single sign-on (`/signin?error=CODE`) means for the person signing in. */
+const SSO_ERRORS: Readonly<Record<string, string>> = {
+  OIDC_STATE_INVALID: 'This sign-in expired or was already used. Start again.',
+  OIDC_SIGN_IN_REJECTED: "The identity provider's answer could not be verified, so you were not signed in. Start again; if it keeps failing, tell your security team.",
+  OIDC_NOT_PROVISIONED: 'Your account is not set up for Keyhole. Ask your administrator to give you access.',
+  AGENT_SUSPENDED: 'Your Keyhole access is suspended. Contact your security team.',
+  OIDC_PROVIDER_UNAVAILABLE: 'The identity provider did not answer. Try again in a moment.',
+};
 
 export function SignInPage() {
   const { signIn, endedReason } = useSession();
@@ -20,6 +35,12 @@ export function SignInPage() {
   const [role, setRole] = useState<Role>('agent');
   const [filter, setFilter] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
+  const [providers, setProviders] = useState<Providers | null>(null);
+  const [ssoError] = useState(() => new URLSearchParams(location.search).get('error'));
+
+  useEffect(() => {
+    get<Providers>('/v1/auth/providers').then(setProviders, () => setProviders(null));
+  }, []);
 
   useEffect(() => {
     if (location.pathname !== '/signin') navigate('/signin', { replace: true });
@@ -55,8 +76,14 @@ export function SignInPage() {
               <Text size="sm" c="dimmed">Customer data on a need-to-see basis. Every look is on the audit log.</Text>
             </Box>
           </Group>
+          {ssoError && <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title="Sign-in refused" data-testid="sso-error">{SSO_ERRORS[ssoError] ?? 'The sign-in failed. Start again.'} <Text span size="xs" c="dimmed">({ssoError})</Text></Alert>}
+          {providers?.oidc && (
+            <Button component="a" href={`${providers.oidc.loginUrl}?returnTo=%2F`} size="md" fullWidth data-testid="sso-sign-in">
+              Sign in with {providers.oidc.name}
+            </Button>
+          )}
           {endedReason && <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title="Signed out" data-testid="ended-reason">{endedReason}</Alert>}
-          {error?.status === 404 ? (
+          {error?.status === 404 && providers?.oidc ? null : error?.status === 404 ? (
             <Alert color="gray" title="The demo sign-in is off">
               This server runs without KEYHOLE_DEMO=1, so there is no picker. Sign in through your organisation's single sign-on, or start the demo with <code>npm start</code>.
             </Alert>

@@ -1,0 +1,85 @@
+// Reads forensic marks back from a photo or screenshot: sharp decodes the image (PNG, JPEG,
+// WebP…) to grey pixels, a high-pass filter lifts the faint code above the page (subtract the
+// local mean, amplify), and ZXing (zxing-wasm, the maintained C++ ZXing reader) finds and
+// error-corrects the QR codes. docs/design/watermark.md.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import sharp from 'sharp';
+import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
+import { parseMark, type MarkPayload } from './payload.js';
+
+const require = createRequire(import.meta.url);
+let prepared = false;
+
+/** Loads ZXing's WebAssembly from the installed package (never from a CDN). */
+function prepare(): void {
+  if (prepared) return;
+  const wasmBinary = readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm'));
+  prepareZXingModule({ overrides: { wasmBinary: wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength) as ArrayBuffer }, fireImmediately: true });
+  prepared = true;
+}
+
+interface Grey { readonly data: Uint8Array; readonly width: number; readonly height: number }
+
+/** The high-passed grey image at width `width`: each pixel minus its neighbourhood's mean
+ *  (Gaussian, σ = `sigma` px), times `gain`, around mid-grey. */
+async function highPass(input: Buffer, width: number, sigma: number, gain: number, median = 0, smooth = 0): Promise<Grey> {
+  let base = sharp(input, { failOn: 'none' }).rotate().greyscale();
+  if (median > 0) base = sharp(await base.median(median).png().toBuffer());
+  base = base.resize({ width, withoutEnlargement: false });
+  const { data, info } = await base.raw().toBuffer({ resolveWithObject: true });
+  const mean = await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).blur(sigma).raw().toBuffer();
+  const out = new Uint8Array(info.width * info.height);
+  for (let i = 0; i < out.length; i++) {
+    const v = 128 + (data[i * info.channels]! - mean[i]!) * gain;
+    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+  if (smooth > 0) {
+    const smoothed = await sharp(out, { raw: { width: info.width, height: info.height, channels: 1 } }).blur(smooth).raw().toBuffer();
+    return { data: new Uint8Array(smoothed), width: info.width, height: info.height };
+  }
+  return { data: out, width: info.width, height: info.height };
+}
+
+async function zxing(g: Grey): Promise<string[]> {
+  prepare();
+  const rgba = new Uint8ClampedArray(g.width * g.height * 4);
+  for (let i = 0; i < g.data.length; i++) {
+    const v = g.data[i]!;
+    rgba[i * 4] = v; rgba[i * 4 + 1] = v; rgba[i * 4 + 2] = v; rgba[i * 4 + 3] = 255;
+  }
+  const results = await readBarcodes({ data: rgba, width: g.width, height: g.height, colorSpace: 'srgb' } as unknown as ImageData, { formats: ['QRCode'], tryHarder: true, tryInvert: true, tryRotate: true, maxNumberOfSymbols: 8 });
+  return results.filter((r) => r.isValid).map((r) => r.text);
+}
+
+/** One decode attempt's parameters (widths relative to the image's own width). */
+export interface DecodePass { readonly scale: number; readonly sigma: number; readonly gain: number; readonly median?: number; readonly smooth?: number }
+
+/** The passes tried in order until a mark is found. */
+export const DECODE_PASSES: readonly DecodePass[] = [
+  { scale: 1, sigma: 8, gain: 6 }, // a screenshot at its own size
+  { scale: 2, sigma: 14, gain: 5 }, // small or blurred modules (a downscaled, re-filmed quarter)
+  { scale: 1, sigma: 16, gain: 10 }, // low contrast after JPEG and exposure changes
+  { scale: 1.5, sigma: 12, gain: 4 },
+  { scale: 0.5, sigma: 4, gain: 6 }, // a large phone photo
+];
+
+/** Every distinct Keyhole mark found in `image` (PNG, JPEG, WebP, TIFF bytes), in the order
+ *  found; empty when there is none. Texts that decode as QR codes but are not Keyhole marks
+ *  are ignored.
+ *  @throws Error when the bytes are not an image sharp can read. */
+export async function decodeMarks(image: Buffer, passes: readonly DecodePass[] = DECODE_PASSES): Promise<MarkPayload[]> {
+  const meta = await sharp(image, { failOn: 'none' }).metadata();
+  const width = meta.width ?? 0;
+  if (width === 0) throw new Error('not an image');
+  const found = new Map<string, MarkPayload>();
+  for (const p of passes) {
+    const w = Math.max(64, Math.min(4096, Math.round(width * p.scale)));
+    for (const text of await zxing(await highPass(image, w, p.sigma, p.gain, p.median, p.smooth))) {
+      const m = parseMark(text);
+      if (m) found.set(text, m);
+    }
+    if (found.size > 0) break;
+  }
+  return [...found.values()];
+}
