@@ -25,6 +25,7 @@ import { Lifecycle } from '../server/probes.js';
 import { installShutdown, shutdownConfigFromEnv } from '../server/shutdown.js';
 import { registerKeys } from './keys.js';
 import { softwareKeysWarning } from '../vault/key-custody.js';
+import { eraseCustomerOnRecord } from '../access/erasure.js';
 
 const int = (v: string) => {
   const n = Number.parseInt(v, 10);
@@ -102,10 +103,15 @@ export function program(originalEnv: Readonly<Record<string, string | undefined>
 
   registerKeys(p, withRuntime);
 
-  withStoreOptions(p.command('erase-customer').argument('<id>', 'customer id').description('crypto-shred a customer: destroy their data key and blind indexes'))
-    .action(async (id: string, o: { dataDir?: string }) => {
-      await withRuntime(o, (rt) => rt.vault.eraseCustomer(rt.db, id));
-      console.log(`customer ${id} erased; a tombstone remains`);
+  withStoreOptions(p.command('erase-customer').argument('<id>', 'customer id').description('crypto-shred a customer on the record: destroy their data key and blind indexes, revoke their grants, close their tickets'))
+    .option('--by <staff id>', 'the security staff member who erases (recorded on the log)')
+    .option('--reason <text>', 'why, e.g. "GDPR Art. 17 request #4711" (recorded on the log)')
+    .action(async (id: string, o: { by?: string; reason?: string; dataDir?: string }) => {
+      if (!o.by?.trim()) throw new KeyholeError('BAD_REQUEST', 'Name the security staff member who erases with --by <staff id>.');
+      if (!o.reason?.trim()) throw new KeyholeError('REASON_REQUIRED', 'Give the reason with --reason <text> (e.g. "GDPR Art. 17 request #4711"); it is recorded on the log.');
+      const r = await withRuntime(o, (rt) => eraseCustomerOnRecord(rt, { customerId: id, staffId: o.by as string, reason: o.reason }));
+      console.log(`customer ${id} erased at ${r.erasedAt}; a tombstone remains`);
+      console.log(`revoked ${r.grantsRevoked} grants, cancelled ${r.requestsCancelled} reveal and ${r.breakGlassRevoked} break-glass requests, closed ${r.ticketsClosed.length} tickets; recorded on the log as customer_erase`);
     });
   registerTokens(p, withRuntime);
   registerImport(p, withRuntime);

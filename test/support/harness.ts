@@ -8,6 +8,7 @@ import { FixedClock } from '../../src/shared/clock.js';
 import { demoCustomer, demoStaff, type DemoAgent, type DemoCustomer, type DemoSpec } from '../../src/sim/demo-data.js';
 import { seedDemo } from '../../src/sim/seed.js';
 import { createPostgresDatabase, type TestDatabase } from './databases.js';
+import { testKeysEnv } from './softhsm.js';
 
 /** A running test core. */
 export interface Harness {
@@ -35,7 +36,7 @@ export async function startHarness(backend: TestDatabase, spec: DemoSpec = TEST_
   const pg = backend.name === 'postgres' ? await createPostgresDatabase(process.env.KEYHOLE_TEST_DATABASE_URL as string) : undefined;
   const rt = await createRuntime({
     databaseUrl: pg?.url, dataDir: ':memory:', clock, integrate: false,
-    env: { KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64') },
+    env: (await testKeysEnv()) ?? { KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64') }, // KEYHOLE_TEST_KEYS=pkcs11: SoftHSM2
     ...overrides,
   });
   await seedDemo(rt.db, rt.vault, spec);
