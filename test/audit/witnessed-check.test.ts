@@ -2,7 +2,7 @@
 // what is only a warning — an unreachable witness, an answer that is not this log's checkpoint, a
 // checkpoint cosigned by a witness outside the policy — and the quorum counted over the witnesses'
 // answers and the cosignatures stored with the log. The truncation end to end, as the CLI runs
-// it: witnessed-verify.test.ts.
+// it: witnessed-verify.test.ts. Also the offline proof check under a witness policy.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,9 @@ import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { openLogIdentity, type LogIdentity } from '../../src/audit/log-identity.js';
 import { checkAgainstWitnesses } from '../../src/audit/witnessed-check.js';
+import { LogReader } from '../../src/audit/log-reader.js';
+import { servedCheckpoint } from '../../src/audit/served-checkpoint.js';
+import { verifyOfflineProof } from '../../src/audit/verify-proof.js';
 import { signCheckpoint } from '../../src/shared/tlog/checkpoint.js';
 import { cosignatureVerifierKeyFor, cosignerFromSeed } from '../../src/shared/tlog/cosignature.js';
 import { signerFromSeed } from '../../src/shared/tlog/vkey.js';
@@ -93,5 +96,17 @@ describe('checkAgainstWitnesses', { timeout: 120_000 }, () => {
     const other30 = signCheckpoint({ origin: ORIGIN, size: 30, rootHash: new Uint8Array(32) }, [id.signer]);
     const forked = await checkAgainstWitnesses(ctx.db, input({ publishedNote: other30 }));
     assert.ok(!forked.ok && /not consistent with the checkpoint of 30/.test(forked.problem), JSON.stringify(forked));
+  });
+
+  it('an offline proof under a witness policy needs the cosigned checkpoint, and refuses one below it', async () => {
+    const proof = await new LogReader(ctx.db).entryProof(7);
+    const entry = (await new LogReader(ctx.db).entries(7, 1)).entries[0]!.entry;
+    const cosigned = (await servedCheckpoint(ctx.db, witnessPolicy([w.vkey], 1)))!.note;
+    const bare = (await new LogReader(ctx.db).latest()).note;
+    const base = { proof, vkey: id.verifierKey, entry, origin: ORIGIN };
+    assert.equal(verifyOfflineProof({ ...base, checkpoint: cosigned, witnessPolicy: witnessPolicy([w.vkey, other], 1) }).trustedSize, 30);
+    assert.throws(() => verifyOfflineProof({ ...base, checkpoint: bare, witnessPolicy: witnessPolicy([w.vkey], 1) }), { code: 'WITNESS_QUORUM_NOT_MET' });
+    assert.throws(() => verifyOfflineProof({ ...base, checkpoint: cosigned, witnessPolicy: witnessPolicy([w.vkey, other], 2) }), { code: 'WITNESS_QUORUM_NOT_MET' });
+    assert.throws(() => verifyOfflineProof({ ...base, witnessPolicy: witnessPolicy([w.vkey], 1) }), { code: 'PROOF_INVALID' });
   });
 });
