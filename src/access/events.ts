@@ -21,8 +21,13 @@ export class BrokerEvents {
   constructor() {
     this.#emitter.setMaxListeners(0);
   }
-  /** Publishes `event` to every subscriber. */
+  /** Publishes `event` to every subscriber (of this process; ClusterEvents also forwards it
+   *  to the other servers). */
   publish(event: BrokerEvent): void {
+    this.deliver(event);
+  }
+  /** Hands `event` to this process's subscribers only. */
+  protected deliver(event: BrokerEvent): void {
     for (const l of this.#emitter.listeners('event')) {
       try {
         (l as (e: BrokerEvent) => void)(event);

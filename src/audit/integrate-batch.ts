@@ -38,6 +38,9 @@ export interface BatchDeps {
   /** Asked before every signature: refuses a tree behind the checkpoint already published
    *  outside the database, or returns an operator-override record to append (published-head.ts). */
   readonly signGate?: SignGate | undefined;
+  /** The leader's fencing (leader-lease.ts): `begin` runs first in the transaction, `fence`
+   *  last before commit; either throws LEADER_LOST when this process no longer leads. */
+  readonly fence?: { begin(trx: Kysely<any>): Promise<void>; fence(trx: Kysely<any>): Promise<void> } | undefined;
 }
 
 /** The tree before and after a batch. */
@@ -71,9 +74,14 @@ interface EntryRow {
  *  @throws KeyholeError LOG_VERIFY_FAILED when the stored checkpoint, tiles or chain do not
  *  check out (the transaction then rolls back and the records stay pending). */
 export async function integrateBatch(trx: Kysely<AuditTables>, deps: BatchDeps): Promise<BatchResult> {
+  await deps.fence?.begin(trx);
   await sql`select pg_advisory_xact_lock(${INTEGRATE_LOCK})`.execute(trx);
   const head = await deps.head.load(trx);
-  if (head === undefined) return { count: 0, checkpoint: await signGenesis(trx, deps), signed: true };
+  if (head === undefined) {
+    const checkpoint = await signGenesis(trx, deps);
+    await deps.fence?.fence(trx);
+    return { count: 0, checkpoint, signed: true };
+  }
   const pending = await takePending(trx, deps.maxBatch);
   if (pending.length === 0) return { count: 0, checkpoint: head, signed: false };
 
@@ -94,6 +102,7 @@ export async function integrateBatch(trx: Kysely<AuditTables>, deps: BatchDeps):
   await writeTiles(trx, result.tiles);
   await insertCheckpoint(trx, checkpoint, deps.clock.now());
   await deps.beforeCommit?.({ fromSize: head.size, newSize: result.newSize });
+  await deps.fence?.fence(trx); // commits only while still heading the tree it read
   return { count: rows.length, checkpoint, signed: true };
 }
 

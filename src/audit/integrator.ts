@@ -10,13 +10,15 @@ import type { Store } from '../store/store.js';
 import type { KeyProvider } from '../vault/key-provider.js';
 import type { StoredCheckpoint } from './checkpoint-store.js';
 import { integrateBatch, type BatchInfo, type BatchResult } from './integrate-batch.js';
-import { soleLeader, PostgresLeaderLock, type LeaderLock, type LockPool } from './leader-lock.js';
+import { soleLeader, type LeaderLock } from './leader-lock.js';
+import { LeaseLeaderLock, leaseSecondsFromEnv } from './leader-lease.js';
 import { LogHead } from './log-head.js';
 import { logOriginFromEnv, openLogIdentity, type LogIdentity } from './log-identity.js';
 import type { SignGate } from './published-head.js';
 import type { AuditTables } from './tables.js';
+import { newInstanceId } from '../access/cluster-events.js';
 
-/** The session-level lock whose holder leads. */
+/** The session-level lock whose holder led before the lease (kept for old tests and tools). */
 export const LEADER_LOCK = 7250003;
 
 /** Options of an Integrator. */
@@ -73,20 +75,28 @@ export class Integrator {
   }
 
   /** An integrator for `store`: identity from `keys` and KEYHOLE_LOG_ORIGIN in `env`, leader
-   *  election by session advisory lock when the store has several connections, loop errors on
+   *  election by lease with fencing (leader-lease.ts, KEYHOLE_LEADER_LEASE_S) on PostgreSQL, loop errors on
    *  stderr (each distinct message once in a row) unless `onError` is given.
    *  @throws KeyholeError KEY_UNAVAILABLE, BAD_REQUEST (invalid origin). */
   static async open(
-    store: Store, keys: KeyProvider, opts: { readonly env?: Readonly<Record<string, string | undefined>> } & Omit<IntegratorOptions, 'identity'> = {},
+    store: Store, keys: KeyProvider,
+    opts: { readonly env?: Readonly<Record<string, string | undefined>>; readonly instanceId?: string } & Omit<IntegratorOptions, 'identity'> = {},
   ): Promise<Integrator> {
     const identity = await openLogIdentity(keys, logOriginFromEnv(opts.env ?? {}));
-    const leaderLock = opts.leaderLock ?? (store.capabilities.advisoryLocks && store.pool ? new PostgresLeaderLock(store.pool as unknown as LockPool, LEADER_LOCK) : soleLeader);
+    const leaderLock = opts.leaderLock ?? (store.capabilities.kind === 'postgres'
+      ? new LeaseLeaderLock(store.db, opts.instanceId ?? newInstanceId(), leaseSecondsFromEnv(opts.env ?? {}))
+      : soleLeader);
     return new Integrator(store.db as Kysely<AuditTables>, { onError: reportOnce(), ...opts, identity, leaderLock });
   }
 
   /** The log's origin, key and verifier key. */
   get identity(): LogIdentity {
     return this.#identity;
+  }
+
+  /** The leader election in use. */
+  get leaderLock(): LeaderLock {
+    return this.#lock;
   }
 
   /** True while this process leads. */
@@ -99,22 +109,22 @@ export class Integrator {
    *  there is none. @throws KeyholeError LOG_VERIFY_FAILED when the stored log does not check
    *  out (nothing is written; the records stay pending). */
   integrateOnce(): Promise<number> {
-    return this.#serialized().then((r) => r.count);
+    return this.#serialized(false).then((r) => r.count);
   }
 
   /** Integrates until nothing is pending; resolves to the total sequenced. */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const r = await this.#serialized();
+      const r = await this.#serialized(false);
       total += r.count;
       if (r.count === 0 && !r.signed) return total; // a first checkpoint signs with count 0: go on
     }
   }
 
   /** Runs #batch after any batch of this process in progress. */
-  #serialized(): Promise<BatchResult> {
-    const run = this.#running.then(() => this.#batch());
+  #serialized(fenced: boolean): Promise<BatchResult> {
+    const run = this.#running.then(() => this.#batch(fenced));
     this.#running = run.catch(() => undefined);
     return run;
   }
@@ -142,9 +152,10 @@ export class Integrator {
       try {
         this.#setLeader(await this.#lock.acquire());
         if (!this.#leader) delay = this.#opts.followerPollMs;
-        else if ((await this.integrateOnce()) >= this.#opts.busyThreshold) delay = 0;
+        else if ((await this.#serialized(true)).count >= this.#opts.busyThreshold) delay = 0;
       } catch (e) {
-        this.#opts.onError?.(e); // the records stay pending; the next round retries
+        if (isKeyholeError(e, 'LEADER_LOST')) this.#setLeader(false); // another instance leads now
+        else this.#opts.onError?.(e); // the records stay pending; the next round retries
       }
       if (delay > 0 && !this.#stopped) await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
@@ -159,10 +170,13 @@ export class Integrator {
     this.#opts.onLeadership?.(leader);
   }
 
-  async #batch(): Promise<BatchResult> {
+  /** One batch; `fenced` (the leader's loop) makes it commit only under the lease it holds. */
+  async #batch(fenced: boolean): Promise<BatchResult> {
+    const lock = this.#lock;
+    const fence = fenced && lock.begin && lock.fence ? { begin: lock.begin.bind(lock), fence: lock.fence.bind(lock) } : undefined;
     const result = await this.#db.transaction().execute((trx) => integrateBatch(trx, {
       identity: this.#identity, clock: this.#clock, head: this.#head, maxBatch: this.#opts.maxBatch, beforeCommit: this.#opts.beforeCommit,
-      signGate: this.#opts.signGate,
+      signGate: this.#opts.signGate, fence,
     }));
     this.#head.signed(result.checkpoint);
     if (result.signed) this.#opts.signGate?.published(result.checkpoint);

@@ -12,6 +12,10 @@ export interface LeaderLock {
   acquire(): Promise<boolean>;
   /** Gives up leadership (idempotent). */
   release(): Promise<void>;
+  /** Fencing (leader-lease.ts): called first in each batch transaction the leader runs. */
+  begin?(trx: import('kysely').Kysely<any>): Promise<void>;
+  /** Fencing: called last before each such batch commits; throws when leadership was lost. */
+  fence?(trx: import('kysely').Kysely<any>): Promise<void>;
 }
 
 /** The one process on an embedded database: always the leader. */

@@ -1,4 +1,4 @@
-// The keyhole commands: serve, seed, verify, keys rotate, erase-customer. Each opens the
+// The keyhole commands: serve, seed, verify, keys (keys.ts), erase-customer. Each opens the
 // runtime, does one thing, closes it, and exits with the error catalogue's exit code.
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -16,6 +16,12 @@ import { registerVerify } from './verify.js';
 import { registerTokens } from './tokens.js';
 import { registerWitness } from './witness.js';
 import { registerWatermark } from './watermark.js';
+import { registerStatus } from './status.js';
+import { demoSpecFromEnv, seedDemoOnce } from './seed-once.js';
+import { Lifecycle } from '../server/probes.js';
+import { installShutdown, shutdownConfigFromEnv } from '../server/shutdown.js';
+import { registerKeys } from './keys.js';
+import { softwareKeysWarning } from '../vault/key-custody.js';
 
 const int = (v: string) => {
   const n = Number.parseInt(v, 10);
@@ -52,23 +58,24 @@ export function program(): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .action(async (o: { port: number; host: string; dataDir?: string }) => {
       const demo = process.env.KEYHOLE_DEMO === '1';
+      const shutdown = shutdownConfigFromEnv(process.env);
       const rt = await createRuntime(runtimeConfig(o));
-      const n = await rt.db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      if (demo && Number(n.n) === 0) {
-        console.log('first run: seeding the demo exchange (10,000 customers)…');
-        await seedWithProgress(rt);
+      const warning = softwareKeysWarning(rt.keys, demo);
+      if (warning) console.error(warning);
+      if (demo) {
+        const spec = demoSpecFromEnv(process.env);
+        await seedDemoOnce(rt, async () => {
+          console.log(`first run: seeding the demo exchange (${spec.customers.toLocaleString('en')} customers)…`);
+          await seedWithProgress(rt, spec);
+        });
       }
-      const app = await buildApp(rt, { demo, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+      const lifecycle = new Lifecycle();
+      const app = await buildApp(rt, { demo, logger: { level: process.env.LOG_LEVEL ?? 'info' }, lifecycle });
       const siem = startSiem(rt.db as never, rt.clock, process.env); // KEYHOLE_SIEM_CONFIG sinks, if any
-      const stop = async () => {
-        await app.close();
-        await siem.stop();
-        await rt.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      app.addHook('onClose', async () => siem.stop()); // app.close() in the shutdown sequence stops the sinks
+      installShutdown(app, rt, lifecycle, shutdown);
       await app.listen({ port: o.port, host: o.host });
+      lifecycle.started();
       const port = (app.server.address() as { port: number }).port;
       console.log(`Keyhole is serving on http://${o.host === '0.0.0.0' || o.host === '127.0.0.1' ? 'localhost' : o.host}:${port}/ (API docs at /docs)${demo ? ' — demo mode' : ''}`);
     });
@@ -87,15 +94,7 @@ export function program(): Command {
   registerIncident(p);
   registerSimulate(p);
 
-  const keys = p.command('keys').description('key management');
-  withStoreOptions(keys.command('rotate').description('rotate the key-encryption key and re-wrap every data key'))
-    .action(async (o: { dataDir?: string }) => {
-      const r = await withRuntime(o, async (rt) => {
-        await rt.keys.rotate();
-        return rt.vault.rotateKek(rt.db);
-      });
-      console.log(`re-wrapped ${r.rewrapped} data keys under the new key-encryption key`);
-    });
+  registerKeys(p, withRuntime);
 
   withStoreOptions(p.command('erase-customer').argument('<id>', 'customer id').description('crypto-shred a customer: destroy their data key and blind indexes'))
     .action(async (id: string, o: { dataDir?: string }) => {
@@ -107,5 +106,6 @@ export function program(): Command {
   registerSiem(p, withRuntime);
   registerWitness(p);
   registerWatermark(p);
+  registerStatus(p);
   return p;
 }

@@ -88,7 +88,7 @@ export async function reconcileAgent(trx: IdentityDb, deps: ProvisioningDeps, ac
   }
   const loss = lossOfAccess(row, m.entitled);
   if (loss !== undefined && row.status === 'active') {
-    const s = await suspendInTransaction(trx as unknown as BrokerDb, agentId, now);
+    const s = await suspendInTransaction(trx as unknown as BrokerDb, agentId, now, { agentId: null, requestId: actor.requestId });
     await trx.updateTable('identity_users').set({ idp_suspended: true }).where('agent_id', '=', agentId).execute();
     await appendIdpRecord(trx, out, actor, now, 'agent_suspend', loss, {
       target: agentId, grantsRevoked: s.grantsRevoked, sessionsEnded: s.sessionsEnded, tokensRevoked: s.tokensRevoked,

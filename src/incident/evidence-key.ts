@@ -1,14 +1,12 @@
-// The evidence signing key: an Ed25519 key derived from the log's signing seed with HKDF-SHA-256
-// (RFC 5869, info "keyhole/evidence-key/v1"), named `<log origin>/evidence`. Separate from the
-// checkpoint key, so the checkpoint signer stays inside the integrator and an evidence signature
-// can never be taken for a checkpoint. C2SP signed-note keys (src/shared/tlog/vkey.ts).
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { signerFromSeed, verifierKeyFor, type NoteSigner } from '../shared/tlog/vkey.js';
+// The evidence signing key: an Ed25519 key of the key provider separate from the checkpoint key
+// (software providers derive it from the log's signing seed with HKDF-SHA-256, info
+// "keyhole/evidence-key/v1"; the PKCS#11 provider holds its own key on the token), named
+// `<log origin>/evidence`. So the checkpoint signer stays inside the integrator and an evidence
+// signature can never be taken for a checkpoint. C2SP signed-note keys (src/shared/tlog/vkey.ts).
+import { noteSignerFor } from '../audit/log-identity.js';
+import { verifierKeyFor, type NoteSigner } from '../shared/tlog/vkey.js';
 import type { KeyProvider } from '../vault/key-provider.js';
-
-/** The HKDF info string of the derivation. */
-export const EVIDENCE_KEY_INFO = 'keyhole/evidence-key/v1';
+export { EVIDENCE_KEY_INFO } from '../vault/software-keys.js';
 
 /** The evidence signer and its public verifier key `<name>+<hash>+<key>`. */
 export interface EvidenceKey {
@@ -16,12 +14,10 @@ export interface EvidenceKey {
   readonly verifierKey: string;
 }
 
-/** The evidence key of the log `origin` from `keys.logSigningSeed()`.
- *  @throws KeyholeError KEY_UNAVAILABLE from the provider; CHECKPOINT_INVALID on a bad origin. */
+/** The evidence key of the log `origin` from the provider's evidence key.
+ *  @throws KeyholeError KEY_UNAVAILABLE / HSM_* from the provider; CHECKPOINT_INVALID on a bad origin. */
 export async function evidenceKey(keys: KeyProvider, origin: string): Promise<EvidenceKey> {
-  const seed = hkdf(sha256, await keys.logSigningSeed(), undefined, new TextEncoder().encode(EVIDENCE_KEY_INFO), 32);
   const name = `${origin}/evidence`;
-  const signer = signerFromSeed(name, seed);
-  seed.fill(0);
+  const signer = noteSignerFor(name, await keys.signer('evidence'));
   return { signer, verifierKey: verifierKeyFor(name, signer.publicKey) };
 }

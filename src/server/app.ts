@@ -35,6 +35,7 @@ import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { watermarkRoutes } from './routes/watermark.js';
 import type { Runtime } from './runtime.js';
+import { installProbes, Lifecycle } from './probes.js';
 
 /** Options of the HTTP app. */
 export interface AppOptions {
@@ -60,15 +61,25 @@ export interface AppOptions {
   readonly identityMapping?: IdentityMapping;
   /** OpenID Connect sign-in (default: from KEYHOLE_OIDC_*; null turns it off). */
   readonly oidc?: OidcSettings | null;
+  /** Start-up and shutdown state for the probes (default: already started, never draining). */
+  readonly lifecycle?: Lifecycle;
 }
 
 /** pino redaction: secrets and anything that could carry a customer value. */
 export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'body', 'answer', 'value', 'values'];
 
+function startedLifecycle(): Lifecycle {
+  const l = new Lifecycle();
+  l.started();
+  return l;
+}
+
 /** Builds (but does not start) the app over `rt`. */
 export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<FastifyInstance> {
   const logger = opts.logger === undefined ? { level: 'warn', redact: LOG_REDACT } : opts.logger === false ? false : { ...(opts.logger === true ? {} : opts.logger), redact: LOG_REDACT };
-  const app = Fastify({ logger, genReqId: () => newId('req'), bodyLimit: 64 * 1024, frameworkErrors }).withTypeProvider<ZodTypeProvider>();
+  // While closing, requests already on a connection are served (with `connection: close`), not
+  // answered with Fastify's bare 503: the drain finishes them (src/server/shutdown.ts).
+  const app = Fastify({ logger, genReqId: () => newId('req'), bodyLimit: 64 * 1024, frameworkErrors, return503OnClosing: false }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(safeValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
@@ -88,6 +99,11 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  const lifecycle = opts.lifecycle ?? startedLifecycle();
+  installProbes(app, rt, lifecycle);
+  app.addHook('onRequest', async (_req, reply) => {
+    if (lifecycle.isDraining) reply.header('connection', 'close'); // clients move to another instance
+  });
   if (opts.demo) await app.register(demoRoutes(rt));
   const rp = opts.relyingParty ?? relyingPartyFromEnv(process.env);
   await app.register(customerPublicRoutes(rt, rp, opts.demo === true));

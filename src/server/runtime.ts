@@ -4,9 +4,11 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { Broker } from '../access/broker.js';
 import { BrokerEvents } from '../access/events.js';
+import { ClusterEvents, newInstanceId } from '../access/cluster-events.js';
 import { suspensionGuard, type AccessGuard } from '../access/guard.js';
 import type { BrokerDb } from '../access/model.js';
 import { Integrator, reportOnce } from '../audit/integrator.js';
+import { leadershipChanged } from '../audit/leader-metrics.js';
 import { LogHealth, maxLagFromEnv, type LogHealthState } from '../audit/log-health.js';
 import { checkLogAtStartup } from '../audit/startup-check.js';
 import type { AuditTables } from '../audit/tables.js';
@@ -23,7 +25,9 @@ import { createDetection, type Detection } from '../detect/detection.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { openStore, type Store } from '../store/store.js';
-import { keyProviderFromEnv, type KeyProvider } from '../vault/key-provider.js';
+import type { KeyProvider } from '../vault/key-provider.js';
+import { checkKeysAgainst, keysUsable, openKeysFor } from '../vault/key-custody.js';
+import type { VaultDb } from '../vault/tables.js';
 import { Vault } from '../vault/vault.js';
 import { groupCommitFromEnv } from '../audit/group-commit-config.js';
 import { openIncidentsOnContainment } from '../incident/auto-open.js';
@@ -73,6 +77,11 @@ export interface Runtime {
    *  `logHealth.status()` is what a readiness probe reports. */
   readonly logHealth: LogHealth;
   readonly dataDir: string | undefined;
+  /** This server's unique name among the instances on one database (host-pid-random). */
+  readonly instanceId: string;
+  /** True while the key provider answers (the HSM is reachable; a lost session is re-opened);
+   *  what a readiness probe should also require. Never throws. */
+  keysUsable(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -88,11 +97,26 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : dataDir, poolSize: cfg.poolSize });
   const db = store.db as BrokerDb;
   const clock = cfg.clock ?? systemClock;
-  const keys = cfg.keys ?? (await keyProviderFromEnv({ dataDir, env: cfg.env ?? process.env }));
+  // The keys are checked against the database before anything else is created (a wrong
+  // KEYHOLE_MASTER_KEY or token stops start-up instead of failing every verify; no stray key file).
+  let keys: KeyProvider;
+  try {
+    if (cfg.keys) await checkKeysAgainst(db as unknown as VaultDb, cfg.keys);
+    keys = cfg.keys ?? (await openKeysFor(db as unknown as VaultDb, { dataDir, env: cfg.env ?? process.env }));
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const ownKeys = cfg.keys === undefined;
   const vault = new Vault(keys, { clock });
-  await vault.checkKeys(db); // a wrong KEYHOLE_MASTER_KEY stops start-up instead of failing every verify
-  const events = new BrokerEvents();
   const env = cfg.env ?? process.env;
+  const instanceId = newInstanceId();
+  // On PostgreSQL every server sees every event (LISTEN/NOTIFY plus cluster_events); on PGlite
+  // the one process keeps them in memory.
+  const events = store.capabilities.kind === 'postgres' && cfg.databaseUrl
+    ? new ClusterEvents({ db: store.db, connectionString: cfg.databaseUrl, instanceId, onError: reportEventsError() })
+    : new BrokerEvents();
+  if (events instanceof ClusterEvents) await events.start();
   const detection = cfg.detect === false ? undefined : createDetection(db as unknown as DetectDb, clock, events, env);
   const logHealth = new LogHealth({ db: db as unknown as Kysely<AuditTables>, clock, maxLagMs: maxLagFromEnv(env), onChange: (s) => raiseLogAlert(s, events, detection) });
   const watchLog = cfg.logHealth ?? cfg.integrate !== false;
@@ -108,7 +132,8 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   // checkpoint goes to the witnesses.
   const report = reportOnce();
   const integrator = await Integrator.open(store, keys, {
-    env, clock, signGate: published, onCheckpoint: (cp) => { detection?.consumer.kick(); witnessing?.notify(cp); },
+    env, clock, signGate: published, instanceId,
+    onLeadership: (leader) => leadershipChanged(leader, instanceId, (integrator?.leaderLock as { epoch?: number } | undefined)?.epoch), onCheckpoint: (cp) => { detection?.consumer.kick(); witnessing?.notify(cp); },
     onError: (e) => {
       report(e);
       logHealth.integrationError(e);
@@ -132,7 +157,8 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   // Every automatic containment opens an incident (blast radius, protections, notifications).
   const stopIncidents = openIncidentsOnContainment(events, { db: db as unknown as IncidentDb, clock, events });
   return {
-    store, db, clock, keys, vault, policy, events, broker, integrator, witnesses, published, witnessing, detection, logHealth, dataDir,
+    store, db, clock, keys, vault, policy, events, broker, integrator, witnesses, published, witnessing, detection, logHealth, dataDir, instanceId,
+    keysUsable: () => keysUsable(keys),
     async close() {
       stopIncidents();
       await commits?.close();
@@ -140,7 +166,9 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
       await integrator.stop();
       await witnessing?.stop();
       await detection?.consumer.idle();
+      if (events instanceof ClusterEvents) await events.stop();
       await store.close();
+      if (ownKeys) await keys.close();
     },
   };
 }
@@ -169,6 +197,16 @@ function overrideFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   if (!v) return undefined;
   if (!/^(0|[1-9][0-9]{0,15})$/.test(v)) throw new KeyholeError('BAD_REQUEST', 'KEYHOLE_OVERRIDE_PUBLISHED_CHECKPOINT must be the published size to override.');
   return Number(v);
+}
+
+/** Errors of the shared event transport on stderr, each distinct message once in a row. */
+function reportEventsError(): (e: unknown) => void {
+  let last = '';
+  return (e) => {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message !== last) console.error(`keyhole: live events: ${message} (retrying)`);
+    last = message;
+  };
 }
 
 /** Witness failures on stderr, each distinct message once in a row. */

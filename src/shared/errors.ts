@@ -93,6 +93,20 @@ export const ERROR_CATALOG = {
   SINK_UNAVAILABLE: { status: 503, exit: 10, message: 'The SIEM sink did not accept the events; retrying.' },
   // console (issue 14)
   CUSTOMER_LOCKED: { status: 403, exit: 3, message: 'The customer has locked their data; only an approved break-glass opens it.' },
+  // cluster
+  LEADER_LOST: { status: 503, exit: 10, message: 'This instance no longer leads the log; its batch was not committed.' },
+  SCHEMA_TOO_NEW: { status: 500, exit: 7, message: 'The database schema is newer than this version of Keyhole knows; upgrade Keyhole.' },
+  SHUTTING_DOWN: { status: 503, exit: 10, message: 'This instance is shutting down; retry on another.' },
+  CONFIG_INVALID: { status: 500, exit: 2, message: 'A KEYHOLE_* setting is invalid or unknown.' },
+  // hsm: key providers, rotation and erasure on the record (issue 19)
+  KEK_IN_USE: { status: 409, exit: 5, message: 'The key-encryption key is current or still wraps data keys.' },
+  HSM_MODULE_MISSING: { status: 500, exit: 8, message: 'The PKCS#11 module cannot be loaded.' },
+  HSM_TOKEN_NOT_FOUND: { status: 500, exit: 8, message: 'No PKCS#11 token has the configured label.' },
+  HSM_LOGIN_FAILED: { status: 500, exit: 8, message: 'The HSM refused the PIN.' },
+  HSM_KEYS_MISSING: { status: 500, exit: 8, message: 'The HSM token does not hold the Keyhole keys; run keyhole keys init.' },
+  HSM_KEY_EXTRACTABLE: { status: 500, exit: 8, message: 'A key on the HSM token is extractable or not sensitive; it is refused.' },
+  HSM_UNAVAILABLE: { status: 503, exit: 8, message: 'The HSM is unreachable; retry shortly.' },
+  REASON_REQUIRED: { status: 400, exit: 2, message: 'A reason is required for this action.' },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 /** A stable error code; the catalogue above is exhaustive. */

@@ -29,7 +29,8 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 }
 
 /** Applies every migration not yet recorded; returns the names applied now.
- *  @throws KeyholeError MIGRATION_CHECKSUM when a recorded migration's file changed. */
+ *  @throws KeyholeError MIGRATION_CHECKSUM when a recorded migration's file changed;
+ *  SCHEMA_TOO_NEW when a recorded migration is not among `migrations` (a newer version's). */
 export async function migrate(db: Kysely<any>, migrations: readonly Migration[] = readMigrations()): Promise<string[]> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(7250001)`.execute(trx);
@@ -37,6 +38,13 @@ export async function migrate(db: Kysely<any>, migrations: readonly Migration[] 
       name text primary key, checksum text not null, applied_at timestamptz not null default now())`.execute(trx);
     const done = await sql<{ name: string; checksum: string }>`select name, checksum from schema_migrations`.execute(trx);
     const applied = new Map(done.rows.map((r) => [r.name, r.checksum]));
+    // A migration this version does not know was applied by a newer Keyhole: refuse to run on
+    // a schema it does not understand (issue 18 part 3; docs/operations.md "Rolling upgrade").
+    const known = new Set(migrations.map((m) => m.name));
+    const unknown = [...applied.keys()].filter((n) => !known.has(n)).sort();
+    if (unknown.length > 0) {
+      throw new KeyholeError('SCHEMA_TOO_NEW', `The database has migrations this version of Keyhole does not know (${unknown.slice(0, 5).join(', ')}); run a newer Keyhole.`, { details: { unknown } });
+    }
     const now: string[] = [];
     for (const m of migrations) {
       const seen = applied.get(m.name);

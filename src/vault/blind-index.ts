@@ -1,8 +1,9 @@
 // Blind indexes: a keyed digest of a field's canonical value, for exact-match lookup and
 // verify-don't-view without storing the value. HMAC-SHA-256 (RFC 2104) under the blind-index key,
 // which is separate from every encryption key. DESIGN.md "Verify, don't view".
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { KeyholeError } from '../shared/errors.js';
+import type { KeyProvider } from './key-provider.js';
 
 /** Bytes in a blind-index digest. */
 export const DIGEST_BYTES = 32;
@@ -16,12 +17,22 @@ export function assertFieldName(field: string): void {
   }
 }
 
-/** HMAC-SHA-256(indexKey, UTF-8(field) ‖ 0x00 ‖ UTF-8(canonical)), 32 bytes. The caller (the
- *  fields module) normalizes `canonical`; equal canonical strings give equal digests.
+/** The message of a blind index: UTF-8(field) ‖ 0x00 ‖ UTF-8(canonical). It always holds one
+ *  NUL, so it never equals the key-check message of Vault.checkKeys (which holds none).
  *  @throws KeyholeError BAD_REQUEST for a bad field name. */
-export function blindIndexDigest(indexKey: Uint8Array, field: string, canonical: string): Uint8Array {
+export function blindIndexMessage(field: string, canonical: string): Uint8Array {
   assertFieldName(field);
-  return createHmac('sha256', indexKey).update(field, 'utf8').update(Buffer.of(0)).update(canonical, 'utf8').digest();
+  return Buffer.concat([Buffer.from(field, 'utf8'), Buffer.of(0), Buffer.from(canonical, 'utf8')]);
+}
+
+/** HMAC-SHA-256(blind-index key, blindIndexMessage(field, canonical)), 32 bytes, computed by the
+ *  key provider (on the token for PKCS#11). The caller (the fields module) normalizes
+ *  `canonical`; equal canonical strings give equal digests.
+ *  @throws KeyholeError BAD_REQUEST for a bad field name; KEY_UNAVAILABLE / HSM_UNAVAILABLE. */
+export async function blindIndexDigest(keys: Pick<KeyProvider, 'blindIndex'>, field: string, canonical: string): Promise<Uint8Array> {
+  const digest = await keys.blindIndex(blindIndexMessage(field, canonical));
+  if (digest.length !== DIGEST_BYTES) throw new KeyholeError('KEY_UNAVAILABLE', 'The blind index is not 32 bytes.');
+  return digest;
 }
 
 /** Constant-time equality of two digests (false when lengths differ). */

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { assertFieldName, blindIndexDigest } from './blind-index.js';
 import { dataKeyAad, KEY_BYTES, sealField } from './envelope.js';
 import type { KeyProvider } from './key-provider.js';
+import { currentKekId, type KekDb } from './kek-state.js';
 import type { VaultDb } from './tables.js';
 import { KeyholeError } from '../shared/errors.js';
 
@@ -19,13 +20,14 @@ export interface NewCustomerSecrets {
 /** Writes keys, ciphertexts and blind indexes of `customers` in `db` (call it inside a
  *  transaction for all-or-nothing). @throws KeyholeError BAD_REQUEST (field name or a value
  *  JSON cannot encode); the database's unique violation when a customer already has a key. */
-export async function importCustomerSecrets(db: VaultDb, keys: KeyProvider, indexKey: Uint8Array, customers: readonly NewCustomerSecrets[]): Promise<void> {
+export async function importCustomerSecrets(db: VaultDb, keys: KeyProvider, customers: readonly NewCustomerSecrets[]): Promise<void> {
+  const kekId = customers.length === 0 ? '' : await currentKekId(db as unknown as KekDb, keys);
   const keyRows = [];
   const fieldRows = [];
   const indexRows = [];
   for (const c of customers) {
     const dataKey = randomBytes(KEY_BYTES);
-    const { kekId, wrapped } = await keys.wrap(dataKey, dataKeyAad(c.customerId, 1));
+    const wrapped = await keys.wrap(kekId, dataKey, dataKeyAad(c.customerId, 1));
     keyRows.push({ customer_id: c.customerId, kek_id: kekId, key_version: 1, wrapped_key: Buffer.from(wrapped) });
     for (const [field, value] of Object.entries(c.values)) {
       assertFieldName(field);
@@ -36,7 +38,7 @@ export async function importCustomerSecrets(db: VaultDb, keys: KeyProvider, inde
     }
     for (const [field, canonical] of Object.entries(c.indexes)) {
       assertFieldName(field);
-      indexRows.push({ customer_id: c.customerId, field, digest: Buffer.from(blindIndexDigest(indexKey, field, canonical)) });
+      indexRows.push({ customer_id: c.customerId, field, digest: Buffer.from(await blindIndexDigest(keys, field, canonical)) });
     }
   }
   // PostgreSQL allows 65,535 bind parameters a statement; 3 a row.

@@ -6,6 +6,7 @@ import { KeyholeError } from '../shared/errors.js';
 import { dataKeyAad, decryptFailed, KEY_BYTES } from './envelope.js';
 import type { DataKeyCache } from './data-key-cache.js';
 import type { KeyProvider } from './key-provider.js';
+import { currentKekId, type KekDb } from './kek-state.js';
 import type { VaultDb } from './tables.js';
 
 /** A customer_keys row as the vault uses it. */
@@ -48,7 +49,8 @@ export class DataKeys {
     if (!row) {
       const keyVersion = 1;
       const dataKey = randomBytes(KEY_BYTES);
-      const { kekId, wrapped } = await this.#keys.wrap(dataKey, dataKeyAad(customerId, keyVersion));
+      const kekId = await currentKekId(trx as unknown as KekDb, this.#keys);
+      const wrapped = await this.#keys.wrap(kekId, dataKey, dataKeyAad(customerId, keyVersion));
       await trx.insertInto('customer_keys')
         .values({ customer_id: customerId, kek_id: kekId, key_version: keyVersion, wrapped_key: Buffer.from(wrapped) })
         .onConflict((oc) => oc.column('customer_id').doNothing())

@@ -1,4 +1,4 @@
-// The default KeyProvider: a JSON key file `keys.json` (mode 0600) in the data directory holding
+// The default KeyProvider without KEYHOLE_MASTER_KEY: a JSON key file `keys.json` (mode 0600) in the data directory holding
 // versioned KEKs, the blind-index key and the log signing seed, created with random keys on
 // first use. docs/design/vault.md "Key file".
 import { randomBytes } from 'node:crypto';
@@ -7,7 +7,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { KeyholeError } from '../shared/errors.js';
 import { KEY_BYTES, openBytes, sealBytes } from './envelope.js';
-import type { KeyProvider, WrappedKey } from './key-provider.js';
+import type { KeyProvider, ProviderSigner, SignerPurpose } from './key-provider.js';
+import { hmacSha256, softwareSignerFor } from './software-keys.js';
 
 /** The key file's name inside the data directory. */
 export const KEY_FILE_NAME = 'keys.json';
@@ -29,25 +30,36 @@ const KeyFileSchema = z.object({
 
 type KeyFile = z.infer<typeof KeyFileSchema>;
 
-/** KEKs `file:1`, `file:2`, … in `<dir>/keys.json`; `rotate()` appends the next version and makes
- *  it current. Writes are atomic (temporary file, then link/rename). One process per data
- *  directory (the store's lock); several servers on one PostgreSQL need the same file. */
+/** KEKs `file:1`, `file:2`, … in `<dir>/keys.json`, with the blind-index key and the log
+ *  signing seed. Software keys: for development and the demo. Writes are atomic (temporary file,
+ *  then link/rename). A KEK id the file does not hold makes the provider re-read the file once,
+ *  so a server sees a KEK another process (`keyhole keys rotate`) added. Several servers on one
+ *  PostgreSQL need the same file. */
 export class FileKeyProvider implements KeyProvider {
+  readonly kind = 'file' as const;
+  readonly software = true;
   readonly #file: string;
   #keys: KeyFile;
+  readonly #signers = new Map<SignerPurpose, ProviderSigner>();
 
   private constructor(file: string, keys: KeyFile) {
     this.#file = file;
     this.#keys = keys;
   }
 
-  /** Loads `<dir>/keys.json`, creating `dir` (0700) and the file (0600, fresh random keys) when
-   *  absent. @throws KeyholeError KEY_UNAVAILABLE when the file is readable or writable by group
-   *  or other, unreadable, or malformed. */
-  static async open(dir: string): Promise<FileKeyProvider> {
+  /** Loads `<dir>/keys.json`; when absent and `create` (default true), creates `dir` (0700) and
+   *  the file (0600, fresh random keys). @throws KeyholeError KEY_UNAVAILABLE when the file is
+   *  absent and `create` is false, readable or writable by group or other, unreadable, or
+   *  malformed. */
+  static async open(dir: string, opts: { readonly create?: boolean } = {}): Promise<FileKeyProvider> {
     const file = path.join(dir, KEY_FILE_NAME);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (!(await exists(file))) await createOnce(file, freshKeyFile());
+    if (!(await exists(file))) {
+      if (opts.create === false) {
+        throw new KeyholeError('KEY_UNAVAILABLE', `There is no key file ${file}, and this database was set up with keys: set KEYHOLE_MASTER_KEY, KEYHOLE_KEYS or restore the key file.`);
+      }
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await createOnce(file, freshKeyFile());
+    }
     return new FileKeyProvider(file, await load(file));
   }
 
@@ -56,51 +68,71 @@ export class FileKeyProvider implements KeyProvider {
     return this.#file;
   }
 
-  get currentKekId(): string {
+  /** The file's `current` entry: what a fresh database records as current. */
+  get initialKekId(): string {
     return this.#keys.current;
   }
 
-  /** Every KEK id the file holds, oldest first. */
-  get kekIds(): readonly string[] {
-    return Object.keys(this.#keys.keks).sort((a, b) => version(a) - version(b));
+  async kekIds(): Promise<string[]> {
+    return this.#sortedIds();
   }
 
-  async wrap(dataKey: Uint8Array, aad: Uint8Array): Promise<WrappedKey> {
-    const kekId = this.#keys.current;
-    return { kekId, wrapped: sealBytes(this.#kek(kekId), aad, dataKey) };
+  async wrap(kekId: string, dataKey: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+    return sealBytes(await this.#kek(kekId), aad, dataKey);
   }
 
   async unwrap(kekId: string, wrapped: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-    return openBytes(this.#kek(kekId), aad, wrapped);
+    return openBytes(await this.#kek(kekId), aad, wrapped);
   }
 
-  async blindIndexKey(): Promise<Uint8Array> {
-    return Buffer.from(this.#keys.blindIndexKey, 'base64');
+  async blindIndex(message: Uint8Array): Promise<Uint8Array> {
+    return hmacSha256(Buffer.from(this.#keys.blindIndexKey, 'base64'), message);
   }
 
-  async logSigningSeed(): Promise<Uint8Array> {
-    return Buffer.from(this.#keys.logSigningSeed, 'base64');
+  async signer(purpose: SignerPurpose): Promise<ProviderSigner> {
+    let s = this.#signers.get(purpose);
+    if (!s) {
+      s = softwareSignerFor(Buffer.from(this.#keys.logSigningSeed, 'base64'), purpose);
+      this.#signers.set(purpose, s);
+    }
+    return s;
   }
 
-  /** Appends KEK `file:<max+1>` (random), makes it current and saves the file. */
-  async rotate(): Promise<string> {
-    const next = `file:${Math.max(...this.kekIds.map(version)) + 1}`;
-    await this.#save({ ...this.#keys, current: next, keks: { ...this.#keys.keks, [next]: randomKey() } });
-    return next;
+  /** Adds KEK `file:<version>` (random) to the file, re-read first so no other process's KEK is
+   *  lost. @throws KeyholeError CONFLICT when the file has it already. */
+  async createKek(version: number): Promise<string> {
+    if (!Number.isSafeInteger(version) || version < 1 || version > 999_999_999) throw new RangeError('KEK version must be a positive integer');
+    this.#keys = await load(this.#file);
+    const id = `file:${version}`;
+    if (Object.hasOwn(this.#keys.keks, id)) throw new KeyholeError('CONFLICT', `The key file already has KEK ${id}.`);
+    await this.#save({ ...this.#keys, current: id, keks: { ...this.#keys.keks, [id]: randomKey() } });
+    return id;
   }
 
-  /** Deletes KEK `kekId` from the file once no data key is wrapped under it (see
-   *  `Vault.kekIdsInUse`); data keys still wrapped under it become KEY_UNAVAILABLE.
-   *  Returns false when the file has no such KEK. @throws KeyholeError CONFLICT for the current KEK. */
-  async dropKek(kekId: string): Promise<boolean> {
-    if (kekId === this.#keys.current) throw new KeyholeError('CONFLICT', 'The current KEK cannot be dropped; rotate first.');
+  /** Deletes KEK `kekId` from the file (the caller checked nothing is wrapped under it).
+   *  Returns false when the file has no such KEK. @throws KeyholeError CONFLICT for the file's
+   *  only KEK. */
+  async destroyKek(kekId: string): Promise<boolean> {
+    this.#keys = await load(this.#file);
     if (!Object.hasOwn(this.#keys.keks, kekId)) return false;
+    const rest = this.#sortedIds().filter((id) => id !== kekId);
+    if (rest.length === 0) throw new KeyholeError('CONFLICT', 'The only KEK of the key file cannot be destroyed.');
     const keks = Object.fromEntries(Object.entries(this.#keys.keks).filter(([id]) => id !== kekId));
-    await this.#save({ ...this.#keys, keks });
+    const current = kekId === this.#keys.current ? (rest.at(-1) as string) : this.#keys.current;
+    await this.#save({ ...this.#keys, current, keks });
     return true;
   }
 
-  #kek(kekId: string): Uint8Array {
+  async check(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  #sortedIds(): string[] {
+    return Object.keys(this.#keys.keks).sort((a, b) => version(a) - version(b));
+  }
+
+  async #kek(kekId: string): Promise<Uint8Array> {
+    if (!Object.hasOwn(this.#keys.keks, kekId)) this.#keys = await load(this.#file); // another process may have added it
     const b64 = Object.hasOwn(this.#keys.keks, kekId) ? this.#keys.keks[kekId] : undefined;
     if (b64 === undefined) throw new KeyholeError('KEY_UNAVAILABLE', `The key file has no KEK ${kekId}.`);
     return Buffer.from(b64, 'base64');

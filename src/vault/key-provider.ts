@@ -1,62 +1,115 @@
 // The KeyProvider seam: who holds the key-encryption keys (KEKs), the blind-index key and the
-// transparency log's signing seed, and `keyProviderFromEnv`, which picks one from the
-// environment (KEYHOLE_MASTER_KEY, else a key file in the data directory). docs/design/vault.md.
+// log's signing keys. Keys never leave a provider: it wraps and unwraps data keys, computes blind
+// indexes and signs, and never returns key bytes. `keyProviderFromEnv` picks one from the
+// environment (KEYHOLE_KEYS: master, file or pkcs11). docs/design/vault.md "Key providers".
 import { KeyholeError } from '../shared/errors.js';
 import { FileKeyProvider } from './file-key-provider.js';
 import { MasterKeyProvider } from './master-key-provider.js';
 
-/** A data key sealed under a KEK, with the id of that KEK. */
-export interface WrappedKey {
-  readonly kekId: string;
-  readonly wrapped: Uint8Array;
+/** An Ed25519 key held by a provider: its public key and a signing function. `sign` is
+ *  synchronous (the note signer is) and returns the 64-byte RFC 8032 signature of `msg`.
+ *  @throws KeyholeError KEY_UNAVAILABLE / HSM_UNAVAILABLE from `sign` when the key is gone. */
+export interface ProviderSigner {
+  /** The 32-byte Ed25519 public key. */
+  readonly publicKey: Uint8Array;
+  sign(msg: Uint8Array): Uint8Array;
 }
 
-/** The minimal key seam the vault and the audit log use. Implementations keep key material in
- *  memory only as long as needed and MUST NOT log it. */
+/** Which Ed25519 key: the checkpoint key of the transparency log, or the evidence key of
+ *  incident bundles (src/incident/evidence-key.ts). */
+export type SignerPurpose = 'checkpoint' | 'evidence';
+
+/** The key seam the vault, the audit log and incidents use. Implementations keep key material
+ *  out of reach of callers (a software provider in memory, the PKCS#11 one on the token) and
+ *  MUST NOT log it. KEK ids are `<kind>:<version>` (e.g. `file:2`, `master:1`, `pkcs11:3`);
+ *  which one is current lives in the database (src/vault/kek-state.ts), not in the provider. */
 export interface KeyProvider {
-  /** The id of the KEK that `wrap` uses now (e.g. `file:2`, `master:1`); stored in
-   *  customer_keys.kek_id. */
-  readonly currentKekId: string;
-  /** Seals a 32-byte data key under the current KEK, binding `aad` (AES-256-GCM, envelope.ts). */
-  wrap(dataKey: Uint8Array, aad: Uint8Array): Promise<WrappedKey>;
+  /** `master`, `file` or `pkcs11`: the prefix of this provider's KEK ids. */
+  readonly kind: 'master' | 'file' | 'pkcs11';
+  /** True when the keys live in this process's memory (the local providers); the server warns
+   *  at start-up outside demo mode. */
+  readonly software: boolean;
+  /** The KEK id to record as current when the database has none yet (first start of a
+   *  database; afterwards the database decides). */
+  readonly initialKekId: string;
+  /** Seals a 32-byte data key under KEK `kekId`, binding `aad` (AES-256-GCM, the layout of
+   *  envelope.ts `sealBytes`). @throws KeyholeError KEY_UNAVAILABLE when there is no such KEK. */
+  wrap(kekId: string, dataKey: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
   /** Opens a wrapped data key made by `wrap` under KEK `kekId` with the same `aad`.
    *  @throws KeyholeError KEY_UNAVAILABLE when this provider does not have `kekId`;
    *  DECRYPT_FAILED on any cryptographic failure (reason only in `cause`). */
   unwrap(kekId: string, wrapped: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
-  /** The 32-byte HMAC-SHA-256 key of the blind indexes. MUST stay the same across KEK rotations,
-   *  or every stored index stops matching. */
-  blindIndexKey(): Promise<Uint8Array>;
-  /** The 32-byte Ed25519 seed of the transparency log's checkpoint signer (audit module).
-   *  MUST stay the same across KEK rotations. */
-  logSigningSeed(): Promise<Uint8Array>;
-  /** Makes a new KEK current and returns its id. Old KEKs still unwrap until the vault has
-   *  re-wrapped every data key (`Vault.rotateKek`). */
-  rotate(): Promise<string>;
+  /** HMAC-SHA-256 of `message` under the blind-index key (32 bytes). The key MUST stay the same
+   *  across KEK rotations, or every stored index stops matching. */
+  blindIndex(message: Uint8Array): Promise<Uint8Array>;
+  /** The Ed25519 key of `purpose`. MUST stay the same across KEK rotations.
+   *  @throws KeyholeError KEY_UNAVAILABLE / HSM_KEYS_MISSING when it is absent. */
+  signer(purpose: SignerPurpose): Promise<ProviderSigner>;
+  /** The KEK ids this provider holds, by version (a derived provider lists those it was asked
+   *  about). */
+  kekIds(): Promise<string[]>;
+  /** Creates KEK version `version` (id `<kind>:<version>`) and returns its id; it is not current
+   *  until the database says so. @throws KeyholeError CONFLICT when it exists already. */
+  createKek(version: number): Promise<string>;
+  /** Destroys KEK `kekId` (a derived provider can only forget it). Returns false when there is
+   *  no such KEK. The caller checks that no data key is wrapped under it. */
+  destroyKek(kekId: string): Promise<boolean>;
+  /** Resolves when the keys are usable now (for the PKCS#11 provider: the token answers and the
+   *  session is logged in, re-opened if it was lost). @throws KeyholeError HSM_UNAVAILABLE. */
+  check(): Promise<void>;
+  /** Releases sessions and modules; idempotent. */
+  close(): Promise<void>;
 }
 
 /** Where `keyProviderFromEnv` looks. */
 export interface KeyProviderEnvOptions {
   /** The data directory holding `keys.json`; undefined when there is none (in-memory runs). */
   readonly dataDir: string | undefined;
-  /** Usually `process.env`. Reads KEYHOLE_MASTER_KEY (base64 of 32 bytes) and
-   *  KEYHOLE_MASTER_KEK_VERSION (current derived KEK version, default 1). */
+  /** Usually `process.env`. Reads KEYHOLE_KEYS (master | file | pkcs11; default master when
+   *  KEYHOLE_MASTER_KEY is set, else file), KEYHOLE_MASTER_KEY (base64 of 32 bytes),
+   *  KEYHOLE_MASTER_KEK_VERSION (the version recorded as current on a fresh database, default
+   *  1) and the KEYHOLE_PKCS11_* variables (src/vault/pkcs11-key-provider.ts). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether the file provider may create `keys.json` when absent (default true). False when
+   *  the database already holds data indexed under other keys: then no stray file is left. */
+  readonly createKeyFile?: boolean;
 }
 
-/** KEYHOLE_MASTER_KEY, when set and non-empty, wins: a MasterKeyProvider. Otherwise the
- *  FileKeyProvider of `dataDir/keys.json`, created (mode 0600) on first use.
+/** The provider the environment names. Nothing is created before the configuration is checked.
  *  @throws KeyholeError KEY_UNAVAILABLE when the master key or version is malformed, when the
- *  key file is unreadable, malformed or readable by group/other, or when there is neither a
- *  master key nor a data directory. */
+ *  key file is unreadable, malformed, readable by group/other or absent while `createKeyFile` is
+ *  false, when KEYHOLE_KEYS is unknown, or when there is neither a master key nor a data
+ *  directory; HSM_* codes from the PKCS#11 provider. */
 export async function keyProviderFromEnv(opts: KeyProviderEnvOptions): Promise<KeyProvider> {
-  const master = opts.env.KEYHOLE_MASTER_KEY?.trim();
-  if (master) {
+  const kind = keysKind(opts.env);
+  if (kind === 'pkcs11') {
+    const { Pkcs11KeyProvider, pkcs11ConfigFromEnv } = await import('./pkcs11-key-provider.js');
+    return Pkcs11KeyProvider.open(await pkcs11ConfigFromEnv(opts.env));
+  }
+  if (kind === 'master') {
+    const master = opts.env.KEYHOLE_MASTER_KEY?.trim();
+    if (!master) throw new KeyholeError('KEY_UNAVAILABLE', 'KEYHOLE_KEYS=master needs KEYHOLE_MASTER_KEY.');
     return MasterKeyProvider.fromBase64(master, { currentVersion: parseVersion(opts.env.KEYHOLE_MASTER_KEK_VERSION) });
   }
   if (opts.dataDir === undefined) {
-    throw new KeyholeError('KEY_UNAVAILABLE', 'No data directory for a key file: set KEYHOLE_MASTER_KEY.');
+    throw new KeyholeError('KEY_UNAVAILABLE', 'No data directory for a key file: set KEYHOLE_MASTER_KEY or KEYHOLE_KEYS=pkcs11.');
   }
-  return FileKeyProvider.open(opts.dataDir);
+  return FileKeyProvider.open(opts.dataDir, { create: opts.createKeyFile ?? true });
+}
+
+/** The provider kind of `env`: KEYHOLE_KEYS when set, else `master` when KEYHOLE_MASTER_KEY is
+ *  set, else `file`. @throws KeyholeError KEY_UNAVAILABLE for an unknown KEYHOLE_KEYS. */
+export function keysKind(env: Readonly<Record<string, string | undefined>>): 'master' | 'file' | 'pkcs11' {
+  const k = env.KEYHOLE_KEYS?.trim().toLowerCase();
+  if (!k) return env.KEYHOLE_MASTER_KEY?.trim() ? 'master' : 'file';
+  if (k === 'master' || k === 'file' || k === 'pkcs11') return k;
+  throw new KeyholeError('KEY_UNAVAILABLE', 'KEYHOLE_KEYS must be master, file or pkcs11.');
+}
+
+/** The version number of a KEK id `<kind>:<n>`, or undefined when it is not one. */
+export function kekVersion(kekId: string): number | undefined {
+  const m = /^(?:master|file|pkcs11):([1-9][0-9]{0,8})$/.exec(kekId);
+  return m ? Number(m[1]) : undefined;
 }
 
 function parseVersion(raw: string | undefined): number {

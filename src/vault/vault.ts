@@ -1,7 +1,6 @@
 // The vault: envelope encryption of customer fields (one data key per customer, AES-256-GCM per
 // field), blind indexes for exact match and verify-only fields, KEK rotation and crypto-shredding.
 // DESIGN.md invariant 5; docs/design/vault.md.
-import { createHmac } from 'node:crypto';
 import { CompiledQuery, sql } from 'kysely';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { KeyholeError } from '../shared/errors.js';
@@ -10,7 +9,7 @@ import { DataKeyCache } from './data-key-cache.js';
 import { DataKeys, inTransaction, lockLiveCustomer } from './data-keys.js';
 import { decryptFailed, openField, sealField } from './envelope.js';
 import type { KeyProvider } from './key-provider.js';
-import { rewrapDataKeys } from './rotation.js';
+import { rewrapDataKeys, type RewrapProgress } from './rotation.js';
 import { importCustomerSecrets, type NewCustomerSecrets } from './bulk-import.js';
 import type { VaultDb } from './tables.js';
 
@@ -28,6 +27,15 @@ interface ReadFieldsRow {
 
 /** vault_meta key of the blind-index key check value. */
 export const KEY_CHECK_META = 'blind_index_key_check';
+/** The message whose blind-index HMAC is the key check value (no NUL: never a blind index). */
+export const KEY_CHECK_MESSAGE = 'keyhole/key-check/v1';
+
+/** True when `db` already holds a key check value, i.e. data was indexed under some keys: a
+ *  server without those keys must not create new ones. */
+export async function hasKeyCheck(db: VaultDb): Promise<boolean> {
+  const row = await db.selectFrom('vault_meta').select('key').where('key', '=', KEY_CHECK_META).executeTakeFirst();
+  return row !== undefined;
+}
 
 /** Options of a Vault. */
 export interface VaultOptions {
@@ -46,7 +54,6 @@ export class Vault {
   readonly #clock: Clock;
   readonly #cache: DataKeyCache;
   readonly #dataKeys: DataKeys;
-  #indexKey: Promise<Uint8Array> | undefined;
 
   constructor(keys: KeyProvider, opts: VaultOptions = {}) {
     this.#keys = keys;
@@ -132,13 +139,13 @@ export class Vault {
   /** HMAC-SHA-256(blind-index key, field ‖ 0x00 ‖ canonical): 32 bytes. The caller normalizes
    *  `canonical` (the fields module). @throws KeyholeError BAD_REQUEST (field name), KEY_UNAVAILABLE. */
   async blindIndex(field: string, canonical: string): Promise<Uint8Array> {
-    return blindIndexDigest(await this.#blindIndexKey(), field, canonical);
+    return blindIndexDigest(this.#keys, field, canonical);
   }
 
   /** Onboards many new customers at once (see importCustomerSecrets): their rows MUST exist
    *  without data keys. Use inside a transaction for all-or-nothing. */
   async importCustomers(db: VaultDb, customers: readonly NewCustomerSecrets[]): Promise<void> {
-    await importCustomerSecrets(db, this.#keys, await this.#blindIndexKey(), customers);
+    await importCustomerSecrets(db, this.#keys, customers);
   }
 
   /** Stores (replaces) the blind index of the customer's `field`.
@@ -173,14 +180,15 @@ export class Vault {
     return row !== undefined && digestsEqual(row.digest, digest);
   }
 
-  /** Re-wraps every live data key not under the current KEK (`KeyProvider.rotate` makes a new
-   *  one current); field ciphertexts are untouched. Batches of `batchSize` (default 500) rows,
-   *  paginated by customer id; idempotent and resumable. Clears the data-key cache.
+  /** Re-wraps every live data key not under the database's current KEK (src/vault/kek-state.ts
+   *  `rotateCurrentKek` makes a new one current); field ciphertexts are untouched. Batches of
+   *  `batchSize` (default 500) rows, paginated by customer id; idempotent and resumable;
+   *  `onProgress` gets the running count after each batch. Clears the data-key cache.
    *  @throws KeyholeError KEY_UNAVAILABLE / DECRYPT_FAILED with details.customerId. */
-  async rotateKek(db: VaultDb, opts: { readonly batchSize?: number } = {}): Promise<{ readonly rewrapped: number }> {
+  async rotateKek(db: VaultDb, opts: { readonly batchSize?: number; readonly onProgress?: RewrapProgress } = {}): Promise<{ readonly rewrapped: number }> {
     this.#cache.clear();
     try {
-      return { rewrapped: await rewrapDataKeys(db, this.#keys, opts.batchSize ?? 500) };
+      return { rewrapped: await rewrapDataKeys(db, this.#keys, opts.batchSize ?? 500, opts.onProgress) };
     } finally {
       this.#cache.clear();
     }
@@ -221,20 +229,12 @@ export class Vault {
    *  Call at start-up, since a wrong key would make every verify answer "no match".
    *  @throws KeyholeError KEY_UNAVAILABLE on a mismatch. */
   async checkKeys(db: VaultDb): Promise<void> {
-    const mine = createHmac('sha256', await this.#blindIndexKey()).update('keyhole/key-check/v1').digest('hex');
+    const mine = Buffer.from(await this.#keys.blindIndex(Buffer.from(KEY_CHECK_MESSAGE, 'utf8'))).toString('hex');
     await db.insertInto('vault_meta').values({ key: KEY_CHECK_META, value: mine })
       .onConflict((oc) => oc.column('key').doNothing()).execute();
     const row = await db.selectFrom('vault_meta').select('value').where('key', '=', KEY_CHECK_META).executeTakeFirstOrThrow();
     if (!digestsEqual(Buffer.from(row.value, 'utf8'), Buffer.from(mine, 'utf8'))) {
       throw new KeyholeError('KEY_UNAVAILABLE', 'The keys do not match this database (wrong KEYHOLE_MASTER_KEY or key file?).');
     }
-  }
-
-  #blindIndexKey(): Promise<Uint8Array> {
-    this.#indexKey ??= this.#keys.blindIndexKey().catch((e: unknown) => {
-      this.#indexKey = undefined;
-      throw e;
-    });
-    return this.#indexKey;
   }
 }

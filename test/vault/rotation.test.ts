@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import { FileKeyProvider, KEY_FILE_NAME } from '../../src/vault/file-key-provider.js';
 import { MasterKeyProvider } from '../../src/vault/master-key-provider.js';
 import { Vault } from '../../src/vault/vault.js';
+import { rotateCurrentKek } from '../../src/vault/kek-state.js';
 import { DATABASES } from '../support/databases.js';
 import { code, fieldSnapshot, hex, insertCustomer, tempDir } from './helpers.js';
 
@@ -45,7 +46,7 @@ for (const backend of DATABASES) {
       const keysBefore = await keyRows(db);
       assert.deepEqual(await vault.kekIdsInUse(db), ['file:1']);
 
-      assert.equal(await keys.rotate(), 'file:2');
+      assert.deepEqual(await db.transaction().execute((trx) => rotateCurrentKek(trx as never, keys, new Date())), { from: 'file:1', to: 'file:2' });
       // written after rotate() but before rotateKek: already under the new KEK
       await insertCustomer(db, 'rot-10');
       await vault.writeFields(db, 'rot-10', value('rot-10'));
@@ -71,14 +72,14 @@ for (const backend of DATABASES) {
       mkdirSync(copy, { mode: 0o700 });
       copyFileSync(path.join(t.dir, KEY_FILE_NAME), path.join(copy, KEY_FILE_NAME));
       const dropped = await FileKeyProvider.open(copy);
-      assert.equal(await dropped.dropKek('file:1'), true);
+      assert.equal(await dropped.destroyKek('file:1'), true);
       const saved = keysBefore.find((k) => k.customer_id === 'rot-00')!;
       await sql`update customer_keys set kek_id = ${saved.kek_id}, wrapped_key = ${Buffer.from(saved.wrapped!, 'hex')} where customer_id = 'rot-00'`.execute(db);
       await assert.rejects(new Vault(dropped).readFields(db, 'rot-00', ['email']), code('KEY_UNAVAILABLE'));
       assert.deepEqual((await vault.rotateKek(db)).rewrapped, 1);
 
       // drop file:1 for real; a fresh provider and vault (no cache) read everything
-      assert.equal(await keys.dropKek('file:1'), true);
+      assert.equal(await keys.destroyKek('file:1'), true);
       const fresh = new Vault(await FileKeyProvider.open(t.dir));
       for (const id of [...ids, 'rot-10']) {
         if (id === 'rot-03') {
@@ -94,13 +95,14 @@ for (const backend of DATABASES) {
       const vault = new Vault(master);
       const [a, b] = ['rot-m-a', 'rot-m-b'];
       await sql`delete from customer_keys where kek_id like 'file:%'`.execute(db); // this test's keys only
+      await sql`delete from kek_versions`.execute(db); // a database set up afresh on the master key
       await sql`delete from customer_fields`.execute(db);
       for (const id of [a, b]) {
         await insertCustomer(db, id);
         await vault.writeFields(db, id, value(id));
       }
       await sql`update customer_keys set wrapped_key = ${randomBytes(60)} where customer_id = ${b}`.execute(db);
-      assert.equal(await master.rotate(), 'master:2');
+      assert.equal((await db.transaction().execute((trx) => rotateCurrentKek(trx as never, master, new Date()))).to, 'master:2');
       await assert.rejects(vault.rotateKek(db, { batchSize: 1 }), (e: unknown) => code('DECRYPT_FAILED')(e) && (e as { details?: { customerId?: string } }).details?.customerId === b);
       assert.deepEqual((await keyRows(db)).map((k) => k.kek_id), ['master:2', 'master:1']);
       assert.equal((await vault.readFields(db, a, ['email'])).get('email'), value(a).email);

@@ -2,10 +2,10 @@
 // sealed value binds, the truncation threshold, the data-key cache's staleness and LRU rules,
 // and the blind index's field-name rules and digest comparison.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { assertFieldName, blindIndexDigest, digestsEqual } from '../../src/vault/blind-index.js';
+import { assertFieldName, blindIndexDigest, blindIndexMessage, digestsEqual } from '../../src/vault/blind-index.js';
 import { DataKeyCache } from '../../src/vault/data-key-cache.js';
 import { dataKeyAad, encodeAad, openBytes, openField, sealBytes, sealField, type FieldPlace } from '../../src/vault/envelope.js';
 import { isKeyholeError } from '../../src/shared/errors.js';
@@ -129,20 +129,23 @@ describe('DataKeyCache', () => {
 });
 
 describe('blind index', () => {
-  const k = key();
+  const hmacOf = (raw: Uint8Array) => ({ blindIndex: async (m: Uint8Array) => createHmac('sha256', raw).update(m).digest() });
+  const k = hmacOf(key());
   it('field names are 1–128 characters without NUL', () => {
     assert.doesNotThrow(() => assertFieldName('x'.repeat(128)));
     for (const bad of ['', 'x'.repeat(129), 'a\u0000b']) assert.throws(() => assertFieldName(bad), (e) => isKeyholeError(e, 'BAD_REQUEST'));
-    assert.throws(() => blindIndexDigest(k, 'a\u0000b', 'c'), (e) => isKeyholeError(e, 'BAD_REQUEST'));
+    assert.throws(() => blindIndexMessage('a\u0000b', 'c'), (e) => isKeyholeError(e, 'BAD_REQUEST'));
   });
-  it('is HMAC-SHA-256 of field ‖ 0x00 ‖ value under the index key', async () => {
-    const { createHmac } = await import('node:crypto');
-    const want = createHmac('sha256', k).update(Buffer.concat([Buffer.from('email'), Buffer.of(0), Buffer.from('a@b.example')])).digest();
-    assert.deepEqual(Buffer.from(blindIndexDigest(k, 'email', 'a@b.example')), want);
-    assert.notDeepEqual(Buffer.from(blindIndexDigest(key(), 'email', 'a@b.example')), want);
+  it('is HMAC-SHA-256 of field ‖ 0x00 ‖ value under the index key, computed by the provider', async () => {
+    const raw = key();
+    const want = createHmac('sha256', raw).update(Buffer.concat([Buffer.from('email'), Buffer.of(0), Buffer.from('a@b.example')])).digest();
+    assert.deepEqual(Buffer.from(await blindIndexDigest(hmacOf(raw), 'email', 'a@b.example')), want);
+    assert.notDeepEqual(Buffer.from(await blindIndexDigest(k, 'email', 'a@b.example')), want);
+    await assert.rejects(blindIndexDigest(k, 'a\u0000b', 'c'), (e) => isKeyholeError(e, 'BAD_REQUEST'));
+    await assert.rejects(blindIndexDigest({ blindIndex: async () => new Uint8Array(31) }, 'email', 'v'), (e) => isKeyholeError(e, 'KEY_UNAVAILABLE'));
   });
-  it('digestsEqual: equal bytes only, false for any other length', () => {
-    const d = blindIndexDigest(k, 'email', 'v');
+  it('digestsEqual: equal bytes only, false for any other length', async () => {
+    const d = await blindIndexDigest(k, 'email', 'v');
     assert.equal(digestsEqual(d, Uint8Array.from(d)), true);
     const flipped = Uint8Array.from(d);
     flipped[31]! ^= 1;

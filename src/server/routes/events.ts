@@ -21,6 +21,9 @@ export interface SseMessage {
 /** Why a stream ended (the `end` event's `reason`). */
 export type EndReason = 'suspended' | 'session_ended' | 'server_closing';
 
+/** The reconnection delay a stream ended by a shutting-down server suggests (SSE `retry:`). */
+export const SERVER_CLOSING_RETRY_MS = 1000;
+
 /** Options of the events route. */
 export interface EventStreamOptions {
   /** Heartbeat (and credential re-check) interval in ms; default 15 000. */
@@ -81,6 +84,7 @@ function open(rt: Runtime, req: FastifyRequest, reply: FastifyReply, agent: Agen
     agentId: agent.id,
     end(reason) {
       if (closed) return;
+      if (reason === 'server_closing') res.write(`retry: ${SERVER_CLOSING_RETRY_MS}\n\n`); // reconnect soon, to another instance
       write({ event: 'end', data: { reason } });
       cleanup();
       res.end();
