@@ -80,6 +80,9 @@ export interface DemoSpec {
   readonly now?: Date;
   /** Decoy (honeytoken) customers to plant, each with an unassigned decoy ticket (default 0). */
   readonly decoys?: number;
+  /** Write shift rosters for the staff (default true; the test harness turns them off so its
+   *  fixed 09:00 UTC clock does not put two regions off shift). */
+  readonly rosters?: boolean;
 }
 
 const pick = <T>(f: Faker, weighted: ReadonlyArray<readonly [T, number]>): T => {

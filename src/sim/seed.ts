@@ -1,6 +1,8 @@
 // Writes a demo exchange into the database: staff, customers (protected fields encrypted by
 // the vault, blind indexes for verification and lookup), and open tickets. Deterministic for
 // a seed (except the random data keys). `keyhole seed` and first-run `keyhole serve` use it.
+import type { DetectDb } from '../detect/containment.js';
+import { seedRosters } from '../detect/rosters.js';
 import { sql } from 'kysely';
 import { FIELD_CATALOG } from '../fields/catalog.js';
 import { FIELD_NAMES } from '../fields/catalog-types.js';
@@ -49,6 +51,7 @@ export async function seedDemo(db: BrokerDb, vault: Vault, spec: DemoSpec = DEFA
   const now = spec.now ?? new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
   const staff = demoStaff(spec.seed, spec.agents);
   await db.insertInto('agents').values(staff.map((a) => ({ ...a, regions: [...a.regions], status: 'active' as const, created_at: now, suspended_at: null }))).execute();
+  if (spec.rosters !== false) await seedRosters(db as unknown as DetectDb, staff, now); // the off-shift detector works in the demo too
   const BATCH = spec.customers > 20_000 ? 1000 : 250;
   let written = 0;
   let pending: Promise<void> | undefined;
