@@ -93,6 +93,7 @@ export const ERROR_CATALOG = {
   SINK_UNAVAILABLE: { status: 503, exit: 10, message: 'The SIEM sink did not accept the events; retrying.' },
   // console (issue 14)
   CUSTOMER_LOCKED: { status: 403, exit: 3, message: 'The customer has locked their data; only an approved break-glass opens it.' },
+  PASSKEY_REQUIRED: { status: 403, exit: 3, message: 'Confirm with your passkey to do this.' },
   // cluster
   LEADER_LOST: { status: 503, exit: 10, message: 'This instance no longer leads the log; its batch was not committed.' },
   SCHEMA_TOO_NEW: { status: 500, exit: 7, message: 'The database schema is newer than this version of Keyhole knows; upgrade Keyhole.' },
