@@ -64,6 +64,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'KEYHOLE_WITNESS_LOGS', secret: false, description: '`keyhole witness`: the logs it follows' },
   // detection and incidents
   { name: 'KEYHOLE_DETECT_CONFIG', secret: false, description: 'detector configuration (JSON) over the defaults' },
+  { name: 'KEYHOLE_DETECT_WORKER', secret: false, description: '1/on/true: run the detectors in a worker thread (PostgreSQL)' },
   { name: 'KEYHOLE_ALERT_WEBHOOK', secret: true, description: 'URL alerts are posted to', check: url('http:', 'https:') },
   { name: 'KEYHOLE_SMTP_URL', secret: true, description: 'SMTP server for customer notifications', check: url('smtp:', 'smtps:') },
   { name: 'KEYHOLE_NOTIFY_FROM', secret: false, description: 'From: of notifications' },
