@@ -117,7 +117,6 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const events = store.capabilities.kind === 'postgres' && cfg.databaseUrl
     ? new ClusterEvents({ db: store.db, connectionString: cfg.databaseUrl, instanceId, onError: reportEventsError() })
     : new BrokerEvents();
-  if (events instanceof ClusterEvents) await events.start();
   const detection = cfg.detect === false ? undefined : createDetection(db as unknown as DetectDb, clock, events, env);
   const detectThread = detectWorkerFromEnv(detection, cfg.databaseUrl, store.capabilities.kind, env, events);
   const consumer: ConsumerRunner | undefined = detectThread ?? detection?.consumer;
@@ -159,6 +158,8 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   }
   // Every automatic containment opens an incident (blast radius, protections, notifications).
   const stopIncidents = openIncidentsOnContainment(events, { db: db as unknown as IncidentDb, clock, events });
+  // last, so a failed start-up leaves no listening connection behind
+  if (events instanceof ClusterEvents) await events.start();
   return {
     store, db, clock, keys, vault, policy, events, broker, integrator, witnesses, published, witnessing, detection, logHealth, dataDir, instanceId,
     keysUsable: () => keysUsable(keys),
