@@ -161,7 +161,7 @@ function registerProtectAndNotify(inc: Command): void {
     .action(async (id: string, o: Opts & { channel: string; templateVersion: number }) => {
       if (o.channel !== 'email' && o.channel !== 'webhook') throw new KeyholeError('BAD_REQUEST', '--channel is email or webhook');
       const r = await withService(o, (s) => s.notify(cli(), id, { channel: o.channel as 'email' | 'webhook', templateVersion: o.templateVersion }));
-      console.log(`queued ${r.queued} notifications (${r.alreadyQueued} already queued)`);
+      console.log(`queued ${r.queued} notifications (${r.alreadyQueued} already queued${r.skippedErased > 0 ? `; ${r.skippedErased} erased customers not notified` : ''})`);
     });
 
   withStoreOptions(inc.command('send').description('deliver the outbox (notifications, webhooks) until it is empty'))
