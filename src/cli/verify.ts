@@ -13,7 +13,6 @@ import { pinnedVerifierPolicy, verifierPolicy, type WitnessPolicyOptions } from 
 import { createRuntime } from '../server/runtime.js';
 import { ERROR_CATALOG, KeyholeError } from '../shared/errors.js';
 import { describeWitnessPolicy } from '../shared/tlog/witness-policy-file.js';
-
 import { decodeBase64, encodeBase64 } from '../shared/tlog/base64.js';
 import { parseVerifierKey } from '../shared/tlog/vkey.js';
 import { verifyBundle } from './incident.js';

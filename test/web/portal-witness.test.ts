@@ -106,6 +106,7 @@ describe('a returning portal session detects a truncated log', { timeout: 180_00
     await first.locator('[data-testid="privacy-lock"]').waitFor();
     await first.getByRole('link', { name: 'Who looked at my data' }).click();
     await first.locator('[data-testid="receipts-summary"][data-pending="0"][data-failed="0"]').waitFor();
+    assert.match(await first.locator('[data-testid="log-witnesses"]').innerText(), /Cosigned by independent witnesses: witness\.test\/w1/);
     assert.equal(await remembered(first), older);
     await first.close();
 

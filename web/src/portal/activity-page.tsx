@@ -84,6 +84,9 @@ export default function ActivityPage() {
             <Text span fw={600}>Verified</Text> means your browser itself checked that this exact record is in our append-only access log,
             whose state we sign and cannot quietly change. We cannot hide an access from you without this page noticing.
             {key && <Text span c="dimmed"> Log <span className="kh-mono">{key.name}</span>, key {key.keyHash.toString(16).padStart(8, '0')}.</Text>}
+            {r.head?.cosignedBy && r.head.cosignedBy.length > 0 && (
+              <Text span c="dimmed" data-testid="log-witnesses"> Cosigned by independent witnesses: <span className="kh-mono">{r.head.cosignedBy.join(', ')}</span>.</Text>
+            )}
           </Text>
         </Group>
       </Paper>
