@@ -17,7 +17,7 @@ export const AUDIT_ACTIONS = [
   // integrations (issue 12): customer sync by a service, imports, and reads of the log by staff
   'customer_upsert', 'customer_import', 'log_read',
   // key custody (issue 19)
-  'key_init', 'key_rotate', 'key_rewrap', 'key_retire',
+  'key_init', 'key_rotate', 'key_rewrap', 'key_retire', 'erase_request', 'erase_deny',
 ] as const;
 
 /** An action on the log. */
