@@ -7,9 +7,11 @@ import { buildApp } from '../server/app.js';
 import { KeyholeError } from '../shared/errors.js';
 import { createRuntime, type Runtime } from '../server/runtime.js';
 import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
+import { seedProgressLines } from '../sim/seed-progress.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 import { registerIncident } from './incident.js';
 import { registerImport, registerSiem } from './integrations.js';
+import { registerRosterImport } from './rosters.js';
 import { startSiem } from '../integrations/siem/siem.js';
 import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
@@ -17,6 +19,7 @@ import { registerTokens } from './tokens.js';
 import { registerWitness } from './witness.js';
 import { registerWatermark } from './watermark.js';
 import { registerStatus } from './status.js';
+import { registerConfig } from './config.js';
 import { demoSpecFromEnv, seedDemoOnce } from './seed-once.js';
 import { Lifecycle } from '../server/probes.js';
 import { installShutdown, shutdownConfigFromEnv } from '../server/shutdown.js';
@@ -41,7 +44,8 @@ export async function withRuntime<T>(opts: { dataDir?: string }, fn: (rt: Runtim
 }
 
 async function seedWithProgress(rt: Runtime, spec = DEFAULT_DEMO) {
-  const bar = new cliProgress.SingleBar({ format: 'seeding customers [{bar}] {value}/{total}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  if (!process.stderr.isTTY) return seedDemo(rt.db, rt.vault, spec, seedProgressLines(spec.customers)); // perf: progress in logs too
+  const bar = new cliProgress.SingleBar({ format: 'seeding customers [{bar}] {value}/{total} {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
   bar.start(spec.customers, 0);
   try {
     return await seedDemo(rt.db, rt.vault, spec, (done) => bar.update(done));
@@ -50,13 +54,14 @@ async function seedWithProgress(rt: Runtime, spec = DEFAULT_DEMO) {
   }
 }
 
-/** The `keyhole` program. */
-export function program(): Command {
+/** The `keyhole` program; `originalEnv` is the environment before the <NAME>_FILE secrets
+ *  were read in (for `config check`). */
+export function program(originalEnv: Readonly<Record<string, string | undefined>> = process.env): Command {
   const p = new Command('keyhole').description('Zero-trust access to customer data for support teams').showHelpAfterError();
 
   withStoreOptions(p.command('serve').description('serve the API (and the console) on --port'))
-    .option('--port <n>', 'port', int, 8080)
-    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <n>', 'port (default KEYHOLE_PORT, else 8080)', int, int(process.env.KEYHOLE_PORT?.trim() || '8080'))
+    .option('--host <host>', 'address to bind (default KEYHOLE_HOST, else 127.0.0.1)', process.env.KEYHOLE_HOST?.trim() || '127.0.0.1')
     .action(async (o: { port: number; host: string; dataDir?: string }) => {
       const demo = process.env.KEYHOLE_DEMO === '1';
       const shutdown = shutdownConfigFromEnv(process.env);
@@ -78,7 +83,8 @@ export function program(): Command {
       await app.listen({ port: o.port, host: o.host });
       lifecycle.started();
       const port = (app.server.address() as { port: number }).port;
-      console.log(`Keyhole is serving on http://${o.host === '0.0.0.0' || o.host === '127.0.0.1' ? 'localhost' : o.host}:${port}/ (API docs at /docs)${demo ? ' — demo mode' : ''}`);
+      const scheme = process.env.KEYHOLE_TLS_CERT_FILE ? 'https' : 'http';
+      console.log(`Keyhole is serving on ${scheme}://${o.host === '0.0.0.0' || o.host === '127.0.0.1' ? 'localhost' : o.host}:${port}/ (API docs at /docs)${demo ? ' — demo mode' : ''}`);
     });
 
   withStoreOptions(p.command('seed').description('write a deterministic demo exchange into an empty database'))
@@ -109,9 +115,11 @@ export function program(): Command {
     });
   registerTokens(p, withRuntime);
   registerImport(p, withRuntime);
+  registerRosterImport(p, withRuntime);
   registerSiem(p, withRuntime);
   registerWitness(p);
   registerWatermark(p);
   registerStatus(p);
+  registerConfig(p, originalEnv);
   return p;
 }

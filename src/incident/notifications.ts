@@ -42,7 +42,8 @@ export function draftFor(incident: Incident, c: BlastCustomer, measures: readonl
   const done = [`We removed the staff member's access to customer data on ${utc(incident.openedAt.toISOString())}.`, ...measures.map((p) => measureLine(p))];
   const vars = {
     exchange, accountId: c.accountId, reference: incident.id, containedAt: utc(incident.openedAt.toISOString()),
-    period: c.firstAt === c.lastAt ? utc(c.firstAt) : `${utc(c.firstAt)} to ${utc(c.lastAt)}`,
+    // An empty period is never printed as "during ." (issue 14 item 6).
+    period: !c.firstAt ? 'the period under investigation' : c.firstAt === c.lastAt || !c.lastAt ? utc(c.firstAt) : `${utc(c.firstAt)} to ${utc(c.lastAt)}`,
     seen: bullet(c.fields.map(seenLine)), done: bullet(done), todo: bullet(topics.map((t) => `${ADVICE[t].title}: ${ADVICE[t].text}`)), neverAsk: bullet(NEVER_ASK),
   };
   const erasedAt = c.erasedAt ?? null;

@@ -54,6 +54,17 @@ export function levelWords(field: string, level: Level): string {
   return example === undefined ? LEVEL_WORDS[level] : `${LEVEL_WORDS[level]} (for example ${example})`;
 }
 
+/** Account attributes that are not sensitive on their own (tier, status, country…): shown to
+ *  every agent on every ticket, so they are never counted as "revealed" (issue 14 item 6). */
+export const PLAIN_ATTRIBUTES: ReadonlySet<string> = new Set(['accountId', 'tier', 'accountStatus', 'jurisdiction', 'createdAt']);
+
+/** How `level` showed `field` in plain words: a plain attribute shown in full is "shown (not
+ *  sensitive on its own)"; otherwise levelWords (the field's own example, or none). */
+export function levelWordsFor(field: string, level: Level): string {
+  if (level === 'revealed' && PLAIN_ATTRIBUTES.has(field)) return 'shown (not sensitive on its own)';
+  return levelWords(field, level);
+}
+
 /** "your phone number" for a field name (the name itself when unknown). */
 export function fieldWords(field: string): string {
   return FIELD_WORDS[field] ?? field;
@@ -65,7 +76,7 @@ export function seenLine(f: { readonly field: string; readonly level: Level; rea
   const when = f.firstAt === f.lastAt ? `on ${utc(f.firstAt)}` : `between ${utc(f.firstAt)} and ${utc(f.lastAt)}`;
   const times = f.count === 1 ? 'once' : `${f.count} times`;
   if (f.field === EXISTENCE) return `${fieldWords(f.field)} (looked up ${times}, ${when})`;
-  return `${fieldWords(f.field)}: ${levelWords(f.field, f.level)}; ${times}, ${when}`;
+  return `${fieldWords(f.field)}: ${levelWordsFor(f.field, f.level)}; ${times}, ${when}`;
 }
 
 /** `2026-01-05 09:00 UTC` of an ISO time. */

@@ -90,6 +90,11 @@ describe('measures and advice by exposure', () => {
   it('says in plain words what was seen', () => {
     assert.equal(seenLine({ field: 'phone', level: 'masked', count: 3, firstAt: '2026-01-05T09:00:00.000Z', lastAt: '2026-01-05T10:12:00.000Z' }),
       'your phone number: partly hidden (for example +•• ••• •••• ••42); 3 times, between 2026-01-05 09:00 UTC and 2026-01-05 10:12 UTC');
+    // Each field's own example (issue 14 item 6): the phone line is not illustrated by an e-mail mask.
+    assert.match(seenLine({ field: 'email', level: 'masked', count: 1, firstAt: '2026-01-05T09:00:00.000Z', lastAt: '2026-01-05T09:00:00.000Z' }), /j\*\*\*@g\*\*\*\.com/);
+    assert.doesNotMatch(seenLine({ field: 'dateOfBirth', level: 'masked', count: 1, firstAt: '2026-01-05T09:00:00.000Z', lastAt: '2026-01-05T09:00:00.000Z' }), /@/);
+    // A plain account attribute shown to every agent is not "in full" like a sensitive value.
+    assert.match(seenLine({ field: 'tier', level: 'revealed', count: 1, firstAt: '2026-01-05T09:00:00.000Z', lastAt: '2026-01-05T09:00:00.000Z' }), /your account tier: shown \(not sensitive on its own\)/);
     assert.match(seenLine({ field: EXISTENCE, level: 'revealed', count: 1, firstAt: '2026-01-05T09:00:00.000Z', lastAt: '2026-01-05T09:00:00.000Z' }), /^that you are our customer \(looked up once/);
   });
 

@@ -27,7 +27,7 @@ export interface Harness {
 }
 
 /** The small demo every broker test uses. */
-export const TEST_DEMO: DemoSpec = { customers: 40, agents: 9, tickets: 80, seed: 7, now: new Date(Date.UTC(2026, 0, 5, 9, 0, 0)) };
+export const TEST_DEMO: DemoSpec = { customers: 40, agents: 9, tickets: 80, seed: 7, now: new Date(Date.UTC(2026, 0, 5, 9, 0, 0)), rosters: false };
 
 /** Starts a harness on `backend` (PGlite in memory, or a fresh PostgreSQL database);
  *  `overrides` adjust the runtime (e.g. `{ logHealth: true }`). */
