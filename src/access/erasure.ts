@@ -47,7 +47,13 @@ export async function eraseCustomerOnRecord(deps: { readonly db: BrokerDb; reado
   const parsed = EraseInputSchema.safeParse(raw);
   if (!parsed.success) throw new KeyholeError('BAD_REQUEST', 'The customer id, staff id or reason is malformed (reason: at most 1000 characters).');
   const input = parsed.data;
-  return deps.db.transaction().execute(async (trx) => {
+  return deps.db.transaction().execute((trx) => eraseInTransaction(trx, deps, input, {}));
+}
+
+/** The erase of eraseCustomerOnRecord inside the caller's transaction `trx`, with `extra`
+ *  details on the customer_erase record (e.g. the two-person approval's requester). Same
+ *  errors, except REASON_REQUIRED (the caller validated `input`). */
+export async function eraseInTransaction(trx: BrokerDb, deps: { readonly vault: Vault; readonly clock: Clock }, input: EraseInput, extra: Readonly<Record<string, string | number | boolean | null>>): Promise<EraseResult> {
     const staff = await loadAgent(trx, input.staffId);
     if (!staff) throw new KeyholeError('NOT_FOUND', `No staff member ${input.staffId}.`);
     if (staff.role !== 'security' || staff.status !== 'active') throw new KeyholeError('FORBIDDEN', 'Only active security staff can erase a customer.');
@@ -70,12 +76,11 @@ export async function eraseCustomerOnRecord(deps: { readonly db: BrokerDb; reado
       decision: 'allow', fields: {}, policyIds: [], reason: input.reason,
       details: {
         keyDestroyed: true, erasedAt: erasedAt.toISOString(), grantsRevoked: grants.length, requestsCancelled: requests.length,
-        breakGlassRevoked: breakGlass.length, ticketsClosed: tickets.map((t) => t.id).sort(),
+        breakGlassRevoked: breakGlass.length, ticketsClosed: tickets.map((t) => t.id).sort(), ...extra,
       },
     });
     return {
       customerId: input.customerId, erasedAt: erasedAt.toISOString(), grantsRevoked: grants.length, requestsCancelled: requests.length,
       breakGlassRevoked: breakGlass.length, ticketsClosed: tickets.map((t) => t.id).sort(), requestId,
     };
-  });
 }

@@ -35,6 +35,7 @@ import { stepUpModeFromEnv } from '../identity/step-up.js';
 import { OidcSignIn, oidcSettingsFromEnv, type OidcSettings } from '../identity/oidc.js';
 import { mappingFromEnv, type IdentityMapping } from '../identity/mapping.js';
 import { securityRoutes } from './routes/security.js';
+import { erasureRoutes } from './routes/erasures.js';
 import { sessionRoutes } from './routes/session.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -160,6 +161,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     await scope.register(breakGlassRoutes(rt));
     await scope.register(eventRoutes(rt, opts.events));
     await scope.register(securityRoutes(rt));
+    await scope.register(erasureRoutes(rt));
     await scope.register(incidentRoutes(rt));
     await scope.register(budgetRoutes(rt));
     await scope.register(detectRoutes(rt));

@@ -19,7 +19,7 @@ export const AUDIT_ACTIONS = [
   // detect (issue 15): shift rosters
   'roster_update',
   // key custody (issue 19)
-  'key_init', 'key_rotate', 'key_rewrap', 'key_retire',
+  'key_init', 'key_rotate', 'key_rewrap', 'key_retire', 'erase_request', 'erase_deny',
 ] as const;
 
 /** An action on the log. */

@@ -114,5 +114,47 @@ for (const backend of DATABASES) {
         await svc.dispose();
       }
     });
+
+    it('the API: one security staff member asks with a reason, a second one approves (erased on the record) or denies', async () => {
+      const [c1, c2] = await h.rt.db.selectFrom('customers').select('id').where('erased_at', 'is', null).orderBy('id', 'desc').limit(2).execute();
+      const sec1 = await h.login('sec_01');
+      const sec2 = await h.login('sec_02');
+      const agentId = h.staff.find((s) => s.role === 'agent')!.id;
+      const agent = await h.login(agentId);
+      const api = (cookie: string, method: 'GET' | 'POST', url: string, payload?: object) => h.app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
+      assert.equal((await api(agent, 'POST', '/v1/erasures', { customerId: c1!.id, reason: 'x' })).statusCode, 403);
+      const noReason = await api(sec1, 'POST', '/v1/erasures', { customerId: c1!.id, reason: ' ' });
+      assert.equal(noReason.statusCode, 400);
+      assert.equal(noReason.json().error.code, 'REASON_REQUIRED');
+      const asked = await api(sec1, 'POST', '/v1/erasures', { customerId: c1!.id, reason: 'GDPR Art. 17 request #4712' });
+      assert.equal(asked.statusCode, 201, asked.body);
+      const req = asked.json();
+      assert.equal(req.status, 'pending');
+      assert.equal((await api(sec1, 'POST', '/v1/erasures', { customerId: c1!.id, reason: 'again' })).statusCode, 409);
+      const self = await api(sec1, 'POST', `/v1/erasures/${req.id}/approve`);
+      assert.equal(self.json().error.code, 'SELF_APPROVAL');
+      assert.equal((await h.rt.vault.readFields(h.rt.db, c1!.id, ['email'])).size, 1); // nothing erased yet
+      const ok = await api(sec2, 'POST', `/v1/erasures/${req.id}/approve`);
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.equal(ok.json().request.status, 'approved');
+      await assert.rejects(h.rt.vault.readFields(h.rt.db, c1!.id, ['email']), is('CUSTOMER_ERASED'));
+      assert.equal((await api(sec2, 'POST', `/v1/erasures/${req.id}/approve`)).json().error.code, 'REQUEST_NOT_PENDING');
+      const rec = (await pendingErases()).find((r) => r.customerId === c1!.id) as { agentId: string; reason: string; details: Record<string, unknown> };
+      assert.equal(rec.agentId, 'sec_02');
+      assert.equal(rec.reason, 'GDPR Art. 17 request #4712');
+      assert.equal(rec.details.requestedBy, 'sec_01');
+      assert.equal(rec.details.approvedBy, 'sec_02');
+
+      const other = (await api(sec2, 'POST', '/v1/erasures', { customerId: c2!.id, reason: 'suspicious request by phone' })).json();
+      const denied = await api(sec1, 'POST', `/v1/erasures/${other.id}/deny`);
+      assert.equal(denied.statusCode, 200, denied.body);
+      assert.equal(denied.json().erased, null);
+      assert.equal((await h.rt.vault.readFields(h.rt.db, c2!.id, ['email'])).size, 1);
+      const list = (await api(sec1, 'GET', '/v1/erasures')).json().requests.map((r: { id: string; status: string }) => [r.id, r.status]);
+      assert.deepEqual(new Set(list.map((x: string[]) => x.join(':'))), new Set([`${req.id}:approved`, `${other.id}:denied`]));
+      const r = await sql<{ entry: string }>`select entry::text as entry from audit_pending union all select entry::text from audit_log`.execute(h.rt.db);
+      const actions = r.rows.map((x) => JSON.parse(x.entry)).filter((e) => e.action === 'erase_request' || e.action === 'erase_deny').map((e) => [e.action, e.agentId]);
+      assert.deepEqual(actions, [['erase_request', 'sec_01'], ['erase_request', 'sec_02'], ['erase_deny', 'sec_01']]);
+    });
   });
 }

@@ -4,13 +4,15 @@
 // extractable key, PIN file too open), a lost session re-opened without a restart, and the vault
 // (write, read, rotate, re-wrap, retire) on the token.
 import assert from 'node:assert/strict';
-import { writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { acquireModule, findSlot, listTokenObjects, Pkcs11KeyProvider, pkcs11ConfigFromEnv, releaseModule } from '../../src/vault/pkcs11-key-provider.js';
 import { Vault } from '../../src/vault/vault.js';
+import { keysUsable } from '../../src/vault/key-custody.js';
+import { isKeyholeError } from '../../src/shared/errors.js';
 import { currentKekId, kekStatus, retireKek, rotateCurrentKek } from '../../src/vault/kek-state.js';
 import { DATABASES } from '../support/databases.js';
 import { SOFTHSM_MODULE, softhsmTokens, TEST_PIN, type SoftHsmTokens } from '../support/softhsm.js';
@@ -142,6 +144,39 @@ describe('a lost PKCS#11 session', { skip }, () => {
       await p.close();
     }
     await assert.rejects(p.check(), code('HSM_UNAVAILABLE')); // closed
+  });
+});
+
+describe('an unreachable HSM', { skip }, () => {
+  it('makes keysUsable() false and operations fail with HSM codes; once it is back, the same provider recovers', async () => {
+    await Pkcs11KeyProvider.init(hsm.config('kh-lost'));
+    const p = await Pkcs11KeyProvider.open(hsm.config('kh-lost'));
+    const tokens = path.join(hsm.dir, 'tokens');
+    const away = path.join(hsm.dir, 'tokens.away');
+    const restart = () => { // the module forgets everything, as after an HSM or library restart
+      const lib = acquireModule(SOFTHSM_MODULE as string);
+      try {
+        lib.C_Finalize();
+      } catch {
+        // not initialized: the provider's last re-initialization found no token directory
+      } finally {
+        releaseModule(SOFTHSM_MODULE as string);
+      }
+    };
+    try {
+      assert.equal(await keysUsable(p), true);
+      renameSync(tokens, away);
+      restart();
+      assert.equal(await keysUsable(p), false);
+      await assert.rejects(p.blindIndex(Buffer.from('x')), (e: unknown) => isKeyholeError(e) && e.code.startsWith('HSM_'));
+      renameSync(away, tokens);
+      restart();
+      assert.equal(await keysUsable(p), true); // re-initialized, new session, logged in: no restart of Keyhole
+      assert.equal((await p.blindIndex(Buffer.from('x'))).length, 32);
+    } finally {
+      if (existsSync(away)) renameSync(away, tokens);
+      await p.close();
+    }
   });
 });
 

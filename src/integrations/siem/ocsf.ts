@@ -61,6 +61,7 @@ export const ACTION_MAPPING: Readonly<Record<string, readonly [ClassDef, number,
   roster_update: [ACCOUNT, 99, 'Attribute Update'],
   watermark_tamper: [DETECTION, 1, 'Create'],
   key_init: [ENTITY, 1, 'Create'], key_rotate: [ENTITY, 3, 'Update'], key_rewrap: [ENTITY, 3, 'Update'], key_retire: [ENTITY, 4, 'Delete'],
+  erase_request: [DATASTORE, 99, 'Erase Request'], erase_deny: [DATASTORE, 99, 'Erase Deny'],
 };
 
 function classOf(action: string): readonly [ClassDef, number, string] {
