@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
+import type { DetectDb } from '../../src/detect/containment.js';
 import { DATABASES } from '../support/databases.js';
 import { startHarness, TEST_DEMO, type Harness } from '../support/harness.js';
 import { launchBrowser, shot } from './support/browser.js';
@@ -73,5 +74,24 @@ describe('detector alerts in the console', { timeout: 150_000 }, () => {
     assert.ok((await card.locator('[data-testid="alert-detectors"]').innerText()).length > 0, 'the detectors that fired are named');
     await card.locator('[data-testid="alert-signal"]').first().waitFor();
     await shot(sec, '52-alerts-view');
+  });
+
+  it('an agent held under step-up is told so on their desk', async () => {
+    const agent = 'agt_002';
+    const db = h.rt.db as unknown as DetectDb;
+    await db.deleteFrom('detect_agent_risk').where('agent_id', '=', agent).execute();
+    await db.insertInto('detect_agent_risk').values({ agent_id: agent, risk: 7, risk_at: h.clock.now(), level: 'step_up', step_up: true, last_seq: 0 }).execute();
+    const me = await h.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: await h.login(agent) } });
+    assert.equal(me.json().stepUp, true);
+    const c = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(c);
+    const page = await c.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(base + '/');
+    await page.getByText('Agents', { exact: true }).click();
+    await page.locator(`[data-agent-id="${agent}"]`).click();
+    await page.locator('[data-testid="step-up-notice"]').waitFor();
+    assert.match(await page.locator('[data-testid="step-up-notice"]').innerText(), /approval from\s+security/);
+    await shot(page, '53-agent-step-up-notice');
   });
 });

@@ -20,6 +20,8 @@ export interface Agent {
 export interface Me extends Agent {
   readonly sessionCode: string;
   readonly serverTime: string;
+  /** Held under step-up by the detectors: reveal requests need the security team. */
+  readonly stepUp?: boolean;
 }
 
 export interface Ticket {
