@@ -25,39 +25,44 @@ export const FIELD_CATEGORY: Readonly<Record<string, string>> = {
   jurisdiction: 'account', createdAt: 'account', [EXISTENCE]: 'customer relationship',
 };
 
-/** What a level showed, in plain words. */
+/** What a level showed, in plain words, without an example (examples are per field:
+ *  LEVEL_EXAMPLES). */
 export const LEVEL_WORDS: Readonly<Record<Level, string>> = {
   hidden: 'not shown',
   verify_only: 'not shown: the agent could only check an answer against it (match or no match)',
-  masked: 'partly hidden (for example j***@g***.com)',
-  banded: 'as a range (for example $10k–$100k), not the exact amount',
+  masked: 'partly hidden',
+  banded: 'as a range, not the exact amount',
   revealed: 'in full',
 };
 
-/** What "partly hidden" meant for each field, with an example of that field's own mask
- *  (src/fields/masking.ts), so a phone number is not illustrated by an e-mail mask. */
-export const MASKED_WORDS: Readonly<Record<string, string>> = {
-  fullName: 'partly hidden (first name and last initial, for example Jane D.)',
-  email: 'partly hidden (for example j***@g***.com)',
-  phone: 'partly hidden (only the last two digits, for example +•• ••• •••• ••42)',
-  dateOfBirth: 'partly hidden (the year only, for example 1990-••-••)',
-  address: 'partly hidden (city and country only)',
-  governmentId: 'partly hidden (the last characters only)',
-  lastLoginIp: 'partly hidden (the network only, for example 203.0.x.x)',
-  withdrawalAllowlist: 'partly hidden (the start and end of each address)',
-  bankAccounts: 'partly hidden (the last digits of each account)',
-  holdings: 'partly hidden (which assets, not the amounts)',
+/** An example of what a masked or banded field looked like, per field; a field without one gets
+ *  no example (an e-mail example under "your phone number" would mislead, issue 19). Made-up
+ *  values in the shapes of src/fields/masking.ts and bands.ts (never a customer's). */
+export const LEVEL_EXAMPLES: Readonly<Partial<Record<Level, Readonly<Record<string, string>>>>> = {
+  masked: {
+    email: 'j***@g***.com', phone: '+•• ••• •••• ••42', fullName: 'Jane D.', dateOfBirth: '1990-••-••', address: 'the city and country only',
+    governmentId: '••••42', kycDocuments: 'the document type only', lastLoginAt: 'the day only', lastLoginIp: '203.0.x.x', lastLoginDevice: 'Chrome on macOS',
+    withdrawalAllowlist: 'bc1qar…5mdq', pgpFingerprint: '•••• ABCD', bankAccounts: 'DE•• •••• 1234',
+  },
+  banded: { totalBalance: '$10k–$100k', holdings: 'BTC $10k–$100k' },
 };
+
+/** "partly hidden (for example J*** S***)" for `field` at `level`, or the level's words alone
+ *  when the field has no example at that level. */
+export function levelWords(field: string, level: Level): string {
+  const example = LEVEL_EXAMPLES[level]?.[field];
+  return example === undefined ? LEVEL_WORDS[level] : `${LEVEL_WORDS[level]} (for example ${example})`;
+}
 
 /** Account attributes that are not sensitive on their own (tier, status, country…): shown to
  *  every agent on every ticket, so they are never counted as "revealed" (issue 14 item 6). */
 export const PLAIN_ATTRIBUTES: ReadonlySet<string> = new Set(['accountId', 'tier', 'accountStatus', 'jurisdiction', 'createdAt']);
 
-/** How `level` showed `field` in plain words (a field-specific example for masked). */
+/** How `level` showed `field` in plain words: a plain attribute shown in full is "shown (not
+ *  sensitive on its own)"; otherwise levelWords (the field's own example, or none). */
 export function levelWordsFor(field: string, level: Level): string {
-  if (level === 'masked') return MASKED_WORDS[field] ?? 'partly hidden';
   if (level === 'revealed' && PLAIN_ATTRIBUTES.has(field)) return 'shown (not sensitive on its own)';
-  return LEVEL_WORDS[level];
+  return levelWords(field, level);
 }
 
 /** "your phone number" for a field name (the name itself when unknown). */

@@ -16,6 +16,8 @@ import { latestCheckpoint } from '../audit/checkpoint-store.js';
 import { PublishedHead } from '../audit/published-head.js';
 import { witnessSetupFromEnv, type WitnessSetup } from '../audit/witness-config.js';
 import { Witnessing } from '../audit/witnessing.js';
+import { checkWitnessesAtStartup } from '../audit/startup-witness-check.js';
+import { verifierPolicy } from '../audit/witness-policy-source.js';
 import { logOriginFromEnv, openLogIdentity } from '../audit/log-identity.js';
 import { KeyholeError } from '../shared/errors.js';
 import type { DetectDb } from '../detect/containment.js';
@@ -28,6 +30,7 @@ import { checkKeysAgainst, keysUsable, openKeysFor } from '../vault/key-custody.
 import type { VaultDb } from '../vault/tables.js';
 import { Vault } from '../vault/vault.js';
 import { groupCommitFromEnv } from '../audit/group-commit-config.js';
+import { detectWorkerFromEnv, type ConsumerRunner } from '../detect/consumer-thread.js';
 import { openIncidentsOnContainment } from '../incident/auto-open.js';
 import type { IncidentDb } from '../incident/model.js';
 
@@ -116,11 +119,14 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
     : new BrokerEvents();
   if (events instanceof ClusterEvents) await events.start();
   const detection = cfg.detect === false ? undefined : createDetection(db as unknown as DetectDb, clock, events, env);
+  const detectThread = detectWorkerFromEnv(detection, cfg.databaseUrl, store.capabilities.kind, env, events);
+  const consumer: ConsumerRunner | undefined = detectThread ?? detection?.consumer;
   const logHealth = new LogHealth({ db: db as unknown as Kysely<AuditTables>, clock, maxLagMs: maxLagFromEnv(env), onChange: (s) => raiseLogAlert(s, events, detection) });
   const watchLog = cfg.logHealth ?? cfg.integrate !== false;
   const commits = groupCommitFromEnv(db, env, store.capabilities.concurrentConnections);
   const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? detection?.guard ?? suspensionGuard, events, ...(watchLog ? { logGate: logHealth } : {}), ...(commits ? { commits } : {}) });
   const witnesses = witnessSetupFromEnv(env);
+  const witnessPolicyOfVerifiers = verifierPolicy({}, env, witnesses); // KEYHOLE_WITNESS_POLICY, else the witnesses'
   const identity = await openLogIdentity(keys, logOriginFromEnv(env));
   const published = new PublishedHead({ file: publishedFile(env, dataDir), identity, clock, overrideSize: overrideFromEnv(env) });
   const witnessing = witnesses.endpoints.length === 0 ? undefined
@@ -130,7 +136,7 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const report = reportOnce();
   const integrator = await Integrator.open(store, keys, {
     env, clock, signGate: published, instanceId,
-    onLeadership: (leader) => leadershipChanged(leader, instanceId, (integrator?.leaderLock as { epoch?: number } | undefined)?.epoch), onCheckpoint: (cp) => { detection?.consumer.kick(); witnessing?.notify(cp); },
+    onLeadership: (leader) => leadershipChanged(leader, instanceId, (integrator?.leaderLock as { epoch?: number } | undefined)?.epoch), onCheckpoint: (cp) => { consumer?.kick(); witnessing?.notify(cp); },
     onError: (e) => {
       report(e);
       logHealth.integrationError(e);
@@ -140,6 +146,11 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
     const check = await checkLogAtStartup(db as unknown as Kysely<AuditTables>, integrator.identity);
     if (!check.ok) logHealth.failed(`start-up check: ${check.problem}`);
     logHealth.start();
+    // In the background: the database against what the witnesses cosigned (witness.ts's truncation).
+    void checkWitnessesAtStartup({
+      db: db as unknown as Kysely<AuditTables>, identity, policy: witnessPolicyOfVerifiers, failed: (r) => logHealth.failed(r),
+      publishedNote: () => published.floor?.note, warn: (m) => console.error(`keyhole: witness check: ${m}`),
+    });
   }
   if (cfg.integrate !== false) {
     integrator.start();
@@ -157,7 +168,8 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
       await logHealth.stop();
       await integrator.stop();
       await witnessing?.stop();
-      await detection?.consumer.idle();
+      await consumer?.idle();
+      await detectThread?.close();
       if (events instanceof ClusterEvents) await events.stop();
       await store.close();
       if (ownKeys) await keys.close();

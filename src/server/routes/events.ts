@@ -9,7 +9,8 @@ import type { Agent } from '../../access/model.js';
 import { ctxOf } from '../auth.js';
 import type { Runtime } from '../runtime.js';
 import { errorResponses } from '../schemas.js';
-import { agentForSession, SESSION_COOKIE } from '../../identity/sessions.js';
+import { agentForSession } from '../../identity/sessions.js';
+import { readSessionCookie } from '../../identity/cookies.js';
 import { agentForToken } from '../../identity/tokens.js';
 
 /** One message on the stream: its SSE event name and its JSON data. */
@@ -65,7 +66,7 @@ interface Stream {
 /** The credential of `req`, to re-check at each heartbeat (a session can end elsewhere). */
 function credentialCheck(rt: Runtime, req: FastifyRequest): () => Promise<Agent | undefined> {
   const bearer = /^Bearer ([A-Za-z0-9_-]{10,200})$/.exec(req.headers.authorization ?? '')?.[1];
-  const cookie = req.cookies[SESSION_COOKIE];
+  const cookie = readSessionCookie(req, 'agent');
   return () => (bearer ? agentForToken(rt.db, rt.clock, bearer) : cookie ? agentForSession(rt.db, rt.clock, cookie) : Promise.resolve(undefined));
 }
 
