@@ -102,4 +102,14 @@ describe('break-glass in the console', { timeout: 120_000 }, () => {
     assert.equal(row.status, 'approved');
     assert.deepEqual([...row.approvers].sort(), ['sec_01', 'sec_02']);
   });
+
+  it('the portal on 127.0.0.1 says passkeys need localhost (issue 14 item 10)', async () => {
+    const ctx = await browser.newContext();
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await page.goto(`${base}/portal`);
+    const hint = page.locator('[data-testid="localhost-hint"]');
+    await hint.waitFor({ timeout: 20_000 });
+    assert.match(await hint.locator('a').getAttribute('href') ?? '', /^http:\/\/localhost:\d+\/portal$/);
+  });
 });

@@ -15,6 +15,8 @@ import type { Role } from './api/types';
 const SecurityDashboard = lazy(() => import('./security/dashboard-page'));
 const AuditExplorer = lazy(() => import('./security/audit-explorer-page'));
 const BreakGlassPage = lazy(() => import('./security/break-glass-page'));
+const AlertsPage = lazy(() => import('./security/alerts-page'));
+const AgentPage = lazy(() => import('./security/agent-page'));
 const IncidentsPage = lazy(() => import('./incident/incidents-page'));
 const IncidentPage = lazy(() => import('./incident/incident-page'));
 
@@ -44,6 +46,8 @@ export function App() {
           <Route path="/approvals" element={me.role === 'agent' ? <Navigate to="/queue" replace /> : <ApprovalsPage />} />
           <Route path="/security" element={me.role === 'security' ? <SecurityDashboard /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/audit" element={me.role === 'security' ? <AuditExplorer /> : <Navigate to={HOME[me.role]} replace />} />
+          <Route path="/security/alerts" element={me.role === 'security' ? <AlertsPage /> : <Navigate to={HOME[me.role]} replace />} />
+          <Route path="/security/agents/:id" element={me.role === 'security' ? <AgentPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/break-glass" element={me.role === 'security' ? <BreakGlassPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/incidents" element={me.role === 'security' ? <IncidentsPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/incidents/:id" element={me.role === 'security' ? <IncidentPage /> : <Navigate to={HOME[me.role]} replace />} />

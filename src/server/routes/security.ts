@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AUDIT_ACTIONS } from '../../shared/audit-entry.js';
+import type { DetectDb } from '../../detect/containment.js';
 import { KeyholeError } from '../../shared/errors.js';
 import { ctxOf } from '../auth.js';
 import type { Runtime } from '../runtime.js';
@@ -21,6 +22,14 @@ const AgentActivitySchema = z.object({
   reveals: z.number().int().describe('Granted values shown today (grant uses)'),
   revealRequests: z.number().int(), denials: z.number().int(), failedVerifies: z.number().int(),
   lastSeenAt: z.string().nullable(),
+  risk: z.number().nullable().describe('Risk score decayed to now (null: detection off or no score yet)'),
+  riskLevel: z.enum(['none', 'alert', 'step_up', 'contain']).nullable(),
+  stepUp: z.boolean(),
+});
+
+const OpenGrantSchema = z.object({
+  id: z.string(), ticketId: z.string(), customerId: z.string(), fields: z.array(z.string()).readonly(), createdAt: z.string(), expiresAt: z.string(),
+  usedAt: z.string().nullable().describe('when the value was shown (it stays on screen until expiry)'),
 });
 
 /** An audit record as the explorer and the live feed show it (never a field value). */
@@ -47,6 +56,18 @@ const AuditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+/** Every scored agent's risk decayed to `now` (empty when detection is off). */
+async function agentRisks(rt: Runtime, now: Date): Promise<Map<string, { risk: number; riskLevel: 'none' | 'alert' | 'step_up' | 'contain'; stepUp: boolean }>> {
+  const det = rt.detection;
+  if (!det) return new Map();
+  const rows = await (rt.db as unknown as DetectDb).selectFrom('detect_agent_risk').select(['agent_id', 'risk', 'risk_at', 'level', 'step_up']).execute();
+  const half = det.config.risk.halfLifeHours;
+  return new Map(rows.map((r) => {
+    const hours = Math.max(0, now.getTime() - r.risk_at.getTime()) / 3_600_000;
+    return [r.agent_id, { risk: Math.round(r.risk * 2 ** (-hours / half) * 1000) / 1000, riskLevel: r.level, stepUp: r.step_up }] as const;
+  }));
+}
+
 const startOfUtcDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 
 /** Registers the /v1/security/* routes (inside the authenticated scope). */
@@ -68,7 +89,18 @@ export function securityRoutes(rt: Runtime): FastifyPluginAsyncZod {
     }, async () => {
       const now = rt.clock.now();
       const since = startOfUtcDay(now);
-      return { now: now.toISOString(), since: since.toISOString(), agents: await agentActivity(rt.db, since, now) };
+      const risks = await agentRisks(rt, now);
+      const agents = (await agentActivity(rt.db, since, now)).map((a) => ({ ...a, ...(risks.get(a.id) ?? { risk: null, riskLevel: null, stepUp: false }) }));
+      return { now: now.toISOString(), since: since.toISOString(), agents };
+    });
+
+    app.get('/v1/security/agents/:id/grants', {
+      schema: { tags: ['security'], summary: "An agent's open grants: unused, or shown and not yet expired (issue 14 item 4)", params: z.object({ id: IdSchema }),
+        response: { 200: z.object({ grants: z.array(OpenGrantSchema) }), ...errorResponses } },
+    }, async (req) => {
+      const rows = await rt.db.selectFrom('grants').select(['id', 'ticket_id', 'customer_id', 'fields', 'created_at', 'expires_at', 'used_at'])
+        .where('agent_id', '=', req.params.id).where('revoked_at', 'is', null).where('expires_at', '>', rt.clock.now()).orderBy('created_at', 'desc').limit(100).execute();
+      return { grants: rows.map((g) => ({ id: g.id, ticketId: g.ticket_id, customerId: g.customer_id, fields: g.fields, createdAt: g.created_at.toISOString(), expiresAt: g.expires_at.toISOString(), usedAt: g.used_at?.toISOString() ?? null })) };
     });
 
     app.get('/v1/security/activity', {

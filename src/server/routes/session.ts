@@ -13,13 +13,15 @@ import { clearSessionCookie, readSessionCookie } from '../../identity/cookies.js
 const MeSchema = AgentSchema.extend({
   sessionCode: z.string().describe('Short code of this session (the watermark shows it)'),
   serverTime: z.string().describe('The server clock (ISO 8601), for countdowns'),
+  stepUp: z.boolean().describe('The detectors hold this agent under step-up: their reveal requests need the security team (issue 14 item 4)'),
 });
 
 /** Registers /v1/me, /v1/logout and the agent status routes. */
 export function sessionRoutes(rt: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/v1/me', { schema: { tags: ['session'], summary: 'The signed-in agent, the session code and the server time', response: { 200: MeSchema, ...errorResponses } } },
-      async (req) => ({ ...ctxOf(req).agent, sessionCode: sessionCodeOf(req), serverTime: rt.clock.now().toISOString() }));
+      async (req) => ({ ...ctxOf(req).agent, sessionCode: sessionCodeOf(req), serverTime: rt.clock.now().toISOString(),
+        stepUp: (await rt.broker.deps.guard.requiresStepUp?.(rt.db, ctxOf(req).agent.id)) ?? false }));
 
     app.post('/v1/logout', { schema: { tags: ['session'], summary: 'End this session', response: { 204: z.null(), ...errorResponses } } },
       async (req, reply) => {

@@ -20,6 +20,8 @@ export interface Agent {
 export interface Me extends Agent {
   readonly sessionCode: string;
   readonly serverTime: string;
+  /** Held under step-up by the detectors: reveal requests need the security team. */
+  readonly stepUp?: boolean;
 }
 
 export interface Ticket {
@@ -122,6 +124,10 @@ export interface AgentActivity {
   readonly denials: number;
   readonly failedVerifies: number;
   readonly lastSeenAt: string | null;
+  /** Risk decayed to now; null with detection off or no score yet. */
+  readonly risk: number | null;
+  readonly riskLevel: 'none' | 'alert' | 'step_up' | 'contain' | null;
+  readonly stepUp: boolean;
 }
 
 export interface ActivityResponse {
@@ -157,4 +163,52 @@ export interface ApprovalContext {
   readonly recent: { readonly reveals: number; readonly requests: number; readonly denied: number };
   readonly risk: { readonly score: number; readonly level: string } | null;
   readonly consent: { readonly needed: boolean; readonly verdict: 'approved' | 'denied' | null };
+}
+
+/** One detector's contribution to an alert: the evidence (log seqs), figures and baseline. */
+export interface AlertSignal {
+  readonly detector: string;
+  readonly seq: number;
+  readonly at: string;
+  readonly points: number;
+  readonly seqs: readonly number[];
+  readonly figures: Readonly<Record<string, number>>;
+  readonly baseline: Readonly<Record<string, number>>;
+  readonly summary: string;
+}
+
+/** GET /v1/detect/alerts: one alert with its explanation. */
+export interface DetectAlert {
+  readonly id: string;
+  readonly agentId: string;
+  readonly kind: 'alert' | 'step_up' | 'contain' | 'budget' | 'decoy';
+  readonly risk: number;
+  readonly at: string;
+  readonly seq: number | null;
+  readonly summary: string;
+  readonly createdAt: string;
+  readonly explanation: { readonly threshold: number; readonly signals: readonly AlertSignal[]; readonly containmentId?: string };
+}
+
+/** GET /v1/detect/agents/{id}/risk. */
+export interface AgentRisk {
+  readonly agentId: string;
+  readonly status: 'active' | 'suspended';
+  readonly risk: number;
+  readonly level: 'none' | 'alert' | 'step_up' | 'contain';
+  readonly stepUp: boolean;
+  readonly thresholds: { readonly alert: number; readonly stepUp: number; readonly contain: number; readonly halfLifeHours: number };
+  readonly alerts: readonly DetectAlert[];
+  readonly containment: { readonly id: string; readonly openedAt: string; readonly reason: string; readonly source: string } | null;
+}
+
+/** GET /v1/security/agents/{id}/grants. */
+export interface OpenGrant {
+  readonly id: string;
+  readonly ticketId: string;
+  readonly customerId: string;
+  readonly fields: readonly string[];
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly usedAt: string | null;
 }

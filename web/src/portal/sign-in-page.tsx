@@ -91,6 +91,11 @@ export function PortalSignInPage() {
             Sign in with a passkey
           </Button>
           {!passkeysSupported() && <Text size="xs" c="dimmed">This browser cannot use passkeys. Use an up-to-date browser.</Text>}
+          {/^\d+\.\d+\.\d+\.\d+$/.test(window.location.hostname) && (
+            <Text size="xs" c="orange" data-testid="localhost-hint">
+              Passkeys do not work on an IP address. Open <a href={`${window.location.protocol}//localhost${window.location.port ? `:${window.location.port}` : ''}${window.location.pathname}`}>localhost</a> instead.
+            </Text>
+          )}
           {error && (
             <Alert color="red" variant="light" title={error.message} data-testid="sign-in-error">
               {error.code === 'PASSKEY_INVALID' ? 'No passkey of yours matched. Sign in once with your usual method and create a passkey under Security.' : `Error code ${error.code}.`}

@@ -2,16 +2,18 @@
 // suspend / reinstate per row. Rows that stand out (denials, failed checks, many customers)
 // are tinted so they catch the eye.
 import { useMemo, useState } from 'react';
-import { Badge, Button, Group, Paper, SegmentedControl, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Paper, SegmentedControl, Table, Text, TextInput } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconSearch } from '@tabler/icons-react';
 import type { AgentActivity, Role } from '../api/types';
+import { Link } from 'react-router';
 import { ago } from '../common/format';
 import { useSession } from '../session/session';
 
-type Key = 'name' | 'viewsLastHour' | 'views' | 'customers' | 'reveals' | 'revealRequests' | 'denials' | 'failedVerifies' | 'lastSeenAt';
+type Key = 'name' | 'risk' | 'viewsLastHour' | 'views' | 'customers' | 'reveals' | 'revealRequests' | 'denials' | 'failedVerifies' | 'lastSeenAt';
 
 const COLUMNS: ReadonlyArray<{ key: Key; label: string; title: string; numeric?: boolean }> = [
   { key: 'name', label: 'Agent', title: 'Name and team' },
+  { key: 'risk', label: 'Risk', title: 'Risk score from the detectors, decayed to now', numeric: true },
   { key: 'viewsLastHour', label: 'Views/h', title: 'Customer views in the last hour', numeric: true },
   { key: 'views', label: 'Views', title: 'Customer views today', numeric: true },
   { key: 'customers', label: 'Customers', title: 'Distinct customers touched today', numeric: true },
@@ -21,6 +23,9 @@ const COLUMNS: ReadonlyArray<{ key: Key; label: string; title: string; numeric?:
   { key: 'failedVerifies', label: 'Failed', title: 'Verifications that did not match today', numeric: true },
   { key: 'lastSeenAt', label: 'Last seen', title: 'Last recorded decision' },
 ];
+
+/** The colour of a risk level. */
+export const RISK_COLOR: Readonly<Record<string, string>> = { none: 'gray', alert: 'yellow', step_up: 'orange', contain: 'red' };
 
 function compare(a: AgentActivity, b: AgentActivity, key: Key): number {
   const x = a[key];
@@ -73,10 +78,14 @@ export function AgentTable({ agents, onSuspend }: { agents: readonly AgentActivi
                 <Table.Tr key={a.id} data-agent-row={a.id} bg={hot ? 'light-dark(var(--mantine-color-red-0), rgba(250,82,82,0.08))' : undefined}>
                   <Table.Td miw={230}>
                     <Group gap={6} wrap="nowrap">
-                      <Text size="sm" fw={500} style={{ whiteSpace: 'nowrap' }}>{a.name}</Text>
+                      <Anchor component={Link} to={`/security/agents/${encodeURIComponent(a.id)}`} size="sm" fw={500} style={{ whiteSpace: 'nowrap' }} data-testid={`agent-link-${a.id}`}>{a.name}</Anchor>
                       {a.status === 'suspended' && <Badge size="xs" color="red" variant="filled" data-testid={`status-${a.id}`}>suspended</Badge>}
                     </Group>
                     <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>{a.team} · {a.id}</Text>
+                  </Table.Td>
+                  <Table.Td ta="right" data-col="risk" data-risk-level={a.riskLevel ?? 'none'}>
+                    {a.risk === null ? <Text size="xs" c="dimmed">—</Text>
+                      : <Badge size="sm" variant="light" color={RISK_COLOR[a.riskLevel ?? 'none']}>{a.risk.toFixed(1)}{a.stepUp ? ' · step-up' : ''}</Badge>}
                   </Table.Td>
                   {(['viewsLastHour', 'views', 'customers', 'reveals', 'revealRequests', 'denials', 'failedVerifies'] as const).map((k) => (
                     <Table.Td key={k} ta="right" className="kh-mono" c={(k === 'denials' || k === 'failedVerifies') && a[k] > 0 ? 'red' : undefined} data-col={k}>{a[k]}</Table.Td>

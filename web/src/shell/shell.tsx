@@ -3,8 +3,8 @@
 // into — so every screen that can show customer data carries the watermark.
 import { type ReactNode, useState } from 'react';
 import { NavLink as RouterLink, useLocation, useNavigate } from 'react-router';
-import { AppShell, Kbd, NavLink, Stack, Text, useMantineColorScheme, useComputedColorScheme } from '@mantine/core';
-import { IconAlertOctagon, IconChecklist, IconFlame, IconInbox, IconShieldLock, IconTimeline } from '@tabler/icons-react';
+import { Alert, AppShell, Kbd, NavLink, Stack, Text, useMantineColorScheme, useComputedColorScheme } from '@mantine/core';
+import { IconAlertOctagon, IconAlertTriangle, IconChecklist, IconFlame, IconInbox, IconShieldLock, IconTimeline } from '@tabler/icons-react';
 import type { Role } from '../api/types';
 import { useMe, useSession } from '../session/session';
 import { HeaderBar } from './header-bar';
@@ -25,6 +25,7 @@ interface NavItem {
 const NAV: readonly NavItem[] = [
   { to: '/security', label: 'Security', icon: <IconShieldLock size={17} />, keys: 'g s', roles: ['security'] },
   { to: '/security/audit', label: 'Audit log', icon: <IconTimeline size={17} />, keys: 'g l', roles: ['security'] },
+  { to: '/security/alerts', label: 'Alerts', icon: <IconAlertTriangle size={17} />, keys: 'g r', roles: ['security'] },
   { to: '/security/break-glass', label: 'Break-glass', icon: <IconFlame size={17} />, keys: 'g b', roles: ['security'] },
   { to: '/security/incidents', label: 'Incidents', icon: <IconAlertOctagon size={17} />, keys: 'g i', roles: ['security'] },
   { to: '/approvals', label: 'Approvals', icon: <IconChecklist size={17} />, keys: 'g a', roles: ['supervisor', 'security'] },
@@ -68,7 +69,15 @@ export function Shell({ children }: { children: ReactNode }) {
         <Text size="xs" c="dimmed" px="sm" pb="xs">Press <Kbd size="xs">?</Kbd> for shortcuts</Text>
       </AppShell.Navbar>
       <AppShell.Main>
-        <Watermarked name={me.name} sessionCode={me.sessionCode} className="kh-page">{children}</Watermarked>
+        <Watermarked name={me.name} sessionCode={me.sessionCode} className="kh-page">
+          {me.stepUp && (
+            <Alert color="orange" variant="light" mb="md" icon={<IconShieldLock size={18} />} title="Extra approval is on for you" data-testid="step-up-notice">
+              Your recent activity stands out from your usual pattern, so until the security team has reviewed it, your reveal requests need approval from
+              security, not your supervisor. Keep to the customers of your tickets; nothing else changes.
+            </Alert>
+          )}
+          {children}
+        </Watermarked>
         <ForensicMark sessionCode={me.sessionCode} />
       </AppShell.Main>
       <HelpModal opened={help} onClose={() => setHelp(false)} role={me.role} />
