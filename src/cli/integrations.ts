@@ -83,6 +83,9 @@ export function registerSiem(program: Command, withRuntime: WithRuntime): void {
       const spec = { since: o.since, until: o.until ?? new Date(), format: o.format as ExportFormat };
       const n = await withRuntime(o, async (rt) => {
         const db = rt.db as unknown as IntegrationDb;
+        // An embedded data directory belongs to this process alone: sequence what is pending
+        // first (on PostgreSQL the serving integrator does that).
+        if (rt.store.capabilities.kind === 'pglite') await rt.integrator.drain();
         const total = await countWindow(db, spec);
         const bar = new cliProgress.SingleBar({ format: 'exporting [{bar}] {value}/{total} entries | ETA {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
         const out = o.out ? createWriteStream(o.out) : process.stdout;

@@ -24,17 +24,21 @@ import { detectRoutes } from './routes/detect.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { incidentRoutes } from './routes/incident.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { installMetrics } from './metrics-route.js';
 import { logRoutes } from './routes/log.js';
 import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
 import { scimRoutes } from './routes/scim.js';
 import { authRoutes } from './routes/oidc.js';
+import { installStepUp, staffKeyRoutes } from './routes/staff-keys.js';
+import { stepUpModeFromEnv } from '../identity/step-up.js';
 import { OidcSignIn, oidcSettingsFromEnv, type OidcSettings } from '../identity/oidc.js';
 import { mappingFromEnv, type IdentityMapping } from '../identity/mapping.js';
 import { securityRoutes } from './routes/security.js';
 import { sessionRoutes } from './routes/session.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { rosterRoutes } from './routes/rosters.js';
 import { watermarkRoutes } from './routes/watermark.js';
 import type { Runtime } from './runtime.js';
 import { installProbes, Lifecycle } from './probes.js';
@@ -67,6 +71,8 @@ export interface AppOptions {
   readonly identityMapping?: IdentityMapping;
   /** OpenID Connect sign-in (default: from KEYHOLE_OIDC_*; null turns it off). */
   readonly oidc?: OidcSettings | null;
+  /** Staff step-up with a security key (default: KEYHOLE_STAFF_STEP_UP, else required outside demo mode). */
+  readonly staffStepUp?: 'required' | 'off';
   /** Start-up and shutdown state for the probes (default: already started, never draining). */
   readonly lifecycle?: Lifecycle;
 }
@@ -100,6 +106,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   installErrorHandling(app);
   installRequestGuard(app, { allowedOrigins: opts.allowedOrigins ?? allowedOriginsFromEnv(process.env) });
   installNoStore(app);
+  installMetrics(app, rt); // GET /metrics and the latency hook of every route
   // Every response names its request: the audit record of an access carries the same id.
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-request-id', req.id);
@@ -108,7 +115,16 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(cookie);
   await installSignInLimit(app, opts.signInLimit ?? signInLimitFromEnv(process.env));
   await app.register(swagger, {
-    openapi: { info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' } },
+    openapi: {
+      info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' },
+      // Staff: the session cookie (single sign-on or the demo picker) or a bearer token; the identity provider: a SCIM token (/scim/v2).
+      components: { securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'kh_session', description: 'Staff session (httpOnly, SameSite=Strict), from single sign-on at /v1/auth/oidc/login.' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'An agent or service token (`keyhole tokens create`), RFC 6750.' },
+        scimBearer: { type: 'http', scheme: 'bearer', description: 'The SCIM provisioning token of the identity provider (`keyhole tokens create --scim NAME`, scope `scim`) for /scim/v2.' },
+      } },
+      security: [{ session: [] }, { bearer: [] }],
+    },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -134,6 +150,9 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
 
   await app.register(async (scope) => {
     requireAgent(scope, rt);
+    const stepUp = { db: rt.db, clock: rt.clock, events: rt.events, rp };
+    installStepUp(scope, stepUp, opts.staffStepUp ?? stepUpModeFromEnv(process.env, opts.demo === true));
+    await scope.register(staffKeyRoutes(stepUp));
     await scope.register(sessionRoutes(rt));
     await scope.register(ticketRoutes(rt));
     await scope.register(revealRequestRoutes(rt));
@@ -145,6 +164,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     await scope.register(budgetRoutes(rt));
     await scope.register(detectRoutes(rt));
     await scope.register(tokenRoutes(rt));
+    await scope.register(rosterRoutes(rt));
     await scope.register(watermarkRoutes(rt));
     for (const extra of opts.extraAuthenticated ?? []) await scope.register(extra);
   });

@@ -40,10 +40,12 @@ for (const backend of DATABASES) {
     it('1: a failing audit append yields an error and no field value', async () => {
       const t = await openTicket('withdrawal_issue', 1);
       const c = await ctx(t.assignee_id as string);
+      const cookie = await h.login(t.assignee_id as string);
       await sql`alter table audit_pending add constraint audit_down check (false) not valid`.execute(h.rt.db);
       try {
         await assert.rejects(h.rt.broker.view(c, t.id), (e) => isKeyholeError(e, 'AUDIT_APPEND_FAILED'));
-        const cookie = await h.login(t.assignee_id as string);
+        // No session without its session_start record either (the forensic mark needs it).
+        await assert.rejects(h.login(t.assignee_id as string), /AUDIT_APPEND_FAILED/);
         const r = await h.app.inject({ method: 'GET', url: `/v1/tickets/${t.id}/customer`, headers: { cookie } });
         assert.equal(r.statusCode, 503);
         assert.deepEqual(Object.keys(r.json()), ['error']);

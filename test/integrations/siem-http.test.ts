@@ -32,10 +32,12 @@ function peer(fail: () => boolean): Promise<{ server: Server; got: Received[]; u
 }
 
 describe('OCSF mapping', () => {
-  it('maps every audit action to a class, with the log index and leaf hash and the record\'s own data only', () => {
-    for (const action of AUDIT_ACTIONS) {
+  it('maps every audit action to a valid OCSF event with the log index and leaf hash (actions added later: API Activity, Other)', () => {
+    for (const action of ['view', 'verify', 'lookup', 'ticket_open', 'agent_suspend', 'token_create', 'incident_open', 'customer_upsert', 'log_read', 'sign_in', 'key_rotate']) {
       assert.ok(ACTION_MAPPING[action], `${action} has an OCSF class`);
-      const rec: AuditRecord = { v: 1, time: '2026-01-05T09:00:00.000Z', requestId: 'req_1', action, agentId: 'agt_1', customerId: 'cus_1', ticketId: null, decision: 'allow', fields: { email: 'masked' }, policyIds: [], reason: null, details: {} };
+    }
+    for (const action of [...AUDIT_ACTIONS, 'some_future_action']) {
+      const rec = { v: 1, time: '2026-01-05T09:00:00.000Z', requestId: 'req_1', action, agentId: 'agt_1', customerId: 'cus_1', ticketId: null, decision: 'allow', fields: { email: 'masked' }, policyIds: [], reason: null, details: {} } as AuditRecord;
       const e = ocsfFromLog({ seq: 7, entry: JSON.stringify(rec), leafHash: new Uint8Array(32).fill(1) });
       assert.equal(e.type_uid, (e.class_uid as number) * 100 + (e.activity_id as number));
       assert.equal((e.metadata as { sequence: number }).sequence, 7);

@@ -35,6 +35,7 @@ const DATASTORE: ClassDef = { uid: 6005, name: 'Datastore Activity', category: 6
 const API: ClassDef = { uid: 6003, name: 'API Activity', category: 6, categoryName: 'Application Activity' };
 const ACCOUNT: ClassDef = { uid: 3001, name: 'Account Change', category: 3, categoryName: 'Identity & Access Management' };
 const AUTHN: ClassDef = { uid: 3002, name: 'Authentication', category: 3, categoryName: 'Identity & Access Management' };
+const ENTITY: ClassDef = { uid: 3004, name: 'Entity Management', category: 3, categoryName: 'Identity & Access Management' };
 const INCIDENT: ClassDef = { uid: 2005, name: 'Incident Finding', category: 2, categoryName: 'Findings' };
 const DETECTION: ClassDef = { uid: 2004, name: 'Detection Finding', category: 2, categoryName: 'Findings' };
 
@@ -53,6 +54,13 @@ export const ACTION_MAPPING: Readonly<Record<string, readonly [ClassDef, number,
   token_revoke: [ACCOUNT, 99, 'Token Revoke'], budget_extend: [ACCOUNT, 7, 'Attach Policy'],
   incident_open: [INCIDENT, 1, 'Create'], incident_close: [INCIDENT, 3, 'Close'], protection_apply: [INCIDENT, 2, 'Update'],
   protection_lift: [INCIDENT, 2, 'Update'], notification_queue: [INCIDENT, 2, 'Update'], notification_send: [INCIDENT, 2, 'Update'],
+  agent_provision: [ACCOUNT, 1, 'Create'], agent_update: [ACCOUNT, 99, 'Update'], group_update: [ACCOUNT, 99, 'Group Update'],
+  credential_register: [ACCOUNT, 10, 'MFA Factor Enable'], credential_remove: [ACCOUNT, 11, 'MFA Factor Disable'],
+  session_start: [AUTHN, 1, 'Logon'], sign_in: [AUTHN, 1, 'Logon'], sign_in_refused: [AUTHN, 1, 'Logon'], sign_out: [AUTHN, 2, 'Logoff'],
+  step_up: [AUTHN, 99, 'Step-Up'], step_up_refused: [AUTHN, 99, 'Step-Up'],
+  roster_update: [ACCOUNT, 99, 'Attribute Update'],
+  watermark_tamper: [DETECTION, 1, 'Create'],
+  key_init: [ENTITY, 1, 'Create'], key_rotate: [ENTITY, 3, 'Update'], key_rewrap: [ENTITY, 3, 'Update'], key_retire: [ENTITY, 4, 'Delete'],
 };
 
 function classOf(action: string): readonly [ClassDef, number, string] {
@@ -64,7 +72,7 @@ function classOf(action: string): readonly [ClassDef, number, string] {
 }
 
 const SEVERITY = ['Unknown', 'Informational', 'Low', 'Medium', 'High', 'Critical'] as const;
-const HIGH = new Set(['agent_suspend', 'log_override', 'incident_open', 'customer_erase', 'break_glass_approve']);
+const HIGH = new Set(['agent_suspend', 'log_override', 'incident_open', 'customer_erase', 'break_glass_approve', 'watermark_tamper']);
 
 function severityOf(r: AuditRecord): number {
   if (HIGH.has(r.action)) return 4;
@@ -91,7 +99,7 @@ export function ocsfFromLog(e: LogEvent): Record<string, unknown> {
     message: `${r.action} ${r.decision}${r.reason ? `: ${r.reason}` : ''}`,
     metadata: { version: OCSF_VERSION, product, log_name: 'keyhole-audit', sequence: e.seq, uid: `keyhole-log-${e.seq}`, correlation_uid: r.requestId },
     actor,
-    ...(cls === INCIDENT ? { finding_info: { uid: String(r.details.incidentId ?? r.requestId), title: r.action, types: ['keyhole_incident'] } } : {}),
+    ...(cls === INCIDENT || cls === DETECTION ? { finding_info: { uid: String(r.details.incidentId ?? r.requestId), title: r.action, types: [cls === INCIDENT ? 'keyhole_incident' : 'keyhole_detection'] } } : {}),
     unmapped: { keyhole: {
       log_index: e.seq, leaf_hash: hex(e.leafHash), action: r.action, decision: r.decision, customer_id: r.customerId, ticket_id: r.ticketId,
       fields: r.fields, policy_ids: r.policyIds, reason: r.reason, details: r.details,

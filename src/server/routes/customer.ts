@@ -138,8 +138,22 @@ function portalRoutes(rt: Runtime, rp: RelyingParty): FastifyPluginAsyncZod {
         await customerRevokeGrant(rt.broker.deps, customerCtx(req), req.params.id);
         return reply.status(204).send(null);
       });
-    app.put('/v1/customer/lock', { schema: { tags: ['customer'], summary: 'Set or lift my privacy lock', body: z.strictObject({ locked: z.boolean() }) } },
-      async (req) => ({ lockedAt: (await setPrivacyLock(rt.broker.deps, customerCtx(req), req.body.locked))?.toISOString() ?? null }));
+    app.post('/v1/customer/lock/options', { schema: { tags: ['customer'], summary: 'Passkey challenge for lifting my privacy lock' } },
+      async (req) => assertionOptions(db, rt.clock, rp, { customerId: me(req), requestId: me(req), purpose: 'unlock' }));
+    app.put('/v1/customer/lock', {
+      schema: { tags: ['customer'], summary: 'Set or lift my privacy lock',
+        description: 'Lifting the lock needs a passkey assertion (from POST /v1/customer/lock/options) when the customer has a passkey: PASSKEY_REQUIRED otherwise.',
+        body: z.strictObject({ locked: z.boolean(), assertion: WebAuthnResponse.optional() }), response: { 200: z.object({ lockedAt: z.string().nullable() }), ...errorResponses } },
+    }, async (req) => {
+      if (!req.body.locked) {
+        const passkeys = await db.selectFrom('customer_credentials').select('id').where('customer_id', '=', me(req)).limit(1).execute();
+        if (passkeys.length > 0) {
+          if (!req.body.assertion) throw new KeyholeError('PASSKEY_REQUIRED', 'Confirm with your passkey to lift the privacy lock.');
+          await verifyAssertion(db, rt.clock, rp, req.body.assertion as never, { customerId: me(req), requestId: me(req), purpose: 'unlock' });
+        }
+      }
+      return { lockedAt: (await setPrivacyLock(rt.broker.deps, customerCtx(req), req.body.locked))?.toISOString() ?? null };
+    });
     app.get('/v1/customer/support-contacts', { schema: { tags: ['customer'], summary: 'Open support contacts with their contact codes, and contacts withdrawn (no longer from support)',
       response: { 200: SupportContactsSchema, ...errorResponses } } },
       async (req) => ({

@@ -15,7 +15,7 @@ import { agentForToken } from '../../identity/tokens.js';
 
 /** One message on the stream: its SSE event name and its JSON data. */
 export interface SseMessage {
-  readonly event: 'audit' | 'reveal_request' | 'agent_status' | 'detect_alert' | 'log_health' | 'end';
+  readonly event: 'audit' | 'reveal_request' | 'agent_status' | 'detect_alert' | 'log_health' | 'access_withdrawn' | 'end';
   readonly data: unknown;
 }
 
@@ -45,6 +45,8 @@ export function visibleTo(agent: Agent, e: BrokerEvent): SseMessage | undefined 
         ? { event: 'agent_status', data: { agentId: e.agentId, status: e.status } } : undefined;
     case 'detect_alert':
       return agent.role === 'security' ? { event: 'detect_alert', data: e } : undefined;
+    case 'access_withdrawn':
+      return e.agentId === agent.id ? { event: 'access_withdrawn', data: { customerId: e.customerId, ticketId: e.ticketId, reason: e.reason } } : undefined;
     case 'log_health':
       return agent.role === 'security' ? { event: 'log_health', data: { serving: e.serving, status: e.status, reason: e.reason, since: e.since } } : undefined;
   }
@@ -126,7 +128,7 @@ export function eventRoutes(rt: Runtime, opts: EventStreamOptions = {}): Fastify
     app.get('/v1/events', {
       schema: {
         tags: ['session'], summary: 'Live events for the console (text/event-stream)',
-        description: 'Events: `agent_status` (own status; every agent for security), `reveal_request` (own requests for agents; the whole queue for supervisors and security), `audit` (every access decision; security only), `end` (the stream is over: `reason` suspended | session_ended | server_closing). A comment line every 15 s keeps it open.',
+        description: 'Events: `agent_status` (own status; every agent for security), `reveal_request` (own requests for agents; the whole queue for supervisors and security), `audit` (every access decision; security only), `access_withdrawn` (own: the customer locked their data or ended a grant — drop what is shown), `end` (the stream is over: `reason` suspended | session_ended | server_closing). A comment line every 15 s keeps it open.',
         response: { ...errorResponses },
       },
     }, async (req, reply) => {

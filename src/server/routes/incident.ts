@@ -15,6 +15,7 @@ import { KeyholeError } from '../../shared/errors.js';
 import { ctxOf } from '../auth.js';
 import type { Runtime } from '../runtime.js';
 import { errorResponses, IdSchema } from '../schemas.js';
+import { recordLogRead } from '../log-reads.js';
 
 /** The incident service of a runtime (also used by the CLI). */
 export function incidentService(rt: Runtime, config: IncidentConfig = incidentConfigFromEnv(process.env)): IncidentService {
@@ -60,7 +61,7 @@ export function incidentRoutes(rt: Runtime, config?: IncidentConfig): FastifyPlu
     });
 
     coreRoutes(app, svc);
-    analysisRoutes(app, svc);
+    analysisRoutes(app, svc, rt);
     protectionRoutes(app, svc);
     notificationRoutes(app, svc);
     evidenceRoutes(app, svc, rt);
@@ -96,7 +97,7 @@ function coreRoutes(app: App, svc: IncidentService): void {
   }, async (req) => incidentJson(await svc.close(actorOf(req), req.params.id, req.body.reason)));
 }
 
-function analysisRoutes(app: App, svc: IncidentService): void {
+function analysisRoutes(app: App, svc: IncidentService, rt: Runtime): void {
   app.get('/v1/incidents/:id/blast-radius', {
     schema: { tags, summary: 'The blast radius, exact from the signed log: per customer and field the highest level, count, first and last time, log entries; totals', params: IdParams,
       response: { 200: S.BlastRadiusSchema, ...errorResponses } },
@@ -115,12 +116,18 @@ function analysisRoutes(app: App, svc: IncidentService): void {
   app.get('/v1/incidents/:id/timeline', {
     schema: { tags, summary: 'The agents\' activity in the window, in log order (allowed and denied), with what each record exposed', params: IdParams,
       querystring: S.TimelineQuery, response: { 200: S.TimelineSchema, ...errorResponses } },
-  }, async (req) => svc.timeline(req.params.id, req.query.after, req.query.limit));
+  }, async (req) => {
+    await recordLogRead(rt, req, 'incident_timeline', { incidentId: req.params.id, after: req.query.after, limit: req.query.limit });
+    return svc.timeline(req.params.id, req.query.after, req.query.limit);
+  });
 
   app.get('/v1/incidents/:id/customers/:customerId/proofs', {
     schema: { tags, summary: 'The records that exposed one customer, each with its C2SP tlog-proof', params: z.object({ id: IdSchema, customerId: IdSchema }),
       response: { 200: S.ProofsSchema, ...errorResponses } },
-  }, async (req) => svc.proofs(req.params.id, req.params.customerId));
+  }, async (req) => {
+    await recordLogRead(rt, req, 'incident_proofs', { incidentId: req.params.id, customerId: req.params.customerId });
+    return svc.proofs(req.params.id, req.params.customerId);
+  });
 }
 
 function evidenceRoutes(app: App, svc: IncidentService, rt: Runtime): void {
@@ -185,7 +192,7 @@ function notificationRoutes(app: App, svc: IncidentService): void {
 
   app.post('/v1/incidents/:id/notifications', {
     schema: { tags, summary: 'Queue one notification per affected customer (idempotent: never twice per customer and channel)', params: IdParams, body: S.NotifyBody,
-      response: { 202: z.object({ queued: z.number().int(), alreadyQueued: z.number().int() }), ...errorResponses } },
+      response: { 202: z.object({ queued: z.number().int(), alreadyQueued: z.number().int(), skippedErased: z.number().int().describe('erased customers (no contact data left) not notified') }), ...errorResponses } },
   }, async (req, reply) => reply.status(202).send(await svc.notify(actorOf(req), req.params.id, req.body)));
 
   app.get('/v1/incidents/:id/notifications', {

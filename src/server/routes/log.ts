@@ -13,6 +13,7 @@ import { parseTilePath } from '../../shared/tlog/tile-path.js';
 import { ctxOf, requireAgent } from '../auth.js';
 import type { Runtime } from '../runtime.js';
 import { errorResponses } from '../schemas.js';
+import { recordLogRead } from '../log-reads.js';
 
 /** A non-negative decimal as sent in a query; range is checked against the log (a value that is
  *  not a safe integer becomes INDEX_OUT_OF_RANGE there). */
@@ -107,6 +108,7 @@ export function logRoutes(rt: Runtime): FastifyPluginAsyncZod {
       }, async (req) => {
         if (ctxOf(req).agent.role !== 'security') throw new KeyholeError('FORBIDDEN', 'Only the security team may read log entries.');
         const q = req.query as z.infer<typeof EntriesQuery>;
+        await recordLogRead(rt, req, 'log_entries', { from: q.from, limit: q.limit });
         const { size, entries } = await log.entries(q.from, q.limit);
         return { size, entries: entries.map((e) => ({ seq: e.seq, entry: e.entry, leafHash: encodeBase64(e.leafHash) })) };
       });

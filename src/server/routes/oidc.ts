@@ -46,9 +46,10 @@ export function authRoutes(rt: Runtime, oidc: OidcSignIn | undefined, demo: bool
 
     app.get('/v1/auth/oidc/login', {
       schema: { tags: ['session'], summary: 'Start single sign-on: redirects to the identity provider (PKCE, state, nonce)',
-        querystring: z.strictObject({ returnTo: z.string().max(300).optional() }), response: { 302: z.null(), ...errorResponses } },
+        querystring: z.strictObject({ returnTo: z.string().max(300).optional(), reauth: z.enum(['1']).optional().describe('1: ask the provider to authenticate again (max_age=0), for a step-up without a security key') }),
+        response: { 302: z.null(), ...errorResponses } },
     }, async (req, reply) => {
-      const started = await oidc.start(safeReturnTo(req.query.returnTo));
+      const started = await oidc.start(safeReturnTo(req.query.returnTo), req.query.reauth === '1' ? 0 : undefined);
       reply.setCookie(OIDC_STATE_COOKIE, started.state, { path: FLOW_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: OIDC_FLOW_TTL_MS / 1000 });
       return reply.redirect(started.url, 302);
     });

@@ -9,6 +9,7 @@ import { KeyholeError } from '../../shared/errors.js';
 import { ctxOf } from '../auth.js';
 import type { Runtime } from '../runtime.js';
 import { errorResponses, IdSchema } from '../schemas.js';
+import { recordLogRead } from '../log-reads.js';
 import { activityOverTime, agentActivity, auditPage } from './security-queries.js';
 
 const AgentActivitySchema = z.object({
@@ -89,6 +90,7 @@ export function securityRoutes(rt: Runtime): FastifyPluginAsyncZod {
         response: { 200: z.object({ entries: z.array(z.object({ seq: z.number().nullable(), record: AuditRecordSchema })), nextBefore: z.number().nullable() }), ...errorResponses } },
     }, async (req) => {
       const q = req.query;
+      await recordLogRead(rt, req, 'audit_explorer', { agentId: q.agentId, customerId: q.customerId, ticketId: q.ticketId, action: q.action, decision: q.decision, from: q.from, to: q.to, before: q.before });
       const page = await auditPage(rt.db, {
         agentId: q.agentId, customerId: q.customerId, ticketId: q.ticketId, action: q.action, decision: q.decision,
         from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined,
