@@ -1,7 +1,7 @@
 // Reading reveal requests: the approvals queue for supervisors and an agent's own requests,
 // with what a decider needs to judge them (the requester's name, the ticket's subject and
 // purpose) — never a field value.
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { FieldName } from '../fields/catalog-types.js';
 import type { Agent, BrokerDb } from './model.js';
 import type { RevealRequestTable } from './tables.js';
@@ -42,10 +42,12 @@ export function toRevealRequest(r: Selectable<RevealRequestTable>, grant: { id: 
   };
 }
 
-/** Reveal requests the caller may see: supervisors and security see every request of
- *  `status` except their own (the approvals queue); agents see only their own. Newest first,
- *  at most `limit`. A pending request past its expiry is shown as `expired` (the server's
- *  clock decides, not the browser's). */
+/** Reveal requests the caller may see: security sees every request of `status` except their
+ *  own; a supervisor only those they may decide (Cedar `staff.supervisor-own-scope`: requesters
+ *  of their vendor sharing one of their regions, customers of their regions) — the approvals
+ *  queue and "Recently decided" alike; agents see only their own. Newest first, at most `limit`.
+ *  A pending request past its expiry is shown as `expired` (the server's clock decides, not the
+ *  browser's). */
 export async function listRevealRequests(db: BrokerDb, agent: Agent, opts: { status?: RevealRequest['status']; limit?: number; now: Date }): Promise<RevealRequest[]> {
   let q = db.selectFrom('reveal_requests as r').leftJoin('grants as g', 'g.request_id', 'r.id')
     .innerJoin('agents as a', 'a.id', 'r.agent_id').innerJoin('tickets as t', 't.id', 'r.ticket_id').leftJoin('agents as d', 'd.id', 'r.decided_by')
@@ -54,6 +56,12 @@ export async function listRevealRequests(db: BrokerDb, agent: Agent, opts: { sta
   if (opts.status) q = q.where('r.status', '=', opts.status);
   if (opts.status === 'pending') q = q.where('r.expires_at', '>', opts.now);
   q = agent.role === 'agent' ? q.where('r.agent_id', '=', agent.id) : q.where('r.agent_id', '!=', agent.id);
+  if (agent.role === 'supervisor') {
+    const regions = sql`cast(${JSON.stringify(agent.regions)} as jsonb)`;
+    q = q.where('a.vendor', '=', agent.vendor)
+      .where(sql<boolean>`exists (select 1 from jsonb_array_elements_text(${regions}) s(x) where s.x = any(${sql.ref('a.regions')}))`)
+      .where(sql<boolean>`exists (select 1 from customers c where c.id = ${sql.ref('t.customer_id')} and c.jurisdiction in (select jsonb_array_elements_text(${regions})))`);
+  }
   // The approvals queue holds only what staff still have to decide: not customer-only
   // consents, and not requests a reviewer already approved that wait for the customer.
   if (agent.role !== 'agent' && opts.status === 'pending') q = q.where('r.approval', '!=', 'customer').where('r.decided_by', 'is', null);

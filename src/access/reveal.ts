@@ -8,7 +8,8 @@ import { purposeRule } from '../fields/purposes.js';
 import { KeyholeError } from '../shared/errors.js';
 import { checkGuard } from './guard-check.js';
 import { newId } from './ids.js';
-import type { BrokerDb, BrokerDeps, RequestContext } from './model.js';
+import type { Agent, BrokerDb, BrokerDeps, RequestContext } from './model.js';
+import { loadAgent } from './agents.js';
 import { audited, denial } from './recorder.js';
 import { loadTicket, openTicketOf } from './ticket-gate.js';
 import { toRevealRequest, type RevealRequest } from './reveal-read.js';
@@ -63,7 +64,12 @@ export interface DecideOptions {
   readonly durationMinutes?: number | undefined;
 }
 
-/** A supervisor's (or security's) decision on a pending request.
+/** A requester whose row is gone: no vendor, no regions, suspended (every scope denies). */
+const unknownAgent = (id: string): Agent => ({ id, name: '', email: '', role: 'agent', team: '', vendor: '', regions: [], status: 'suspended' });
+
+/** A supervisor's (or security's) decision on a pending request. A supervisor decides only for
+ *  agents of their own vendor who share one of their regions, on customers of their regions
+ *  (Cedar `staff.supervisor-own-scope`).
  *  @throws KeyholeError REQUEST_NOT_FOUND, REQUEST_NOT_PENDING (decided or expired),
  *  SELF_APPROVAL, FORBIDDEN (role, or a non-security approver while the requester is under
  *  step-up), TICKET_CLOSED, POLICY_DENIED. */
@@ -89,7 +95,7 @@ export function decideReveal(deps: BrokerDeps, ctx: RequestContext, requestId: s
     if (!ticket || ticket.status !== 'open') throw new KeyholeError('TICKET_CLOSED');
     const decision = deps.policy.decide({
       action: verdict === 'approve' ? 'approve_reveal' : 'deny_reveal', agent: policyAgent(ctx.agent), ...(await ticketFacts(trx, ticket, now)),
-      fields: req.fields as FieldName[], requesterId: req.agent_id,
+      fields: req.fields as FieldName[], requester: policyAgent((await loadAgent(trx, req.agent_id)) ?? unknownAgent(req.agent_id)),
     });
     if (!decision.allowed) throw denial('POLICY_DENIED', { ...base, decision: 'deny', policyIds: decision.policyIds, reason: 'policy denied decision' });
     const comment = opts.comment ?? null;

@@ -70,8 +70,12 @@ export function actionRequest(input: ActionInput): CedarRequest {
     case 'request_reveal':
       return { ...base, context: facts() };
     case 'approve_reveal':
-    case 'deny_reveal':
-      return { ...base, context: { ...facts(), requester: ref('Agent', input.requesterId) } };
+    case 'deny_reveal': {
+      // The requester's entity carries the vendor and regions the scope policy reads; when the
+      // requester is the principal (self-approval) the principal's entity serves.
+      const requester = input.requester.id === input.agent.id ? [] : [agentEntity(input.requester)];
+      return { ...base, entities: [...entities, ...requester], context: { ...facts(), requester: ref('Agent', input.requester.id) } };
+    }
     case 'assign_ticket':
       return { ...base, context: { assignee: ref('Agent', input.assigneeId) } };
     case 'close_ticket':

@@ -75,7 +75,8 @@ interface TicketAction {
 /** Any action but a view. `lookup` asks for a ticket that would be opened (assigned to the agent). */
 export type ActionInput =
   | (TicketAction & { readonly action: 'lookup' | 'verify' | 'request_reveal' | 'close_ticket' })
-  | (TicketAction & { readonly action: 'approve_reveal' | 'deny_reveal'; readonly requesterId: string })
+  /** `requester`: the agent who asked (their vendor and regions scope who may decide). */
+  | (TicketAction & { readonly action: 'approve_reveal' | 'deny_reveal'; readonly requester: PolicyAgent })
   | (TicketAction & { readonly action: 'assign_ticket'; readonly assigneeId: string })
   | { readonly action: 'suspend_agent'; readonly agent: PolicyAgent; readonly targetId: string };
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { DATABASES } from '../support/databases.js';
-import { secretLeaves, startHarness, type Harness } from '../support/harness.js';
+import { secretLeaves, startHarness, supervisorFor as supervisorIn, type Harness } from '../support/harness.js';
 
 for (const backend of DATABASES) {
   describe(`broker over HTTP on ${backend.name}`, () => {
@@ -22,7 +22,7 @@ for (const backend of DATABASES) {
       assert.ok(customer);
       return { t, cookie, customer };
     }
-    const supervisorFor = (agentId: string) => h.staff.find((s) => s.role === 'supervisor' && s.id !== agentId) as { id: string };
+    const supervisorFor = (agentId: string) => supervisorIn(h.staff, agentId);
 
     it('rejects requests without a session', async () => {
       const r = await h.app.inject({ method: 'GET', url: '/v1/tickets' });

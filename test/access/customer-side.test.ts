@@ -8,7 +8,7 @@ import { setPrivacyLock } from '../../src/access/customer-state.js';
 import { decideBreakGlass, requestBreakGlass } from '../../src/access/break-glass.js';
 import { isKeyholeError } from '../../src/shared/errors.js';
 import { DATABASES } from '../support/databases.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { startHarness, supervisorFor, type Harness } from '../support/harness.js';
 
 for (const backend of DATABASES) {
   describe(`customer side on ${backend.name}`, () => {
@@ -32,7 +32,7 @@ for (const backend of DATABASES) {
       const req = await h.rt.broker.requestReveal(agent, t.id, ['totalBalance'], 'customer disputes the balance shown');
       assert.equal(req.approval, 'customer');
       assert.ok((await pendingConsents(h.rt.db, t.customer_id, h.clock.now())).some((r) => r.id === req.id));
-      const sup = h.staff.find((s) => s.role === 'supervisor') as { id: string };
+      const sup = supervisorFor(h.staff, agent.agent.id);
       await assert.rejects(h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve'), (e) => isKeyholeError(e, 'CONFLICT'));
       h.clock.advance(10 * 60_000 + 1);
       assert.equal((await pendingConsents(h.rt.db, t.customer_id, h.clock.now())).length, 0);
@@ -63,7 +63,7 @@ for (const backend of DATABASES) {
       assert.equal(req.approval, 'supervisor_and_customer');
       const afterCustomer = await customerDecide(h.rt.broker.deps, customerCtx(t.customer_id), req.id, 'approve', 10);
       assert.equal(afterCustomer.status, 'pending');
-      const sup = h.staff.find((s) => s.role === 'supervisor') as { id: string };
+      const sup = supervisorFor(h.staff, agent.agent.id);
       const done = await h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve');
       assert.equal(done.status, 'approved');
       assert.ok(done.grant);

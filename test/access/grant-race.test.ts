@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DATABASES } from '../support/databases.js';
-import { startHarness, TEST_DEMO, type Harness } from '../support/harness.js';
+import { startHarness, supervisorFor, TEST_DEMO, type Harness } from '../support/harness.js';
 import { loadAgent } from '../../src/access/agents.js';
 import type { RequestContext } from '../../src/access/model.js';
 import { claimLiveGrants, releaseGrants } from '../../src/access/grants.js';
@@ -29,7 +29,7 @@ for (const backend of DATABASES) {
         const t = await h.rt.db.selectFrom('tickets').selectAll().where('purpose', '=', 'account_access').where('status', '=', 'open')
           .orderBy('id').offset(round).limit(1).executeTakeFirstOrThrow();
         const agentCtx = await ctx(t.assignee_id as string);
-        const sup = h.staff.find((s) => s.role === 'supervisor') as { id: string };
+        const sup = supervisorFor(h.staff, agentCtx.agent.id);
         const req = await h.rt.broker.requestReveal(agentCtx, t.id, [field], 'caller asked to confirm contact');
         assert.equal((await h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve', { durationMinutes: 15 })).status, 'approved');
 
@@ -53,7 +53,7 @@ for (const backend of DATABASES) {
       const t = await h.rt.db.selectFrom('tickets').selectAll().where('purpose', '=', 'account_access').where('status', '=', 'open')
         .orderBy('id').offset(5).limit(1).executeTakeFirstOrThrow();
       const agentCtx = await ctx(t.assignee_id as string);
-      const sup = h.staff.find((s) => s.role === 'supervisor') as { id: string };
+      const sup = supervisorFor(h.staff, agentCtx.agent.id);
       const req = await h.rt.broker.requestReveal(agentCtx, t.id, ['email'], 'caller asked to confirm contact');
       await h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve', { durationMinutes: 15 });
       const now = h.clock.now();

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { DATABASES } from '../support/databases.js';
-import { secretLeaves, startHarness, type Harness } from '../support/harness.js';
+import { secretLeaves, startHarness, supervisorFor, type Harness } from '../support/harness.js';
 import { isKeyholeError } from '../../src/shared/errors.js';
 import type { RequestContext } from '../../src/access/model.js';
 import { loadAgent } from '../../src/access/agents.js';
@@ -29,7 +29,7 @@ for (const backend of DATABASES) {
     async function approvedGrant(purpose: string, skip: number, field: 'email' | 'phone', minutes = 15) {
       const t = await openTicket(purpose, skip);
       const agentCtx = await ctx(t.assignee_id as string);
-      const sup = h.staff.find((s) => s.role === 'supervisor') as { id: string };
+      const sup = supervisorFor(h.staff, agentCtx.agent.id);
       const req = await h.rt.broker.requestReveal(agentCtx, t.id, [field], 'caller asked to confirm contact');
       const decided = await h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve', { durationMinutes: minutes });
       assert.equal(decided.status, 'approved');

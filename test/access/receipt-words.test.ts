@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadAgent } from '../../src/access/agents.js';
 import { describeAction, levelWords } from '../../web/src/portal/describe-receipt.js';
 import { DATABASES } from '../support/databases.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { startHarness, supervisorFor, type Harness } from '../support/harness.js';
 
 describe('receipt words', () => {
   it('describe what the record says, not more', () => {
@@ -38,7 +38,7 @@ for (const backend of DATABASES.filter((d) => d.name === 'pglite')) {
       const agent = t.assignee_id as string;
       await h.rt.broker.verify(await ctx(agent), t.id, 'dateOfBirth', '1901-01-01');
       const req = await h.rt.broker.requestReveal(await ctx(agent), t.id, ['email'], 'Customer cannot receive our e-mails');
-      await h.rt.broker.decideReveal(await ctx(h.staff.find((s) => s.role === 'supervisor')!.id), req.id, 'approve');
+      await h.rt.broker.decideReveal(await ctx(supervisorFor(h.staff, agent).id), req.id, 'approve');
       await h.rt.broker.view(await ctx(agent), t.id);
       const login = await h.app.inject({ method: 'POST', url: '/v1/customer/demo/login', payload: { customerId: t.customer_id } });
       const cookie = `kh_customer=${login.cookies.find((c) => c.name === 'kh_customer')?.value}`;

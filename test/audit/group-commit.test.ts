@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { DATABASES } from '../support/databases.js';
-import { startHarness, TEST_DEMO, type Harness } from '../support/harness.js';
+import { startHarness, supervisorFor, TEST_DEMO, type Harness } from '../support/harness.js';
 import { GroupCommitter } from '../../src/audit/group-commit.js';
 import type { AuditRecord } from '../../src/shared/audit-entry.js';
 import { isKeyholeError } from '../../src/shared/errors.js';
@@ -131,7 +131,7 @@ for (const backend of DATABASES) {
       const t = await h.rt.db.selectFrom('tickets').selectAll().where('purpose', '=', 'account_access').where('status', '=', 'open')
         .orderBy('id').limit(1).executeTakeFirstOrThrow();
       const agent = await loadAgent(h.rt.db, t.assignee_id as string);
-      const sup = await loadAgent(h.rt.db, (h.staff.find((s) => s.role === 'supervisor') as { id: string }).id);
+      const sup = await loadAgent(h.rt.db, supervisorFor(h.staff, t.assignee_id as string).id);
       assert.ok(agent && sup);
       const req = await h.rt.broker.requestReveal({ agent, requestId: 'req_gc_rr' }, t.id, ['phone'], 'caller asked to confirm contact');
       await h.rt.broker.decideReveal({ agent: sup, requestId: 'req_gc_rd' }, req.id, 'approve', { durationMinutes: 15 });

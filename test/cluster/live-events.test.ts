@@ -58,7 +58,9 @@ describe('live events across three instances on PostgreSQL', { skip: adminUrl ==
     const sups = await staff('supervisor');
     const t = (await tickets())[0]!;
     const sup = sups.find((s) => s !== t.assignee_id)!;
-    const approver = sups.find((s) => s !== t.assignee_id && s !== sup) ?? sup;
+    // Approvals are scoped (issue 10.12): the approver is of the agent's vendor and region.
+    const approver = (await client.query<{ id: string }>(`select s.id from agents s, agents a where a.id = $1 and s.role = 'supervisor'
+      and s.vendor = a.vendor and s.regions && a.regions order by s.id`, [t.assignee_id])).rows[0]?.id ?? sup;
     const secStreams = await Promise.all(nodes.map(async (n) => stream(n, await n.login(sec!))));
     const supOnA = await stream(a, await a.login(sup));
     const agentOnA = await stream(a, await a.login(t.assignee_id));

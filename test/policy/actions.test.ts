@@ -41,13 +41,13 @@ describe('PolicyEngine.decide', () => {
   });
 
   it('approve/deny reveal: a supervisor or security, never an agent, never the requester (four-eyes)', () => {
-    const review = { ...ON_TICKET, fields: ['totalBalance'] as const, requesterId: AGENT.id };
+    const review = { ...ON_TICKET, fields: ['totalBalance'] as const, requester: AGENT };
     for (const action of ['approve_reveal', 'deny_reveal'] as const) {
       assertDecision(engine.decide({ action, ...review, agent: SUPERVISOR }), true, ['staff.reviewer-decides-reveal']);
       assertDecision(engine.decide({ action, ...review, agent: SECURITY }), true, ['staff.reviewer-decides-reveal']);
       assertDecision(engine.decide({ action, ...review, agent: { ...AGENT, id: 'agt_bob' } }), false, []);
       // Self-approval is denied by a forbid even for a supervisor who requested it themselves.
-      assertDecision(engine.decide({ action, ...review, agent: SUPERVISOR, requesterId: SUPERVISOR.id }), false, ['staff.no-self-approval']);
+      assertDecision(engine.decide({ action, ...review, agent: SUPERVISOR, requester: SUPERVISOR }), false, ['staff.no-self-approval']);
     }
     assertDecision(engine.decide({ action: 'approve_reveal', ...review, agent: SUPERVISOR, fields: ['address'] }), false, []);
   });
@@ -56,7 +56,7 @@ describe('PolicyEngine.decide', () => {
     const locked = { ...CUSTOMER, locked: true };
     assertDecision(engine.decide({ action: 'verify', ...ON_TICKET, customer: locked, fields: ['dateOfBirth'] }), false, ['guard.customer-locked']);
     assertDecision(engine.decide({ action: 'lookup', ...ON_TICKET, customer: locked }), false, ['guard.customer-locked']);
-    const review = { ...ON_TICKET, customer: locked, agent: SUPERVISOR, fields: ['totalBalance'] as const, requesterId: AGENT.id };
+    const review = { ...ON_TICKET, customer: locked, agent: SUPERVISOR, fields: ['totalBalance'] as const, requester: AGENT };
     assertDecision(engine.decide({ action: 'approve_reveal', ...review }), false, ['guard.customer-locked']);
     assertDecision(engine.decide({ action: 'deny_reveal', ...review }), true, ['staff.reviewer-decides-reveal']);
   });
@@ -79,8 +79,8 @@ describe('PolicyEngine.decide', () => {
       { action: 'lookup', ...ON_TICKET },
       { action: 'verify', ...ON_TICKET, fields: ['dateOfBirth'] },
       { action: 'request_reveal', ...ON_TICKET, fields: ['totalBalance'] },
-      { action: 'approve_reveal', ...ON_TICKET, agent: SUPERVISOR, fields: ['totalBalance'], requesterId: AGENT.id },
-      { action: 'deny_reveal', ...ON_TICKET, agent: SUPERVISOR, fields: ['totalBalance'], requesterId: AGENT.id },
+      { action: 'approve_reveal', ...ON_TICKET, agent: SUPERVISOR, fields: ['totalBalance'], requester: AGENT },
+      { action: 'deny_reveal', ...ON_TICKET, agent: SUPERVISOR, fields: ['totalBalance'], requester: AGENT },
       { action: 'assign_ticket', ...ON_TICKET, agent: SUPERVISOR, assigneeId: 'agt_bob' },
       { action: 'close_ticket', ...ON_TICKET },
       { action: 'suspend_agent', agent: SECURITY, targetId: AGENT.id },

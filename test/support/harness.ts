@@ -76,3 +76,12 @@ export function secretLeaves(c: DemoCustomer, fields: readonly string[]): string
   for (const f of fields) walk(c.fields[f]);
   return out;
 }
+
+/** A supervisor who may decide `agentId`'s reveal requests (issue 10.12: same vendor, a shared
+ *  region); throws when the demo has none. */
+export function supervisorFor(staff: readonly DemoAgent[], agentId: string): DemoAgent {
+  const a = staff.find((s) => s.id === agentId);
+  const sup = a && staff.find((s) => s.role === 'supervisor' && s.id !== agentId && s.vendor === a.vendor && s.regions.some((r) => a.regions.includes(r)));
+  if (!sup) throw new Error(`no supervisor in scope for ${agentId}`);
+  return sup;
+}

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadAgent } from '../../src/access/agents.js';
 import { DATABASES } from '../support/databases.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { startHarness, supervisorFor, type Harness } from '../support/harness.js';
 import { launchBrowser, shot } from './support/browser.js';
 
 describe('approval context and request states', { timeout: 150_000 }, () => {
@@ -61,7 +61,8 @@ describe('approval context and request states', { timeout: 150_000 }, () => {
     const req = await h.rt.broker.requestReveal(await ctx(agentId), ticket.id, ['email'], 'Customer cannot receive our e-mails');
 
     // The supervisor's card: verification, recent activity, risk, consent, ticket link.
-    const sup = await signIn('sup_01', 'Supervisors');
+    const supId = supervisorFor(h.staff, agentId).id;
+    const sup = await signIn(supId, 'Supervisors');
     const card = sup.locator(`[data-testid="approval-card"][data-request-id="${req.id}"]`);
     await card.locator('[data-testid="approval-context"]').waitFor();
     assert.equal(await card.locator('[data-testid="ctx-verification"]').getAttribute('data-verified'), 'matched');
@@ -93,7 +94,7 @@ describe('approval context and request states', { timeout: 150_000 }, () => {
 
     // A grant nobody used lapses: "expired", by the server's clock.
     const second = await h.rt.broker.requestReveal(await ctx(agentId), ticket.id, ['phone'], 'Caller wants to confirm the phone on file');
-    await h.rt.broker.decideReveal(await ctx('sup_01'), second.id, 'approve', { durationMinutes: 5 });
+    await h.rt.broker.decideReveal(await ctx(supId), second.id, 'approve', { durationMinutes: 5 });
     h.clock.advance(6 * 60_000);
     await agent.reload();
     await agent.locator(`[data-request-id="${second.id}"][data-grant="expired"] [data-testid="grant-expired"]`).waitFor();

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DATABASES } from '../support/databases.js';
-import { secretLeaves, startHarness, type Harness } from '../support/harness.js';
+import { secretLeaves, startHarness, supervisorFor, type Harness } from '../support/harness.js';
 import { launchBrowser, PageRecorder, shot } from './support/browser.js';
 
 const PROTECTED = ['fullName', 'email', 'phone', 'dateOfBirth', 'address', 'nationality', 'governmentId', 'kycDocuments', 'lastLoginAt', 'lastLoginIp',
@@ -124,7 +124,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
 
     // 4. A supervisor approves it in a second browser context.
     const sup = await open();
-    await signIn(sup.page, 'sup_01', 'Supervisors');
+    await signIn(sup.page, supervisorFor(h.staff, agent.id).id, 'Supervisors');
     const card = sup.page.locator(`[data-testid="approval-card"][data-request-id="${requestId}"]`);
     await card.waitFor();
     const cardText = await card.innerText();

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../../src/server/app.js';
 import { CONSOLE_CSP } from '../../src/server/routes/console.js';
 import { DATABASES } from '../support/databases.js';
-import { secretLeaves, startHarness, type Harness } from '../support/harness.js';
+import { secretLeaves, startHarness, supervisorFor, type Harness } from '../support/harness.js';
 
 for (const backend of DATABASES) {
   describe(`console server routes on ${backend.name}`, () => {
@@ -48,7 +48,7 @@ for (const backend of DATABASES) {
       const t = await h.rt.db.selectFrom('tickets').selectAll().where('purpose', '=', 'account_access').where('status', '=', 'open').orderBy('id').executeTakeFirstOrThrow();
       const agentId = t.assignee_id as string;
       const cookie = await h.login(agentId);
-      const sup = await h.login(h.staff.find((s) => s.role === 'supervisor')?.id as string);
+      const sup = await h.login(supervisorFor(h.staff, agentId).id);
       const sec = await h.login('sec_01');
       const customer = h.customers.find((c) => c.id === t.customer_id);
       assert.ok(customer);

@@ -8,7 +8,7 @@ import { loadAgent } from '../../../src/access/agents.js';
 import type { RequestContext } from '../../../src/access/model.js';
 import type { Purpose } from '../../../src/fields/catalog-types.js';
 import { isKeyholeError } from '../../../src/shared/errors.js';
-import type { Harness } from '../../support/harness.js';
+import { supervisorFor, type Harness } from '../../support/harness.js';
 
 /** Per customer, per field: the highest level shown, how many times, first and last time. */
 export type GroundTruth = Map<string, Map<string, { level: Level; count: number; firstAt: string; lastAt: string }>>;
@@ -88,7 +88,7 @@ export async function runInsider(h: Harness, insiderId: string, browse: number, 
   const aa = own.find((t) => t.purpose === 'account_access');
   if (aa) {
     const req = await h.rt.broker.requestReveal(await ctx(insiderId), aa.id, ['phone'], 'caller cannot receive SMS; confirm number');
-    const sup = h.staff.find((s) => s.role === 'supervisor')!;
+    const sup = supervisorFor(h.staff, insiderId);
     await h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve', { durationMinutes: 15 });
     tick();
     await view(insiderId, aa.id, true);
