@@ -7,7 +7,7 @@ export interface LoadRun { rps: number; p50: number; p99: number; errors: number
 
 /** Drives `requests` (path + bearer token each, round-robin) against `url` from a child process
  *  for `durationS` seconds with `connections` connections, paced to `rate` requests/s if set. */
-export function driveFromChild(job: { url: string; requests: ReadonlyArray<{ path: string; token: string }>; connections: number; durationS: number; rate?: number }): Promise<LoadRun> {
+export function driveFromChild(job: { url: string; requests: ReadonlyArray<{ path: string; token: string; method?: string; body?: string }>; connections: number; durationS: number; rate?: number }): Promise<LoadRun> {
   const script = fileURLToPath(new URL('./load-client.ts', import.meta.url));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'] });

@@ -43,6 +43,12 @@ export const GROUPS = {
     excludedMutations: ['StringLiteral'],
     needsDatabase: true,
   },
+  identity: {
+    mutate: ['src/identity/tokens.ts', 'src/identity/sessions.ts', 'src/identity/session-code.ts', 'src/identity/mapping.ts', 'src/identity/provisioning.ts'],
+    testFiles: ['test/identity/*.test.ts'],
+    excludedMutations: ['StringLiteral'],
+    needsDatabase: true,
+  },
   'detect-guard': {
     mutate: ['src/detect/guard.ts', 'src/detect/budget-rules.ts'],
     testFiles: ['test/detect/guard.test.ts'],

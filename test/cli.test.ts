@@ -39,8 +39,12 @@ describe('keyhole CLI on an embedded data directory', () => {
     const rot = keyhole('keys', 'rotate', '--data-dir', dir);
     assert.equal(rot.code, 0, rot.err);
     assert.match(rot.out, /re-wrapped 30 data keys/);
-    const erase = keyhole('erase-customer', '--data-dir', dir, 'cus_000001');
+    const noReason = keyhole('erase-customer', '--data-dir', dir, '--by', 'sec_01', 'cus_000001');
+    assert.equal(noReason.code, 2, noReason.err);
+    assert.match(noReason.err, /REASON_REQUIRED/);
+    const erase = keyhole('erase-customer', '--data-dir', dir, '--by', 'sec_01', '--reason', 'GDPR Art. 17 request #1', 'cus_000001');
     assert.equal(erase.code, 0, erase.err);
+    assert.match(erase.out, /recorded on the log as customer_erase/);
     const verify = keyhole('verify', '--data-dir', dir);
     assert.equal(verify.code, 0, verify.err + verify.out);
   });

@@ -41,3 +41,13 @@ describe('demo exchange', () => {
     }
   });
 });
+
+describe('demo customers at scale (perf)', () => {
+  it('a customer is the same whatever was generated before it (shared, reseeded Faker instances)', async () => {
+    const { demoCustomer } = await import('../src/sim/demo-data.js');
+    const now = new Date(Date.UTC(2026, 0, 5));
+    const first = demoCustomer(9, 123, now);
+    for (let i = 0; i < 50; i++) demoCustomer(3, i, now);
+    assert.deepEqual(demoCustomer(9, 123, now), first);
+  });
+});

@@ -65,25 +65,34 @@ export interface CustomerGrant {
   readonly agentId: string;
   readonly fields: readonly FieldName[];
   readonly expiresAt: string;
+  /** When the value was shown (the grant's single use), or null while unused: a shown value
+   *  stays on the agent's screen until `expiresAt` unless the customer ends it. */
+  readonly shownAt: string | null;
 }
 
-/** The live (unused, unrevoked, unexpired) grants on `customerId`'s data. */
+/** The grants on `customerId`'s data that are unrevoked and unexpired: unused ones, and used
+ *  ones whose value may still be on the agent's screen. */
 export async function liveGrantsOnCustomer(db: BrokerDb, customerId: string, now: Date): Promise<CustomerGrant[]> {
-  const rows = await db.selectFrom('grants').select(['id', 'ticket_id', 'agent_id', 'fields', 'expires_at']).where('customer_id', '=', customerId)
-    .where('used_at', 'is', null).where('revoked_at', 'is', null).where('expires_at', '>', now).orderBy('created_at', 'desc').execute();
-  return rows.map((r) => ({ id: r.id, ticketId: r.ticket_id, agentId: r.agent_id, fields: r.fields as FieldName[], expiresAt: r.expires_at.toISOString() }));
+  const rows = await db.selectFrom('grants').select(['id', 'ticket_id', 'agent_id', 'fields', 'expires_at', 'used_at']).where('customer_id', '=', customerId)
+    .where('revoked_at', 'is', null).where('expires_at', '>', now).orderBy('created_at', 'desc').execute();
+  return rows.map((r) => ({ id: r.id, ticketId: r.ticket_id, agentId: r.agent_id, fields: r.fields as FieldName[], expiresAt: r.expires_at.toISOString(), shownAt: r.used_at?.toISOString() ?? null }));
 }
 
-/** The customer revokes a live grant on their data; it ends at once (the next view is masked).
- *  @throws KeyholeError NOT_FOUND (not theirs), CONFLICT (already used, revoked or expired). */
+/** The customer revokes a grant on their data that is live or whose value may still be shown
+ *  (used, not expired); it ends at once: the next view is masked and the agent's desk drops a
+ *  shown value on the `access_withdrawn` event (published inside the transaction callback, so a
+ *  failed commit may still send it — it only makes a screen reload).
+ *  @throws KeyholeError NOT_FOUND (not theirs), CONFLICT (already revoked or expired). */
 export function customerRevokeGrant(deps: BrokerDeps, ctx: CustomerRequestContext, grantId: string): Promise<void> {
   return audited(deps, ctx, async (trx, rec) => {
     const now = deps.clock.now();
     const g = await trx.selectFrom('grants').selectAll().where('id', '=', grantId).forUpdate().executeTakeFirst();
     if (!g || g.customer_id !== ctx.customerId) throw new KeyholeError('NOT_FOUND', 'No such grant.');
-    if (g.used_at || g.revoked_at || g.expires_at <= now) throw new KeyholeError('CONFLICT', 'This grant is no longer live.');
+    // A used grant whose value may still be on the agent's screen can be ended too (issue 14 item 2).
+    if (g.revoked_at || g.expires_at <= now) throw new KeyholeError('CONFLICT', 'This grant is no longer live.');
     await trx.updateTable('grants').set({ revoked_at: now, revoke_reason: 'revoked by the customer', revoked_by_customer: true }).where('id', '=', g.id).execute();
     await rec.append({ action: 'grant_revoke', customerId: g.customer_id, ticketId: g.ticket_id, decision: 'allow', details: { grantId: g.id, by: 'customer' } });
     deps.events.publish({ type: 'reveal_request', requestId: g.request_id, status: 'revoked', agentId: g.agent_id, customerId: g.customer_id });
+    deps.events.publish({ type: 'access_withdrawn', agentId: g.agent_id, customerId: g.customer_id, ticketId: g.ticket_id, reason: 'grant_revoked' });
   });
 }

@@ -11,6 +11,9 @@ export type BrokerEvent =
   /** A detection alert for the security dashboard (src/detect): `kind` is alert, step_up,
    *  contain, budget or decoy; `summary` explains it without customer data. */
   | { readonly type: 'detect_alert'; readonly alertId: string; readonly agentId: string; readonly kind: string; readonly risk: number; readonly at: string; readonly summary: string }
+  /** Data an agent may have on screen must go now (issue 14 item 2): the customer locked their
+   *  data or ended a grant. The agent's desk drops shown values of that customer and reloads. */
+  | { readonly type: 'access_withdrawn'; readonly agentId: string; readonly customerId: string; readonly ticketId: string | null; readonly reason: 'customer_locked' | 'grant_revoked' }
   /** The audit log's health changed (src/audit/log-health.ts): while `serving` is false no
    *  customer data is returned. For security staff. */
   | { readonly type: 'log_health'; readonly serving: boolean; readonly status: 'ok' | 'lagging' | 'failed'; readonly reason: string | null; readonly since: string };

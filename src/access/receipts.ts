@@ -20,6 +20,27 @@ export interface Receipt {
   readonly breakGlass: boolean;
   readonly byCustomer: boolean;
   readonly agent: { readonly pseudonym: string; readonly team: string; readonly vendor: string } | null;
+  /** For `grant_use`: who approved the grant — the customer (consent), staff alone, or both
+   *  (null for other actions). Customer-facing text must not call a staff-only approval "the
+   *  value you allowed" (issue 14 item 5). */
+  readonly approvedBy: 'customer' | 'staff' | 'customer_and_staff' | null;
+  /** A verify's outcome (null for other actions). */
+  readonly matched: boolean | null;
+  /** A protection's kind, and a cool-down's length in hours (null otherwise). */
+  readonly protectionKind: string | null;
+  readonly hours: number | null;
+}
+
+/** Who approved each grant in `grantIds`: the request's approval rule and the customer's verdict. */
+async function grantApprovers(db: BrokerDb, grantIds: readonly string[]): Promise<Map<string, Receipt['approvedBy']>> {
+  if (grantIds.length === 0) return new Map();
+  const rows = await db.selectFrom('grants as g').innerJoin('reveal_requests as r', 'r.id', 'g.request_id')
+    .select(['g.id', 'r.approval', 'r.customer_verdict', 'r.decided_by']).where('g.id', 'in', [...grantIds]).execute();
+  return new Map(rows.map((r) => {
+    const customer = r.customer_verdict === 'approved';
+    const staff = r.decided_by !== null;
+    return [r.id, customer && staff ? 'customer_and_staff' : customer ? 'customer' : 'staff'] as const;
+  }));
 }
 
 /** The customer's receipts: pending ones first, then the last `limit` sequenced, newest first. */
@@ -34,6 +55,7 @@ export async function customerReceipts(db: BrokerDb, vault: Vault, customerId: s
   const agents = agentIds.length ? await db.selectFrom('agents').select(['id', 'team', 'vendor']).where('id', 'in', agentIds).execute() : [];
   const ticketIds = [...new Set(rows.map((r) => r.record.ticketId).filter((t): t is string => t !== null))];
   const tickets = ticketIds.length ? await db.selectFrom('tickets').select(['id', 'purpose']).where('id', 'in', ticketIds).execute() : [];
+  const approvers = await grantApprovers(db, rows.flatMap((r) => (r.record.action === 'grant_use' && typeof r.record.details?.grantId === 'string' ? [r.record.details.grantId] : [])));
   const pseudonyms = new Map(await Promise.all(agentIds.map(async (id) => [id, await agentPseudonym(vault, id)] as const)));
   return rows.map(({ seq, leaf, record: r }) => {
     const a = r.agentId ? agents.find((x) => x.id === r.agentId) : undefined;
@@ -42,6 +64,10 @@ export async function customerReceipts(db: BrokerDb, vault: Vault, customerId: s
       purpose: tickets.find((t) => t.id === r.ticketId)?.purpose ?? null,
       fields: r.fields, breakGlass: r.details?.breakGlass === true, byCustomer: r.details?.actor === 'customer',
       agent: a ? { pseudonym: pseudonyms.get(a.id) as string, team: a.team, vendor: a.vendor } : null,
+      approvedBy: r.action === 'grant_use' && typeof r.details?.grantId === 'string' ? (approvers.get(r.details.grantId) ?? null) : null,
+      matched: typeof r.details?.matched === 'boolean' ? r.details.matched : null,
+      protectionKind: typeof r.details?.kind === 'string' ? r.details.kind : null,
+      hours: typeof r.details?.hours === 'number' ? r.details.hours : null,
     };
   });
 }

@@ -43,11 +43,16 @@ export interface LogEntry {
  *  a cache lifetime, not domain time). */
 const LATEST_TTL_MS = 100;
 
+/** The oldest remembered checkpoint a proof may still be bounded by while a background read
+ *  refreshes it, in ms (monotonic). */
+const LATEST_MAX_STALE_MS = 1_000;
+
 /** Reads the log stored in `db`. Every answer is bounded by a signed checkpoint. */
 export class LogReader {
   readonly #db: Kysely<AuditTables>;
   readonly #cache: TileLevelCache;
   #recent: { readonly cp: StoredCheckpoint; readonly at: number } | undefined;
+  #refreshing: Promise<StoredCheckpoint> | undefined;
 
   /** @param cache the tile levels kept between calls (default: up to 4096 tiles, ~64 MiB). */
   constructor(db: Kysely<AuditTables>, cache = new TileLevelCache()) {
@@ -64,11 +69,20 @@ export class LogReader {
   }
 
   /** A signed checkpoint of at least `size` (any when undefined) no older than LATEST_TTL_MS,
-   *  else the latest read now: saves a query per proof without refusing a new size. */
+   *  else the latest read now: saves a query per proof without refusing a new size. Between
+   *  LATEST_TTL_MS and LATEST_MAX_STALE_MS the remembered one is served while one background
+   *  read refreshes it, so a busy server never waits for that query on a proof (issue 13:
+   *  it was the p99 of cached proofs); an older one is never served. */
   async #latestCovering(size: number | undefined): Promise<StoredCheckpoint> {
     const r = this.#recent;
-    const fresh = r !== undefined && (size === undefined ? performance.now() - r.at < LATEST_TTL_MS : size <= r.cp.size);
-    return fresh ? r.cp : this.latest();
+    if (r !== undefined && size !== undefined && size <= r.cp.size) return r.cp;
+    const age = r === undefined ? Infinity : performance.now() - r.at;
+    if (r !== undefined && age < LATEST_TTL_MS) return r.cp;
+    if (r !== undefined && age < LATEST_MAX_STALE_MS && size === undefined) {
+      this.#refreshing ??= this.latest().catch(() => r.cp).finally(() => { this.#refreshing = undefined; });
+      return r.cp;
+    }
+    return this.latest();
   }
 
   /** The proof that leaf `index` is in the tree of `size` leaves (default: the latest

@@ -9,6 +9,7 @@ import { hashesEqual, leafHash } from '../shared/tlog/hash.js';
 import { verifyConsistency } from '../shared/tlog/proof-verify.js';
 import { parseTlogProof, verifyTlogProof } from '../shared/tlog/tlog-proof.js';
 import { parseVerifierKey } from '../shared/tlog/vkey.js';
+import { openWitnessedCheckpoint, type WitnessPolicy } from '../shared/tlog/witness-policy.js';
 
 /** What an offline check needs. All of it is attacker-controlled except `vkey`, which the
  *  verifier MUST have obtained from a trusted place. */
@@ -27,6 +28,11 @@ export interface OfflineProofInput {
   readonly consistency?: readonly Uint8Array[] | undefined;
   /** The log's origin; default: the verifier key's name. */
   readonly origin?: string | undefined;
+  /** When given, `checkpoint` is required and MUST carry cosignatures of the policy's quorum
+   *  (C2SP tlog-cosignature; /v1/log/checkpoint serves them). */
+  readonly witnessPolicy?: WitnessPolicy | undefined;
+  /** POSIX seconds now, for cosignature timestamps (default: the system clock). */
+  readonly now?: number | undefined;
 }
 
 /** What was established: entry `index` is in the signed tree `checkpoint`. */
@@ -38,7 +44,8 @@ export interface OfflineProofResult {
 }
 
 /** Verifies an offline proof. @throws KeyholeError CHECKPOINT_INVALID on a bad verifier key or
- *  a checkpoint that does not open; PROOF_INVALID on a malformed proof, a missing or non-JSON
+ *  a checkpoint that does not open; WITNESS_QUORUM_NOT_MET when a witness policy is given and
+ *  the trusted checkpoint (then required: PROOF_INVALID without it) is below it; PROOF_INVALID on a malformed proof, a missing or non-JSON
  *  entry, a failed inclusion check, or a proof tree that is not the trusted checkpoint's (and
  *  not proven consistent with it). */
 export function verifyOfflineProof(input: OfflineProofInput): OfflineProofResult {
@@ -48,8 +55,15 @@ export function verifyOfflineProof(input: OfflineProofInput): OfflineProofResult
   const data = leafData(input.entry ?? (parsed.extraData && new TextDecoder().decode(parsed.extraData)));
   const verified = verifyTlogProof(input.proof, { leafHash: leafHash(data), verifier, expectedOrigin });
   const proven = verified.checkpoint.checkpoint;
-  if (input.checkpoint === undefined) return { index: verified.index, checkpoint: proven, trustedSize: undefined };
-  const trusted = openCheckpoint(input.checkpoint, verifier, expectedOrigin).checkpoint;
+  if (input.checkpoint === undefined) {
+    if (input.witnessPolicy !== undefined && input.witnessPolicy.quorum > 0) {
+      throw new KeyholeError('PROOF_INVALID', 'A witness policy needs the cosigned checkpoint: give --checkpoint (the note /v1/log/checkpoint serves).');
+    }
+    return { index: verified.index, checkpoint: proven, trustedSize: undefined };
+  }
+  const trusted = input.witnessPolicy === undefined
+    ? openCheckpoint(input.checkpoint, verifier, expectedOrigin).checkpoint
+    : openWitnessedCheckpoint(input.checkpoint, verifier, expectedOrigin, input.witnessPolicy, { now: input.now ?? Math.floor(Date.now() / 1000) }).checkpoint;
   checkSameTree(trusted, proven, input.consistency);
   return { index: verified.index, checkpoint: proven, trustedSize: trusted.size };
 }

@@ -8,7 +8,7 @@ import { KeyholeError } from '../shared/errors.js';
 import { cosignatureVerifierKeyFor } from '../shared/tlog/cosignature.js';
 import { parseWitnessPolicyFile } from '../shared/tlog/witness-policy-file.js';
 import { witnessPolicy, type WitnessPolicy } from '../shared/tlog/witness-policy.js';
-import type { WitnessSetup } from './witness-config.js';
+import { NO_WITNESS_SETUP, type WitnessSetup } from './witness-config.js';
 
 /** The command-line side of a verifier's policy. */
 export interface WitnessPolicyOptions {
@@ -44,6 +44,14 @@ export function verifierPolicy(o: WitnessPolicyOptions, env: Readonly<Record<str
   if (o.witness?.length) return { policy: witnessPolicy(o.witness, quorum), urls: unique([...extra, ...envUrls]), source: '--witness' };
   const policy = quorum === undefined ? setup.policy : withQuorum(setup.policy, quorum);
   return { policy, urls: unique([...extra, ...envUrls]), source: 'KEYHOLE_WITNESSES' };
+}
+
+/** The policy an offline verifier names (--witness-policy, --witness/--quorum or
+ *  KEYHOLE_WITNESS_POLICY), or undefined when it names none: offline checks (a proof, an
+ *  evidence bundle) do not fall back to the log's own witnesses. @throws as verifierPolicy. */
+export function pinnedVerifierPolicy(o: WitnessPolicyOptions, env: Readonly<Record<string, string | undefined>>): WitnessPolicy | undefined {
+  if (o.witnessPolicy === undefined && !o.witness?.length && !env.KEYHOLE_WITNESS_POLICY?.trim()) return undefined;
+  return verifierPolicy(o, env, NO_WITNESS_SETUP).policy;
 }
 
 function withQuorum(p: WitnessPolicy, quorum: number): WitnessPolicy {

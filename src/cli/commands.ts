@@ -7,9 +7,11 @@ import { buildApp } from '../server/app.js';
 import { KeyholeError } from '../shared/errors.js';
 import { createRuntime, type Runtime } from '../server/runtime.js';
 import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
+import { seedProgressLines } from '../sim/seed-progress.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 import { registerIncident } from './incident.js';
 import { registerImport, registerSiem } from './integrations.js';
+import { registerRosterImport } from './rosters.js';
 import { startSiem } from '../integrations/siem/siem.js';
 import { registerSimulate } from './simulate.js';
 import { registerVerify } from './verify.js';
@@ -17,11 +19,13 @@ import { registerTokens } from './tokens.js';
 import { registerWitness } from './witness.js';
 import { registerWatermark } from './watermark.js';
 import { registerStatus } from './status.js';
+import { registerConfig } from './config.js';
 import { demoSpecFromEnv, seedDemoOnce } from './seed-once.js';
 import { Lifecycle } from '../server/probes.js';
 import { installShutdown, shutdownConfigFromEnv } from '../server/shutdown.js';
 import { registerKeys } from './keys.js';
 import { softwareKeysWarning } from '../vault/key-custody.js';
+import { eraseCustomerOnRecord } from '../access/erasure.js';
 
 const int = (v: string) => {
   const n = Number.parseInt(v, 10);
@@ -40,7 +44,8 @@ export async function withRuntime<T>(opts: { dataDir?: string }, fn: (rt: Runtim
 }
 
 async function seedWithProgress(rt: Runtime, spec = DEFAULT_DEMO) {
-  const bar = new cliProgress.SingleBar({ format: 'seeding customers [{bar}] {value}/{total}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  if (!process.stderr.isTTY) return seedDemo(rt.db, rt.vault, spec, seedProgressLines(spec.customers)); // perf: progress in logs too
+  const bar = new cliProgress.SingleBar({ format: 'seeding customers [{bar}] {value}/{total} {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
   bar.start(spec.customers, 0);
   try {
     return await seedDemo(rt.db, rt.vault, spec, (done) => bar.update(done));
@@ -49,13 +54,14 @@ async function seedWithProgress(rt: Runtime, spec = DEFAULT_DEMO) {
   }
 }
 
-/** The `keyhole` program. */
-export function program(): Command {
+/** The `keyhole` program; `originalEnv` is the environment before the <NAME>_FILE secrets
+ *  were read in (for `config check`). */
+export function program(originalEnv: Readonly<Record<string, string | undefined>> = process.env): Command {
   const p = new Command('keyhole').description('Zero-trust access to customer data for support teams').showHelpAfterError();
 
   withStoreOptions(p.command('serve').description('serve the API (and the console) on --port'))
-    .option('--port <n>', 'port', int, 8080)
-    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <n>', 'port (default KEYHOLE_PORT, else 8080)', int, int(process.env.KEYHOLE_PORT?.trim() || '8080'))
+    .option('--host <host>', 'address to bind (default KEYHOLE_HOST, else 127.0.0.1)', process.env.KEYHOLE_HOST?.trim() || '127.0.0.1')
     .action(async (o: { port: number; host: string; dataDir?: string }) => {
       const demo = process.env.KEYHOLE_DEMO === '1';
       const shutdown = shutdownConfigFromEnv(process.env);
@@ -77,7 +83,8 @@ export function program(): Command {
       await app.listen({ port: o.port, host: o.host });
       lifecycle.started();
       const port = (app.server.address() as { port: number }).port;
-      console.log(`Keyhole is serving on http://${o.host === '0.0.0.0' || o.host === '127.0.0.1' ? 'localhost' : o.host}:${port}/ (API docs at /docs)${demo ? ' — demo mode' : ''}`);
+      const scheme = process.env.KEYHOLE_TLS_CERT_FILE ? 'https' : 'http';
+      console.log(`Keyhole is serving on ${scheme}://${o.host === '0.0.0.0' || o.host === '127.0.0.1' ? 'localhost' : o.host}:${port}/ (API docs at /docs)${demo ? ' — demo mode' : ''}`);
     });
 
   withStoreOptions(p.command('seed').description('write a deterministic demo exchange into an empty database'))
@@ -96,16 +103,23 @@ export function program(): Command {
 
   registerKeys(p, withRuntime);
 
-  withStoreOptions(p.command('erase-customer').argument('<id>', 'customer id').description('crypto-shred a customer: destroy their data key and blind indexes'))
-    .action(async (id: string, o: { dataDir?: string }) => {
-      await withRuntime(o, (rt) => rt.vault.eraseCustomer(rt.db, id));
-      console.log(`customer ${id} erased; a tombstone remains`);
+  withStoreOptions(p.command('erase-customer').argument('<id>', 'customer id').description('crypto-shred a customer on the record: destroy their data key and blind indexes, revoke their grants, close their tickets'))
+    .option('--by <staff id>', 'the security staff member who erases (recorded on the log)')
+    .option('--reason <text>', 'why, e.g. "GDPR Art. 17 request #4711" (recorded on the log)')
+    .action(async (id: string, o: { by?: string; reason?: string; dataDir?: string }) => {
+      if (!o.by?.trim()) throw new KeyholeError('BAD_REQUEST', 'Name the security staff member who erases with --by <staff id>.');
+      if (!o.reason?.trim()) throw new KeyholeError('REASON_REQUIRED', 'Give the reason with --reason <text> (e.g. "GDPR Art. 17 request #4711"); it is recorded on the log.');
+      const r = await withRuntime(o, (rt) => eraseCustomerOnRecord(rt, { customerId: id, staffId: o.by as string, reason: o.reason }));
+      console.log(`customer ${id} erased at ${r.erasedAt}; a tombstone remains`);
+      console.log(`revoked ${r.grantsRevoked} grants, cancelled ${r.requestsCancelled} reveal and ${r.breakGlassRevoked} break-glass requests, closed ${r.ticketsClosed.length} tickets; recorded on the log as customer_erase`);
     });
   registerTokens(p, withRuntime);
   registerImport(p, withRuntime);
+  registerRosterImport(p, withRuntime);
   registerSiem(p, withRuntime);
   registerWitness(p);
   registerWatermark(p);
   registerStatus(p);
+  registerConfig(p, originalEnv);
   return p;
 }

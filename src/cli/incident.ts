@@ -11,10 +11,8 @@ import { PROTECTION_KINDS, type ProtectionKind } from '../incident/protection-ru
 import type { IncidentService } from '../incident/service.js';
 import { incidentService } from '../server/routes/incident.js';
 import { createRuntime } from '../server/runtime.js';
-import { verifierPolicy, type WitnessPolicyOptions } from '../audit/witness-policy-source.js';
-import { NO_WITNESS_SETUP } from '../audit/witness-config.js';
+import { pinnedVerifierPolicy, type WitnessPolicyOptions } from '../audit/witness-policy-source.js';
 import { KeyholeError } from '../shared/errors.js';
-import type { WitnessPolicy } from '../shared/tlog/witness-policy.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 
 type Opts = { dataDir?: string };
@@ -163,7 +161,7 @@ function registerProtectAndNotify(inc: Command): void {
     .action(async (id: string, o: Opts & { channel: string; templateVersion: number }) => {
       if (o.channel !== 'email' && o.channel !== 'webhook') throw new KeyholeError('BAD_REQUEST', '--channel is email or webhook');
       const r = await withService(o, (s) => s.notify(cli(), id, { channel: o.channel as 'email' | 'webhook', templateVersion: o.templateVersion }));
-      console.log(`queued ${r.queued} notifications (${r.alreadyQueued} already queued)`);
+      console.log(`queued ${r.queued} notifications (${r.alreadyQueued} already queued${r.skippedErased > 0 ? `; ${r.skippedErased} erased customers not notified` : ''})`);
     });
 
   withStoreOptions(inc.command('send').description('deliver the outbox (notifications, webhooks) until it is empty'))
@@ -184,7 +182,7 @@ function registerProtectAndNotify(inc: Command): void {
  *  offline. Without trusted keys, says so and prints the bundle's own keys to compare.
  *  @throws KeyholeError BUNDLE_INVALID (exit 11), BAD_REQUEST on an unreadable file. */
 export function verifyBundle(o: { readonly bundle: string; readonly vkey?: string | undefined; readonly evidenceKey?: string | undefined; readonly witnesses?: WitnessPolicyOptions | undefined }): void {
-  const witnessPolicy = bundleWitnessPolicy(o.witnesses ?? {});
+  const witnessPolicy = pinnedVerifierPolicy(o.witnesses ?? {}, process.env); // else the bundle's own
   const r = verifyEvidenceBundle(readFile(o.bundle), {
     logVerifierKey: o.vkey && readKey(o.vkey), evidenceVerifierKey: o.evidenceKey && readKey(o.evidenceKey), witnessPolicy, now: Math.floor(Date.now() / 1000),
   });
@@ -198,13 +196,6 @@ export function verifyBundle(o: { readonly bundle: string; readonly vkey?: strin
     console.log(`warning: checked against the bundle's own keys; compare them with the exchange's published keys (or pass --vkey and --evidence-key):`);
     console.log(`  log key:      ${r.logVerifierKey}\n  evidence key: ${r.evidenceVerifierKey}`);
   }
-}
-
-/** The witness policy the verifier pins (--witness-policy, --witness/--quorum or
- *  KEYHOLE_WITNESS_POLICY), or undefined to apply the bundle's own. */
-function bundleWitnessPolicy(o: WitnessPolicyOptions): WitnessPolicy | undefined {
-  if (o.witnessPolicy === undefined && !o.witness?.length && !process.env.KEYHOLE_WITNESS_POLICY?.trim()) return undefined;
-  return verifierPolicy(o, process.env, NO_WITNESS_SETUP).policy;
 }
 
 function readFile(path: string): Buffer {

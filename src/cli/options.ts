@@ -7,7 +7,7 @@ export function withStoreOptions(cmd: Command): Command {
   return cmd.option('--data-dir <dir>', 'data directory for the embedded database and the key file (default ./.keyhole/data)');
 }
 
-/** The runtime config of parsed options and the environment (DATABASE_URL). */
+/** The runtime config of parsed options and the environment (DATABASE_URL, KEYHOLE_DATA_DIR). */
 export function runtimeConfig(opts: { dataDir?: string }, extra: Partial<RuntimeConfig> = {}): RuntimeConfig {
-  return { databaseUrl: process.env.DATABASE_URL || undefined, dataDir: opts.dataDir, ...extra };
+  return { databaseUrl: process.env.DATABASE_URL || undefined, dataDir: opts.dataDir ?? (process.env.KEYHOLE_DATA_DIR || undefined), ...extra };
 }

@@ -48,7 +48,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { dataDir?: string; json?: boolean }) => {
       const url = process.env.DATABASE_URL || undefined;
-      const store = await openStore({ databaseUrl: url, dataDir: url ? undefined : (o.dataDir ?? DEFAULT_DATA_DIR), migrate: false, poolSize: 1 });
+      const store = await openStore({ databaseUrl: url, dataDir: url ? undefined : (o.dataDir ?? (process.env.KEYHOLE_DATA_DIR || DEFAULT_DATA_DIR)), migrate: false, poolSize: 1 });
       try {
         const st = await clusterStatus(store.db);
         console.log(o.json ? JSON.stringify(st) : formatStatus(st));

@@ -9,10 +9,11 @@ import { z } from 'zod';
 import { verifyLog } from '../audit/verify-log.js';
 import { verifyOfflineProof } from '../audit/verify-proof.js';
 import { checkAgainstWitnesses } from '../audit/witnessed-check.js';
-import { verifierPolicy, type WitnessPolicyOptions } from '../audit/witness-policy-source.js';
+import { pinnedVerifierPolicy, verifierPolicy, type WitnessPolicyOptions } from '../audit/witness-policy-source.js';
 import { createRuntime } from '../server/runtime.js';
 import { ERROR_CATALOG, KeyholeError } from '../shared/errors.js';
 import { describeWitnessPolicy } from '../shared/tlog/witness-policy-file.js';
+
 import { decodeBase64, encodeBase64 } from '../shared/tlog/base64.js';
 import { parseVerifierKey } from '../shared/tlog/vkey.js';
 import { verifyBundle } from './incident.js';
@@ -34,7 +35,7 @@ export interface VerifyOptions extends WitnessPolicyOptions {
 export function registerVerify(program: Command): void {
   withStoreOptions(program.command('verify').description('verify the audit log (exits non-zero naming the first bad index), or one offline proof with --proof'))
     .option('--proof <file>', 'a C2SP tlog-proof of one entry: verify it offline, with no database')
-    .option('--checkpoint <file>', 'with --proof: a signed checkpoint you trust; the proof must be for that tree')
+    .option('--checkpoint <file>', 'with --proof: a signed checkpoint you trust (with a witness policy: as /v1/log/checkpoint serves it, cosigned); the proof must be for that tree')
     .option('--entry <file>', 'with --proof: the audit record (JSON); default: the proof\'s extra data')
     .option('--consistency <file>', 'with --proof: the JSON of /v1/log/proofs/consistency between the two checkpoints, when their sizes differ')
     .option('--vkey <file|key>', 'the log\'s verifier key (a file or the key itself); required with --proof, default: the key of this installation')
@@ -111,6 +112,7 @@ export function verifyProofCommand(o: VerifyOptions): void {
     checkpoint: o.checkpoint === undefined ? undefined : readFile(o.checkpoint),
     consistency: o.consistency === undefined ? undefined : readConsistency(o.consistency),
     origin: o.origin,
+    witnessPolicy: pinnedVerifierPolicy(o, process.env),
   });
   const against = r.trustedSize === undefined || r.trustedSize === r.checkpoint.size ? '' : ` (consistent with the trusted checkpoint of ${r.trustedSize})`;
   console.log(`proof OK: entry ${r.index} is in the tree of ${r.checkpoint.size} entries signed by ${r.checkpoint.origin}${against}`);

@@ -3,6 +3,8 @@
 import { KeyholeError } from '../shared/errors.js';
 import type { DetectConfig } from './config.js';
 import type { DetectDb } from './containment.js';
+import type { RiskState } from './agent-state.js';
+import { riskTrajectory } from './risk.js';
 
 /** An alert as the API shows it. */
 export interface AlertView {
@@ -40,6 +42,9 @@ export interface AgentRiskView {
   readonly asOfSeq: number | null;
   readonly alerts: readonly AlertView[];
   readonly containment: { readonly id: string; readonly openedAt: string; readonly reason: string; readonly source: string } | null;
+  /** The score after each of the agent's latest signals (at most 16), oldest first, each with
+   *  the detector, its points, its explanation in words and the log entries behind it. */
+  readonly trajectory: ReadonlyArray<{ readonly at: string; readonly risk: number; readonly detector: string; readonly points: number; readonly summary: string; readonly seqs: readonly number[] }>;
 }
 
 /** The risk of `agentId` decayed to `now`. @throws KeyholeError NOT_FOUND (no such agent). */
@@ -58,5 +63,15 @@ export async function agentRisk(db: DetectDb, config: DetectConfig, agentId: str
     asOfSeq: r?.last_seq ?? null,
     alerts: await listAlerts(db, { agentId, limit: 20 }),
     containment: c ? { id: c.id, openedAt: c.opened_at.toISOString(), reason: c.reason, source: c.source } : null,
+    trajectory: await trajectoryOf(db, config, agentId),
   };
+}
+
+/** The risk trajectory of `agentId` from the detector consumer's stored state (empty before its
+ *  first signal). */
+async function trajectoryOf(db: DetectDb, config: DetectConfig, agentId: string): Promise<AgentRiskView['trajectory']> {
+  const row = await db.selectFrom('detect_state').select('state').where('consumer', '=', 'detect').where('key', '=', `a:${agentId}`).executeTakeFirst();
+  const state = (row ? (typeof row.state === 'string' ? JSON.parse(row.state) : row.state) : undefined) as { risk?: RiskState } | undefined;
+  if (!state?.risk) return [];
+  return riskTrajectory(config.risk, state.risk).map((s) => ({ at: new Date(s.t).toISOString(), risk: s.risk, detector: s.detector, points: s.points, summary: s.summary, seqs: [...s.seqs] }));
 }

@@ -69,3 +69,33 @@ export function resetRisk(r: RiskState, t: number): void {
   r.stepUp = false;
   r.recent = [];
 }
+
+/** One step of an agent's risk trajectory: the score just after signal `detector` added
+ *  `points` at `t` (ms), with the signal's words and evidence. */
+export interface RiskStep {
+  readonly t: number;
+  readonly risk: number;
+  readonly detector: string;
+  readonly points: number;
+  readonly summary: string;
+  readonly seqs: readonly number[];
+}
+
+/** The score after each of `r.recent` (oldest first), reconstructed backwards from the current
+ *  score `r.v` at `r.at`: before a signal the score was the score after it minus its points,
+ *  and between signals it decayed with the half-life — so the last step plus decay to `r.at`
+ *  gives `r.v` exactly. Forced containments (decoys) floor the score, so steps before one are
+ *  approximations bounded below by 0. */
+export function riskTrajectory(cfg: RiskConfig, r: Pick<RiskState, 'v' | 'at' | 'recent'>): RiskStep[] {
+  const steps: RiskStep[] = [];
+  let after = r.v;
+  let at = r.at;
+  for (let i = r.recent.length - 1; i >= 0; i--) {
+    const s = r.recent[i]!;
+    after = after * 2 ** ((at - s.t) / (cfg.halfLifeHours * HOUR_MS)); // undo the decay from s.t to `at`
+    steps.push({ t: s.t, risk: Math.round(Math.max(0, after) * 1000) / 1000, detector: s.detector, points: s.points, summary: s.summary, seqs: s.seqs });
+    after = Math.max(0, after - s.points);
+    at = s.t;
+  }
+  return steps.reverse();
+}

@@ -26,6 +26,9 @@ export const MappingSchema = z.strictObject({
   requiredGroup: Label.optional(),
   /** Whether an OIDC sign-in of someone not provisioned creates the agent (default false). */
   allowJit: z.boolean().default(false),
+  /** Whether each OIDC sign-in updates role, team, vendor and regions from the claims of staff
+   *  the provider does not manage over SCIM (default false: their attributes stay as set). */
+  syncAtSignIn: z.boolean().default(false),
   /** Values before any group applies. */
   defaults: z.strictObject({ role: Role.default('agent'), team: Label.default('unassigned'), vendor: Label.default('unassigned'), regions: z.array(Region).default([]) }).prefault({}),
   /** Group name → what membership gives, in precedence order: the first group that sets role,

@@ -209,9 +209,10 @@ export class OidcSignIn {
     if (agent.status !== 'active') return refuse('AGENT_SUSPENDED', 'agent suspended', { ...who, target: agent.id });
     const managed = await db.selectFrom('identity_users').select('agent_id').where('agent_id', '=', agent.id).executeTakeFirst();
     if (!managed) {
-      // Not provisioned over SCIM: the groups claim decides, at every sign-in.
+      // Not provisioned over SCIM: the required group is checked at every sign-in, and the
+      // claims set the attributes when the mapping says so (syncAtSignIn).
       if (!mapped.entitled) return refuse('OIDC_NOT_PROVISIONED', 'not in the Keyhole group', { ...who, target: agent.id });
-      agent = await this.#applyMapping(agent, mapped, requestId, issuer);
+      if (this.#deps.mapping.syncAtSignIn) agent = await this.#applyMapping(agent, mapped, requestId, issuer);
     }
     const exp = new Date(claims.exp * 1000);
     const authTime = typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : now;

@@ -2,7 +2,7 @@
 // and on the log (`session_start` records, `details.sess` of every record it made).
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { SESSION_COOKIE } from './sessions.js';
+import { readSessionCookie } from './cookies.js';
 
 /** The code of the session with `secret`: `ABCD-1234`, the first four bytes (hex, upper case)
  *  of SHA-256 of the secret — the prefix of `agent_sessions.id_hash`, so a code leads to one
@@ -17,6 +17,6 @@ export function sessionCode(secret: string): string {
 export function sessionCodeOf(req: FastifyRequest): string {
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   if (bearer !== undefined) return `API-${sessionCode(bearer).slice(0, 4)}`;
-  const cookie = req.cookies[SESSION_COOKIE];
+  const cookie = readSessionCookie(req, 'agent');
   return cookie === undefined ? '' : sessionCode(cookie);
 }

@@ -9,7 +9,7 @@ import { sessionCode } from './session-code.js';
 import type { IdentityDb } from './tables.js';
 
 /** The session cookie's name. */
-export const SESSION_COOKIE = 'kh_session';
+export { SESSION_COOKIE } from './cookies.js';
 /** Session lifetime: 12 hours (one long shift), in ms. */
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
 

@@ -60,6 +60,42 @@ export interface IdentitySessionColumns {
   oidc_issuer: string | null | undefined;
 }
 
+/** A staff member's WebAuthn credential (security key or passkey). */
+export interface StaffCredentialTable {
+  id: string;
+  agent_id: string;
+  name: string;
+  public_key: Uint8Array;
+  counter: ColumnType<string | number, number, number>;
+  transports: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+/** A single-use WebAuthn challenge of a staff member. */
+export interface StaffChallengeTable {
+  challenge: string;
+  agent_id: string;
+  purpose: 'register' | 'step_up';
+  action: string | null;
+  target: string | null;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+/** A verified step-up: one action on one target, once, before `expires_at`. */
+export interface StaffStepUpTable {
+  token_hash: Uint8Array;
+  agent_id: string;
+  action: string;
+  target: string;
+  credential_id: string;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
 /** The tables of the identity module. */
 export interface IdentityTables {
   identity_users: IdentityUserTable;
@@ -68,6 +104,9 @@ export interface IdentityTables {
   identity_oidc_links: IdentityOidcLinkTable;
   identity_oidc_flows: IdentityOidcFlowTable;
   agent_sessions: IdentitySessionColumns;
+  staff_credentials: StaffCredentialTable;
+  staff_challenges: StaffChallengeTable;
+  staff_step_ups: StaffStepUpTable;
 }
 
 /** The database identity works on: the access and audit tables and its own. */

@@ -35,7 +35,7 @@ export async function computeBlastRadius(db: IncidentDb, incident: Incident, now
   const customers = exposures.map((e): BlastCustomer => {
     const f = facts.get(e.customerId);
     const tier = f?.tier ?? 'unknown';
-    return { ...e, accountId: f?.accountId ?? '', jurisdiction: f?.jurisdiction ?? 'unknown', tier, highBalance: HIGH_BALANCE_TIERS.includes(tier) };
+    return { ...e, accountId: f?.accountId ?? '', jurisdiction: f?.jurisdiction ?? 'unknown', tier, highBalance: HIGH_BALANCE_TIERS.includes(tier), erasedAt: f?.erasedAt ?? null };
   });
   return {
     incidentId: incident.id, scope, log: { size, checkpoint: cp?.note ?? null }, computedAt: now.toISOString(),
@@ -44,11 +44,11 @@ export async function computeBlastRadius(db: IncidentDb, incident: Incident, now
 }
 
 /** Account id, jurisdiction and tier of each customer, read in chunks. */
-async function customerFacts(db: IncidentDb, ids: readonly string[]): Promise<Map<string, { accountId: string; jurisdiction: string; tier: string }>> {
-  const out = new Map<string, { accountId: string; jurisdiction: string; tier: string }>();
+async function customerFacts(db: IncidentDb, ids: readonly string[]): Promise<Map<string, { accountId: string; jurisdiction: string; tier: string; erasedAt: string | null }>> {
+  const out = new Map<string, { accountId: string; jurisdiction: string; tier: string; erasedAt: string | null }>();
   for (let i = 0; i < ids.length; i += 1000) {
-    const rows = await db.selectFrom('customers').select(['id', 'account_id', 'jurisdiction', 'tier']).where('id', 'in', ids.slice(i, i + 1000)).execute();
-    for (const r of rows) out.set(r.id, { accountId: r.account_id, jurisdiction: r.jurisdiction, tier: r.tier });
+    const rows = await db.selectFrom('customers').select(['id', 'account_id', 'jurisdiction', 'tier', 'erased_at']).where('id', 'in', ids.slice(i, i + 1000)).execute();
+    for (const r of rows) out.set(r.id, { accountId: r.account_id, jurisdiction: r.jurisdiction, tier: r.tier, erasedAt: r.erased_at === null ? null : new Date(r.erased_at).toISOString() });
   }
   return out;
 }

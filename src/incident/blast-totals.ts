@@ -12,6 +12,10 @@ export interface BlastCustomer extends CustomerExposure {
   readonly jurisdiction: string;
   readonly tier: string;
   readonly highBalance: boolean;
+  /** When the customer was crypto-shredded (ISO time), or null: an erased customer cannot be
+   *  notified (no contact data is left) and is reported apart (issue 19). Optional in bundles
+   *  made before it existed. */
+  readonly erasedAt?: string | null;
 }
 
 /** Counts over the affected customers. `byField[f].customers` is how many customers had `f`

@@ -19,6 +19,7 @@ const FieldSchema = z.strictObject({
 /** An affected customer as the bundle carries it. */
 export const BundleCustomerSchema = z.strictObject({
   customerId: z.string(), accountId: z.string(), jurisdiction: z.string(), tier: z.string(), highBalance: z.boolean(),
+  erasedAt: z.string().nullable().optional(),
   fields: z.array(FieldSchema), seqs: z.array(z.number().int()), firstAt: z.string(), lastAt: z.string(), agents: z.array(z.string()),
 });
 

@@ -126,7 +126,7 @@ function checkBlastRadius(bundle: EvidenceBundle, records: readonly LoggedRecord
   }
   const { scope } = bundle.incident;
   const exposure = computeExposure(records, { agentIds: scope.agentIds, since: scope.since, until: scope.until });
-  const claimed = bundle.blastRadius.customers.map(({ accountId: _a, jurisdiction: _j, tier: _t, highBalance: _h, ...e }) => e);
+  const claimed = bundle.blastRadius.customers.map(({ accountId: _a, jurisdiction: _j, tier: _t, highBalance: _h, erasedAt: _x, ...e }) => e);
   if (canonicalize(exposure) !== canonicalize(claimed)) throw invalid('the blast radius differs from the one the log entries give');
   if (canonicalize(blastTotals(bundle.blastRadius.customers)) !== canonicalize(bundle.blastRadius.totals)) throw invalid('the totals differ from the customers listed');
 }

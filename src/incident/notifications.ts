@@ -22,6 +22,9 @@ export const NEVER_ASK = ['your password', 'your 2FA or SMS codes', 'your seed p
 export interface NotificationDraft {
   readonly customerId: string;
   readonly accountId: string;
+  /** When the customer was crypto-shredded, or null. An erased customer is not notified (no
+   *  contact data is left); the draft says so in its subject line for the reviewer. */
+  readonly erasedAt: string | null;
   readonly templateVersion: number;
   readonly subject: string;
   readonly text: string;
@@ -39,12 +42,15 @@ export function draftFor(incident: Incident, c: BlastCustomer, measures: readonl
   const done = [`We removed the staff member's access to customer data on ${utc(incident.openedAt.toISOString())}.`, ...measures.map((p) => measureLine(p))];
   const vars = {
     exchange, accountId: c.accountId, reference: incident.id, containedAt: utc(incident.openedAt.toISOString()),
-    period: c.firstAt === c.lastAt ? utc(c.firstAt) : `${utc(c.firstAt)} to ${utc(c.lastAt)}`,
+    // An empty period is never printed as "during ." (issue 14 item 6).
+    period: !c.firstAt ? 'the period under investigation' : c.firstAt === c.lastAt || !c.lastAt ? utc(c.firstAt) : `${utc(c.firstAt)} to ${utc(c.lastAt)}`,
     seen: bullet(c.fields.map(seenLine)), done: bullet(done), todo: bullet(topics.map((t) => `${ADVICE[t].title}: ${ADVICE[t].text}`)), neverAsk: bullet(NEVER_ASK),
   };
+  const erasedAt = c.erasedAt ?? null;
   return {
-    customerId: c.customerId, accountId: c.accountId, templateVersion: template.version,
-    subject: renderTemplate(template.subject, vars), text: renderTemplate(template.body, vars),
+    customerId: c.customerId, accountId: c.accountId, erasedAt, templateVersion: template.version,
+    subject: `${erasedAt === null ? '' : `[not sent: customer erased on ${utc(erasedAt)}] `}${renderTemplate(template.subject, vars)}`,
+    text: renderTemplate(template.body, vars),
     data: {
       seen: c.fields.map((f) => ({ field: f.field, level: f.level, count: f.count, firstAt: f.firstAt, lastAt: f.lastAt })),
       measures: measures.map((p) => p.kind), advice: topics,
@@ -77,14 +83,17 @@ export async function previewNotifications(
 export async function queueNotifications(
   deps: IncidentDeps, actor: Actor, incident: Incident, blast: BlastRadius,
   opts: { readonly channel: NotificationChannel; readonly templateVersion: number; readonly customerIds?: readonly string[] | undefined; readonly exchange: string },
-): Promise<{ readonly queued: number; readonly alreadyQueued: number }> {
+): Promise<{ readonly queued: number; readonly alreadyQueued: number; readonly skippedErased: number }> {
   const recorder = new IncidentRecorder(deps, actor);
   const result = await deps.db.transaction().execute(async (trx) => {
     const template = await currentTemplate(trx, 'customer_notice');
     if (template.version !== opts.templateVersion) throw new KeyholeError('TEMPLATE_STALE');
     const wanted = opts.customerIds ? new Set(opts.customerIds) : undefined;
     const measures = await activeMeasures(trx, incident.id);
-    const items = blast.customers.filter((c) => !wanted || wanted.has(c.customerId)).map((c): OutboxInput => {
+    const targets = blast.customers.filter((c) => !wanted || wanted.has(c.customerId));
+    const live = targets.filter((c) => (c.erasedAt ?? null) === null); // an erased customer has no contact data left
+    const skippedErased = targets.length - live.length;
+    const items = live.map((c): OutboxInput => {
       const d = draftFor(incident, c, measures.get(c.customerId) ?? [], template, opts.exchange);
       const key = `ntf:${incident.id}:${c.customerId}:${opts.channel}`;
       return {
@@ -95,9 +104,9 @@ export async function queueNotifications(
     const queued = await enqueue(trx, items, deps.clock.now());
     await recorder.record(trx, {
       action: 'notification_queue', incidentId: incident.id,
-      details: { channel: opts.channel, templateVersion: template.version, queued, alreadyQueued: items.length - queued },
+      details: { channel: opts.channel, templateVersion: template.version, queued, alreadyQueued: items.length - queued, skippedErased },
     });
-    return { queued, alreadyQueued: items.length - queued };
+    return { queued, alreadyQueued: items.length - queued, skippedErased };
   });
   recorder.publish();
   return result;

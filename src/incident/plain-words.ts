@@ -25,14 +25,45 @@ export const FIELD_CATEGORY: Readonly<Record<string, string>> = {
   jurisdiction: 'account', createdAt: 'account', [EXISTENCE]: 'customer relationship',
 };
 
-/** What a level showed, in plain words. */
+/** What a level showed, in plain words, without an example (examples are per field:
+ *  LEVEL_EXAMPLES). */
 export const LEVEL_WORDS: Readonly<Record<Level, string>> = {
   hidden: 'not shown',
   verify_only: 'not shown: the agent could only check an answer against it (match or no match)',
-  masked: 'partly hidden (for example j***@g***.com)',
-  banded: 'as a range (for example $10k–$100k), not the exact amount',
+  masked: 'partly hidden',
+  banded: 'as a range, not the exact amount',
   revealed: 'in full',
 };
+
+/** An example of what a masked or banded field looked like, per field; a field without one gets
+ *  no example (an e-mail example under "your phone number" would mislead, issue 19). Made-up
+ *  values in the shapes of src/fields/masking.ts and bands.ts (never a customer's). */
+export const LEVEL_EXAMPLES: Readonly<Partial<Record<Level, Readonly<Record<string, string>>>>> = {
+  masked: {
+    email: 'j***@g***.com', phone: '+•• ••• •••• ••42', fullName: 'Jane D.', dateOfBirth: '1990-••-••', address: 'the city and country only',
+    governmentId: '••••42', kycDocuments: 'the document type only', lastLoginAt: 'the day only', lastLoginIp: '203.0.x.x', lastLoginDevice: 'Chrome on macOS',
+    withdrawalAllowlist: 'bc1qar…5mdq', pgpFingerprint: '•••• ABCD', bankAccounts: 'DE•• •••• 1234',
+  },
+  banded: { totalBalance: '$10k–$100k', holdings: 'BTC $10k–$100k' },
+};
+
+/** "partly hidden (for example J*** S***)" for `field` at `level`, or the level's words alone
+ *  when the field has no example at that level. */
+export function levelWords(field: string, level: Level): string {
+  const example = LEVEL_EXAMPLES[level]?.[field];
+  return example === undefined ? LEVEL_WORDS[level] : `${LEVEL_WORDS[level]} (for example ${example})`;
+}
+
+/** Account attributes that are not sensitive on their own (tier, status, country…): shown to
+ *  every agent on every ticket, so they are never counted as "revealed" (issue 14 item 6). */
+export const PLAIN_ATTRIBUTES: ReadonlySet<string> = new Set(['accountId', 'tier', 'accountStatus', 'jurisdiction', 'createdAt']);
+
+/** How `level` showed `field` in plain words: a plain attribute shown in full is "shown (not
+ *  sensitive on its own)"; otherwise levelWords (the field's own example, or none). */
+export function levelWordsFor(field: string, level: Level): string {
+  if (level === 'revealed' && PLAIN_ATTRIBUTES.has(field)) return 'shown (not sensitive on its own)';
+  return levelWords(field, level);
+}
 
 /** "your phone number" for a field name (the name itself when unknown). */
 export function fieldWords(field: string): string {
@@ -45,7 +76,7 @@ export function seenLine(f: { readonly field: string; readonly level: Level; rea
   const when = f.firstAt === f.lastAt ? `on ${utc(f.firstAt)}` : `between ${utc(f.firstAt)} and ${utc(f.lastAt)}`;
   const times = f.count === 1 ? 'once' : `${f.count} times`;
   if (f.field === EXISTENCE) return `${fieldWords(f.field)} (looked up ${times}, ${when})`;
-  return `${fieldWords(f.field)}: ${LEVEL_WORDS[f.level]}; ${times}, ${when}`;
+  return `${fieldWords(f.field)}: ${levelWordsFor(f.field, f.level)}; ${times}, ${when}`;
 }
 
 /** `2026-01-05 09:00 UTC` of an ISO time. */

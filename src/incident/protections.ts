@@ -65,7 +65,7 @@ export async function applyProtections(deps: IncidentDeps, actor: Actor, blast: 
             continue;
           }
           applied.push(p);
-          await recorder.record(trx, { action: 'protection_apply', incidentId: blast.incidentId, customerId: c.customerId, details: { protectionId: p.id, kind, basis: [...p.basis] } });
+          await recorder.record(trx, { action: 'protection_apply', incidentId: blast.incidentId, customerId: c.customerId, details: { protectionId: p.id, kind, basis: [...p.basis], ...(kind === 'withdrawal_cooldown' ? { hours } : {}) } });
           if (opts.webhook) await enqueue(trx, [webhookEvent(p, c.accountId, 'protection.applied')], deps.clock.now());
         }
       }

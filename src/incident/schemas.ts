@@ -39,6 +39,7 @@ const FieldExposureSchema = z.object({
 
 export const BlastCustomerSchema = z.object({
   customerId: z.string(), accountId: z.string(), jurisdiction: z.string(), tier: z.string(), highBalance: z.boolean(),
+  erasedAt: z.string().nullable().optional().describe('when the customer was crypto-shredded; null when not (no contact data is left to notify)'),
   fields: z.array(FieldExposureSchema).readonly(), seqs: z.array(z.number().int()).readonly().describe('exposing log entries'),
   firstAt: z.string(), lastAt: z.string(), agents: z.array(z.string()).readonly(),
 });
@@ -125,7 +126,8 @@ export const PreviewQuery = z.strictObject({
 });
 
 export const DraftSchema = z.object({
-  customerId: z.string(), accountId: z.string(), templateVersion: z.number().int(), subject: z.string(), text: z.string(),
+  customerId: z.string(), accountId: z.string(), erasedAt: z.string().nullable().describe('when the customer was erased (not notified); null when not'),
+  templateVersion: z.number().int(), subject: z.string(), text: z.string(),
   data: z.object({
     seen: z.array(z.object({ field: z.string(), level: z.string(), count: z.number().int(), firstAt: z.string(), lastAt: z.string() })).readonly(),
     measures: z.array(z.string()).readonly(), advice: z.array(z.string()).readonly(),

@@ -4,7 +4,7 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../access/ids.js';
 import { requireAgent } from './auth.js';
@@ -16,6 +16,8 @@ import { frameworkErrors, installErrorHandling } from './error-handler.js';
 import { allowedOriginsFromEnv, installRequestGuard } from './request-guard.js';
 import { safeValidatorCompiler } from './safe-strings.js';
 import { installSignInLimit, signInLimitFromEnv, type SignInLimitOptions } from './sign-in-limit.js';
+import { installSecurityHeaders } from './security-headers.js';
+import { parseTrustProxy, tlsFromEnv, type TlsFiles, type TrustProxy } from './transport.js';
 import { consoleRoutes, DEFAULT_CONSOLE_DIR, installNoStore } from './routes/console.js';
 import { demoRoutes } from './routes/demo.js';
 import { detectRoutes } from './routes/detect.js';
@@ -28,12 +30,15 @@ import { lookupRoutes } from './routes/lookups.js';
 import { revealRequestRoutes } from './routes/reveal-requests.js';
 import { scimRoutes } from './routes/scim.js';
 import { authRoutes } from './routes/oidc.js';
+import { installStepUp, staffKeyRoutes } from './routes/staff-keys.js';
+import { stepUpModeFromEnv } from '../identity/step-up.js';
 import { OidcSignIn, oidcSettingsFromEnv, type OidcSettings } from '../identity/oidc.js';
 import { mappingFromEnv, type IdentityMapping } from '../identity/mapping.js';
 import { securityRoutes } from './routes/security.js';
 import { sessionRoutes } from './routes/session.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { rosterRoutes } from './routes/rosters.js';
 import { watermarkRoutes } from './routes/watermark.js';
 import type { Runtime } from './runtime.js';
 import { installProbes, Lifecycle } from './probes.js';
@@ -58,10 +63,16 @@ export interface AppOptions {
   readonly allowedOrigins?: readonly string[];
   /** Failed sign-in attempts allowed per client (default: KEYHOLE_SIGNIN_MAX_FAILURES / _WINDOW_S). */
   readonly signInLimit?: SignInLimitOptions;
+  /** Whether to believe X-Forwarded-* (default: KEYHOLE_TRUST_PROXY; see transport.ts). */
+  readonly trustProxy?: TrustProxy;
+  /** Serve over TLS with these PEM files (default: KEYHOLE_TLS_CERT_FILE / KEYHOLE_TLS_KEY_FILE), or false for plain HTTP. */
+  readonly tls?: TlsFiles | false;
   /** The identity mapping of SSO and SCIM (default: the file KEYHOLE_IDENTITY_MAPPING names). */
   readonly identityMapping?: IdentityMapping;
   /** OpenID Connect sign-in (default: from KEYHOLE_OIDC_*; null turns it off). */
   readonly oidc?: OidcSettings | null;
+  /** Staff step-up with a security key (default: KEYHOLE_STAFF_STEP_UP, else required outside demo mode). */
+  readonly staffStepUp?: 'required' | 'off';
   /** Start-up and shutdown state for the probes (default: already started, never draining). */
   readonly lifecycle?: Lifecycle;
 }
@@ -78,9 +89,18 @@ function startedLifecycle(): Lifecycle {
 /** Builds (but does not start) the app over `rt`. */
 export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<FastifyInstance> {
   const logger = opts.logger === undefined ? { level: 'warn', redact: LOG_REDACT } : opts.logger === false ? false : { ...(opts.logger === true ? {} : opts.logger), redact: LOG_REDACT };
+  const trustProxy = opts.trustProxy ?? parseTrustProxy(process.env.KEYHOLE_TRUST_PROXY);
+  const tls = opts.tls === false ? undefined : (opts.tls ?? tlsFromEnv(process.env));
+  // Fastify accepts a hop count and an `https` option at run time; its types here know neither
+  // (the https server is used exactly like the http one: listen, inject, close).
   // While closing, requests already on a connection are served (with `connection: close`), not
   // answered with Fastify's bare 503: the drain finishes them (src/server/shutdown.ts).
-  const app = Fastify({ logger, genReqId: () => newId('req'), bodyLimit: 64 * 1024, frameworkErrors, return503OnClosing: false }).withTypeProvider<ZodTypeProvider>();
+  const options = {
+    logger, genReqId: () => newId('req'), bodyLimit: 64 * 1024, frameworkErrors, return503OnClosing: false, trustProxy,
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+  };
+  const app = Fastify(options as FastifyServerOptions).withTypeProvider<ZodTypeProvider>();
+  await installSecurityHeaders(app);
   app.setValidatorCompiler(safeValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
@@ -95,7 +115,16 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(cookie);
   await installSignInLimit(app, opts.signInLimit ?? signInLimitFromEnv(process.env));
   await app.register(swagger, {
-    openapi: { info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' } },
+    openapi: {
+      info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' },
+      // Staff: the session cookie (single sign-on or the demo picker) or a bearer token; the identity provider: a SCIM token (/scim/v2).
+      components: { securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'kh_session', description: 'Staff session (httpOnly, SameSite=Strict), from single sign-on at /v1/auth/oidc/login.' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'An agent or service token (`keyhole tokens create`), RFC 6750.' },
+        scimBearer: { type: 'http', scheme: 'bearer', description: 'The SCIM provisioning token of the identity provider (`keyhole tokens create --scim NAME`, scope `scim`) for /scim/v2.' },
+      } },
+      security: [{ session: [] }, { bearer: [] }],
+    },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -121,6 +150,9 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
 
   await app.register(async (scope) => {
     requireAgent(scope, rt);
+    const stepUp = { db: rt.db, clock: rt.clock, events: rt.events, rp };
+    installStepUp(scope, stepUp, opts.staffStepUp ?? stepUpModeFromEnv(process.env, opts.demo === true));
+    await scope.register(staffKeyRoutes(stepUp));
     await scope.register(sessionRoutes(rt));
     await scope.register(ticketRoutes(rt));
     await scope.register(revealRequestRoutes(rt));
@@ -132,6 +164,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
     await scope.register(budgetRoutes(rt));
     await scope.register(detectRoutes(rt));
     await scope.register(tokenRoutes(rt));
+    await scope.register(rosterRoutes(rt));
     await scope.register(watermarkRoutes(rt));
     for (const extra of opts.extraAuthenticated ?? []) await scope.register(extra);
   });

@@ -8,7 +8,8 @@ import { clientFingerprint } from '../detect/fingerprint.js';
 import { sessionCodeOf } from '../identity/session-code.js';
 import { KeyholeError } from '../shared/errors.js';
 import type { Runtime } from './runtime.js';
-import { agentForSession, SESSION_COOKIE } from '../identity/sessions.js';
+import { agentForSession } from '../identity/sessions.js';
+import { readSessionCookie } from '../identity/cookies.js';
 import { agentForToken, serviceForToken, type ServicePrincipal, type TokenScope } from '../identity/tokens.js';
 import { limitedSignIn } from './sign-in-limit.js';
 
@@ -29,7 +30,7 @@ export function requireAgent(scope: FastifyInstance, rt: Runtime): void {
       const m = /^Bearer ([A-Za-z0-9_-]{10,200})$/.exec(header);
       agent = await limitedSignIn(req, reply, async () => (m?.[1] ? agentForToken(rt.db, rt.clock, m[1]) : undefined));
     } else {
-      const cookie = req.cookies[SESSION_COOKIE];
+      const cookie = readSessionCookie(req, 'agent');
       if (cookie) agent = await limitedSignIn(req, reply, () => agentForSession(rt.db, rt.clock, cookie));
     }
     if (!agent) throw new KeyholeError('UNAUTHENTICATED');

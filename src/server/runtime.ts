@@ -16,6 +16,8 @@ import { latestCheckpoint } from '../audit/checkpoint-store.js';
 import { PublishedHead } from '../audit/published-head.js';
 import { witnessSetupFromEnv, type WitnessSetup } from '../audit/witness-config.js';
 import { Witnessing } from '../audit/witnessing.js';
+import { checkWitnessesAtStartup } from '../audit/startup-witness-check.js';
+import { verifierPolicy } from '../audit/witness-policy-source.js';
 import { logOriginFromEnv, openLogIdentity } from '../audit/log-identity.js';
 import { KeyholeError } from '../shared/errors.js';
 import type { DetectDb } from '../detect/containment.js';
@@ -121,6 +123,7 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const commits = groupCommitFromEnv(db, env, store.capabilities.concurrentConnections);
   const broker = new Broker({ db, vault, policy, clock, guard: cfg.guard ?? detection?.guard ?? suspensionGuard, events, ...(watchLog ? { logGate: logHealth } : {}), ...(commits ? { commits } : {}) });
   const witnesses = witnessSetupFromEnv(env);
+  const witnessPolicyOfVerifiers = verifierPolicy({}, env, witnesses); // KEYHOLE_WITNESS_POLICY, else the witnesses'
   const identity = await openLogIdentity(keys, logOriginFromEnv(env));
   const published = new PublishedHead({ file: publishedFile(env, dataDir), identity, clock, overrideSize: overrideFromEnv(env) });
   const witnessing = witnesses.endpoints.length === 0 ? undefined
@@ -140,6 +143,11 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
     const check = await checkLogAtStartup(db as unknown as Kysely<AuditTables>, integrator.identity);
     if (!check.ok) logHealth.failed(`start-up check: ${check.problem}`);
     logHealth.start();
+    // In the background: the database against what the witnesses cosigned (witness.ts's truncation).
+    void checkWitnessesAtStartup({
+      db: db as unknown as Kysely<AuditTables>, identity, policy: witnessPolicyOfVerifiers, failed: (r) => logHealth.failed(r),
+      publishedNote: () => published.floor?.note, warn: (m) => console.error(`keyhole: witness check: ${m}`),
+    });
   }
   if (cfg.integrate !== false) {
     integrator.start();

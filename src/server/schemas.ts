@@ -64,7 +64,8 @@ export const RevealRequestSchema = z.object({
   comment: z.string().nullable(),
   createdAt: z.string(),
   expiresAt: z.string(),
-  grant: z.object({ id: z.string(), expiresAt: z.string() }).nullable(),
+  grant: z.object({ id: z.string(), expiresAt: z.string(), usedAt: z.string().nullable().describe('when its single use showed the value'),
+    revokedAt: z.string().nullable().describe('when it was ended early') }).nullable(),
   /** Listings only (the approvals queue): who asked, about which ticket, who decided. */
   agentName: z.string().optional(),
   ticketSubject: z.string().optional(),

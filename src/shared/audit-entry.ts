@@ -13,9 +13,11 @@ export const AUDIT_ACTIONS = [
   'log_override',
   'session_start', 'watermark_tamper',
   // identity (issue 11)
-  'agent_provision', 'agent_update', 'group_update', 'sign_in', 'sign_out', 'sign_in_refused', 'credential_register', 'credential_remove', 'step_up_refused',
+  'agent_provision', 'agent_update', 'group_update', 'sign_in', 'sign_out', 'sign_in_refused', 'credential_register', 'credential_remove', 'step_up', 'step_up_refused',
   // integrations (issue 12): customer sync by a service, imports, and reads of the log by staff
   'customer_upsert', 'customer_import', 'log_read',
+  // detect (issue 15): shift rosters
+  'roster_update',
   // key custody (issue 19)
   'key_init', 'key_rotate', 'key_rewrap', 'key_retire',
 ] as const;

@@ -81,7 +81,7 @@ export const ERROR_CATALOG = {
   OIDC_STATE_INVALID: { status: 400, exit: 3, message: 'This sign-in is unknown, expired or already used; start again.' },
   OIDC_SIGN_IN_REJECTED: { status: 401, exit: 3, message: 'The identity provider\'s answer did not verify; start again.' },
   OIDC_NOT_PROVISIONED: { status: 403, exit: 3, message: 'You are not provisioned for Keyhole; ask your administrator.' },
-  STEP_UP_REQUIRED: { status: 401, exit: 3, message: 'Confirm this action with your security key.' },
+  STEP_UP_REQUIRED: { status: 403, exit: 3, message: 'Confirm this action with your security key.' },
   STEP_UP_INVALID: { status: 403, exit: 3, message: 'The security-key confirmation is not valid for this action; confirm again.' },
   STEP_UP_NO_KEY: { status: 403, exit: 3, message: 'Register a security key in your profile before this action.' },
   CREDENTIAL_NOT_FOUND: { status: 404, exit: 4, message: 'No such security key.' },
@@ -93,6 +93,7 @@ export const ERROR_CATALOG = {
   SINK_UNAVAILABLE: { status: 503, exit: 10, message: 'The SIEM sink did not accept the events; retrying.' },
   // console (issue 14)
   CUSTOMER_LOCKED: { status: 403, exit: 3, message: 'The customer has locked their data; only an approved break-glass opens it.' },
+  PASSKEY_REQUIRED: { status: 403, exit: 3, message: 'Confirm with your passkey to do this.' },
   // cluster
   LEADER_LOST: { status: 503, exit: 10, message: 'This instance no longer leads the log; its batch was not committed.' },
   SCHEMA_TOO_NEW: { status: 500, exit: 7, message: 'The database schema is newer than this version of Keyhole knows; upgrade Keyhole.' },

@@ -1,7 +1,7 @@
 // The demo exchange, generated deterministically from a seed: customers with log-normal
 // balances (a few whales), jurisdictions, assets and transaction histories; staff in three
 // vendors and regions; tickets across purposes. Names and addresses come from @faker-js/faker.
-import { de, en, en_AU, en_CA, en_GB, en_US, es, Faker, fr, ja, nl, base } from '@faker-js/faker';
+import { de, en, en_AU, en_CA, en_GB, en_US, es, Faker, fr, ja, nl, base, type LocaleDefinition } from '@faker-js/faker';
 import type { Purpose } from '../fields/catalog-types.js';
 
 /** Jurisdictions with their share of customers, faker locale and phone country code. */
@@ -80,6 +80,9 @@ export interface DemoSpec {
   readonly now?: Date;
   /** Decoy (honeytoken) customers to plant, each with an unassigned decoy ticket (default 0). */
   readonly decoys?: number;
+  /** Write shift rosters for the staff (default true; the test harness turns them off so its
+   *  fixed 09:00 UTC clock does not put two regions off shift). */
+  readonly rosters?: boolean;
 }
 
 const pick = <T>(f: Faker, weighted: ReadonlyArray<readonly [T, number]>): T => {
@@ -94,12 +97,27 @@ const gaussian = (f: Faker) => {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 };
 
+const ROOT_LOCALE = [en, base];
+const FAKERS = new Map<unknown, Faker>();
+
+/** One Faker per locale list, reseeded for each customer: building a Faker merges its locale
+ *  definitions, which cost more than the customer itself (a million-customer seed). A reseeded
+ *  instance gives exactly what a new one with that seed gives (test/demo-data.test.ts). */
+function fakerFor(locale: readonly LocaleDefinition[]): Faker {
+  let f = FAKERS.get(locale);
+  if (!f) {
+    f = new Faker({ locale: [...locale] });
+    FAKERS.set(locale, f);
+  }
+  return f;
+}
+
 /** Generates customer `i` of the demo with the given seed; same inputs, same customer. */
 export function demoCustomer(seed: number, i: number, now: Date): DemoCustomer {
-  const root = new Faker({ locale: [en, base] });
+  const root = fakerFor(ROOT_LOCALE);
   root.seed([seed, i]);
   const j = pick(root, JURISDICTIONS.map((x) => [x, x.share] as const));
-  const f = new Faker({ locale: [...j.locale] });
+  const f = fakerFor(j.locale);
   f.seed([seed, i, 1]);
   const sex = f.helpers.arrayElement(['female', 'male'] as const);
   const first = f.person.firstName(sex);
@@ -196,14 +214,19 @@ export function demoStaff(seed: number, agents: number): DemoAgent[] {
   return out;
 }
 
-/** Generates `n` open tickets over `customers`, each assigned to an agent covering the
+/** Generates `n` open tickets over `customers` (an array, or `{ count, at(i) }`), each assigned to an agent covering the
  *  customer's jurisdiction; withdrawal and deposit tickets reference one of their transactions. */
-export function demoTickets(seed: number, n: number, customers: readonly DemoCustomer[], staff: readonly DemoAgent[], now: Date): DemoTicket[] {
+export function demoTickets(
+  seed: number, n: number, customers: readonly DemoCustomer[] | { readonly count: number; at(i: number): DemoCustomer }, staff: readonly DemoAgent[], now: Date,
+): DemoTicket[] {
   const f = new Faker({ locale: [en, base] });
   f.seed([seed, 777]);
   const agents = staff.filter((a) => a.role === 'agent');
+  // An array, or a count and a generator (a million customers need not sit in memory).
+  const count = 'count' in customers ? customers.count : customers.length;
+  const at = 'count' in customers ? (i: number) => customers.at(i) : (i: number) => customers[i] as DemoCustomer;
   return Array.from({ length: n }, (_, k) => {
-    const c = customers[f.number.int({ min: 0, max: customers.length - 1 })] as DemoCustomer;
+    const c = at(f.number.int({ min: 0, max: count - 1 }));
     const purpose = pick(f, PURPOSE_MIX);
     const eligible = agents.filter((a) => a.regions.includes(c.jurisdiction));
     const assignee = f.helpers.arrayElement(eligible.length > 0 ? eligible : agents);

@@ -1,6 +1,9 @@
 // Writes a demo exchange into the database: staff, customers (protected fields encrypted by
 // the vault, blind indexes for verification and lookup), and open tickets. Deterministic for
 // a seed (except the random data keys). `keyhole seed` and first-run `keyhole serve` use it.
+import type { DetectDb } from '../detect/containment.js';
+import { seedRosters } from '../detect/rosters.js';
+import { sql } from 'kysely';
 import { FIELD_CATALOG } from '../fields/catalog.js';
 import { FIELD_NAMES } from '../fields/catalog-types.js';
 import { canonicalFromValue } from '../fields/normalize.js';
@@ -38,6 +41,9 @@ export async function writeCustomers(trx: BrokerDb, vault: Vault, batch: readonl
 }
 
 /** Seeds `spec` into an empty database; `onProgress(done, total)` reports customers written.
+ *  Customers are generated batch by batch (the next while the database writes the previous)
+ *  and not kept, so a million fit in memory; tickets regenerate their customers by index.
+ *  Ends with ANALYZE so the planner sees the new table sizes.
  *  @throws Error when the database already holds customers (seeding is for empty databases). */
 export async function seedDemo(db: BrokerDb, vault: Vault, spec: DemoSpec = DEFAULT_DEMO, onProgress?: (done: number, total: number) => void): Promise<SeedResult> {
   const existing = await db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -45,15 +51,20 @@ export async function seedDemo(db: BrokerDb, vault: Vault, spec: DemoSpec = DEFA
   const now = spec.now ?? new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
   const staff = demoStaff(spec.seed, spec.agents);
   await db.insertInto('agents').values(staff.map((a) => ({ ...a, regions: [...a.regions], status: 'active' as const, created_at: now, suspended_at: null }))).execute();
-  const customers: DemoCustomer[] = [];
-  const BATCH = 250;
+  if (spec.rosters !== false) await seedRosters(db as unknown as DetectDb, staff, now); // the off-shift detector works in the demo too
+  const BATCH = spec.customers > 20_000 ? 1000 : 250;
+  let written = 0;
+  let pending: Promise<void> | undefined;
   for (let start = 0; start < spec.customers; start += BATCH) {
     const batch = Array.from({ length: Math.min(BATCH, spec.customers - start) }, (_, k) => demoCustomer(spec.seed, start + k, now));
-    await db.transaction().execute((trx) => writeCustomers(trx, vault, batch));
-    customers.push(...batch);
-    onProgress?.(customers.length, spec.customers);
+    await pending;
+    pending = db.transaction().execute((trx) => writeCustomers(trx, vault, batch)).then(() => {
+      written += batch.length;
+      onProgress?.(written, spec.customers);
+    });
   }
-  const tickets = demoTickets(spec.seed, spec.tickets, customers, staff, now);
+  await pending;
+  const tickets = demoTickets(spec.seed, spec.tickets, { count: spec.customers, at: (i) => demoCustomer(spec.seed, i, now) }, staff, now);
   for (let s = 0; s < tickets.length; s += 500) {
     await db.insertInto('tickets').values(tickets.slice(s, s + 500).map((t) => ({
       id: t.id, customer_id: t.customerId, purpose: t.purpose, status: 'open' as const, assignee_id: t.assigneeId, channel: t.channel,
@@ -61,7 +72,8 @@ export async function seedDemo(db: BrokerDb, vault: Vault, spec: DemoSpec = DEFA
     }))).execute();
   }
   await seedDecoys(db, vault, spec, now);
-  return { customers: customers.length, agents: staff.length, tickets: tickets.length };
+  await sql`analyze`.execute(db);
+  return { customers: written, agents: staff.length, tickets: tickets.length };
 }
 
 /** Plants `spec.decoys` decoy customers, each with an open, unassigned decoy ticket (a large

@@ -5,7 +5,8 @@
 // cosignatures and tiles, an internally consistent log — which the published-checkpoint file
 // and, with that file gone too, the witness's latest cosigned checkpoint expose; and a forked
 // log longer than the witnessed one is refused by the witness (it holds 100) and fails `keyhole
-// verify` as inconsistent. On PGlite (a data directory) and on PostgreSQL (DATABASE_URL, the
+// verify` as inconsistent. A server started on the truncated database fails its log health
+// (customer data withheld) from the same comparison. On PGlite (a data directory) and on PostgreSQL (DATABASE_URL, the
 // truncation with the superuser's session_replication_role).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -128,6 +129,18 @@ for (const backend of DATABASES) describe(`keyhole verify against the witnesses 
     const byWitness = await keyhole(env, 'verify', '--data-dir', data, '--no-integrate');
     assert.equal(byWitness.code, FAILED, byWitness.err + byWitness.out);
     assert.match(byWitness.err, /audit log FAILED at index 40: the database ends at 40 entries but witness witness\.test\/w1 \(http:\/\/127\.0\.0\.1:\d+\) holds a checkpoint of 100: 60 entries are missing — the log was truncated or restored from an older copy/);
+
+    // A server started on the truncated database finds it too, and withholds customer data.
+    const rt = await createRuntime({ databaseUrl: pg?.url, dataDir: data, integrate: false, detect: false, logHealth: true, env });
+    try {
+      for (let i = 0; i < 300 && rt.logHealth.status().status !== 'failed'; i++) await new Promise((r) => setTimeout(r, 100));
+      const health = rt.logHealth.status();
+      assert.equal(health.status, 'failed');
+      assert.equal(health.serving, false);
+      assert.match(String(health.reason), /start-up witness check: the database ends at 40 entries but witness witness\.test\/w1/);
+    } finally {
+      await rt.close();
+    }
   });
 
   it('a forked log that grew past the witnessed size: the witness refuses it, keyhole verify fails it', async () => {

@@ -59,6 +59,7 @@ for (const backend of DATABASES) {
         outsider: { email: staff.email, name: 'Outsider', groups: ['marketing'] },
         newcomer: { email: 'newcomer@example.com', name: 'New Comer', groups: ['keyhole-staff', 'keyhole-supervisors'] },
         stranger: { email: 'stranger@example.com', name: 'Stranger', groups: [] },
+        sec: { email: h.staff.find((s) => s.role === 'security')!.email, name: 'Security', groups: ['keyhole-staff'] },
       });
       settings = oidcSettingsFromEnv({ KEYHOLE_OIDC_ISSUER: idp.issuer, KEYHOLE_OIDC_CLIENT_ID: idp.clientId, KEYHOLE_OIDC_CLIENT_SECRET: idp.clientSecret, KEYHOLE_PUBLIC_URL: base, KEYHOLE_OIDC_SCOPES: 'email profile groups' }, NO_JIT)!;
       app = await buildApp(h.rt, { demo: false, logger: false, console: false, identityMapping: NO_JIT, oidc: settings });
@@ -103,6 +104,8 @@ for (const backend of DATABASES) {
     it('offers single sign-on by the provider name', async () => {
       const r = await fetch(`${base}/v1/auth/providers`);
       assert.deepEqual(await r.json(), { demo: false, oidc: { name: 'Test IdP', loginUrl: '/v1/auth/oidc/login' } });
+      const doc = (await (await fetch(`${base}/docs/json`)).json()) as { components: { securitySchemes: Record<string, { type: string }> } };
+      assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['bearer', 'scimBearer', 'session']);
     });
 
     it('signs a provisioned agent in through the login form, bounds the session by exp, and signs out at the provider', async () => {
@@ -215,6 +218,25 @@ for (const backend of DATABASES) {
       const prov = (await records('agent_provision')).at(-1)!;
       assert.equal(prov.details.via, 'oidc');
       assert.equal(prov.details.role, 'supervisor');
+    });
+
+    it('keeps the role of staff not provisioned by the provider, and accepts a fresh sign-on as step-up without a key (5 minutes)', async () => {
+      const sec = h.staff.find((s) => s.role === 'security')!;
+      const target = h.staff.filter((s) => s.role === 'agent')[3]!;
+      const { browser, callback } = await toCallback('sec');
+      const done = await finish(browser, callback);
+      const cookie = `kh_session=${done.session}`;
+      const who = (await (await me(base, done.session)).json()) as { id: string; role: string };
+      assert.deepEqual([who.id, who.role], [sec.id, 'security'], 'no mapping sync at sign-in unless the mapping asks for it');
+      const suspend = await fetch(`${base}/v1/agents/${target.id}/suspend`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'fresh sign-on' }) });
+      assert.equal(suspend.status, 200, await suspend.text());
+      const step = (await records('step_up')).at(-1)!;
+      assert.equal(step.details.method, 'reauthentication');
+      assert.equal(step.details.target, target.id);
+      h.clock.advance(6 * 60_000);
+      const later = await fetch(`${base}/v1/agents/${target.id}/reinstate`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'too late' }) });
+      assert.equal(later.status, 403);
+      assert.equal(((await later.json()) as { error: { code: string } }).error.code, 'STEP_UP_NO_KEY');
     });
 
     it('refuses incomplete or insecure settings at start-up', () => {

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { blastRadiusCsv, csvCell } from '../../src/incident/blast-export.js';
 import { blastTotals } from '../../src/incident/blast-totals.js';
 import { computeExposure, EXISTENCE, exposuresOf, type ExposureScope, type LoggedRecord } from '../../src/incident/exposure.js';
-import { seenLine } from '../../src/incident/plain-words.js';
+import { LEVEL_EXAMPLES, seenLine } from '../../src/incident/plain-words.js';
+import { FIELD_CATALOG } from '../../src/fields/catalog.js';
 import { adviceTopics, protectionBasis } from '../../src/incident/protection-rules.js';
 import { LEVELS, levelRank, type Level } from '../../src/fields/levels.js';
 import type { AuditRecord } from '../../src/shared/audit-entry.js';
@@ -88,8 +89,28 @@ describe('measures and advice by exposure', () => {
 
   it('says in plain words what was seen', () => {
     assert.equal(seenLine({ field: 'phone', level: 'masked', count: 3, firstAt: '2026-01-05T09:00:00.000Z', lastAt: '2026-01-05T10:12:00.000Z' }),
-      'your phone number: partly hidden (for example j***@g***.com); 3 times, between 2026-01-05 09:00 UTC and 2026-01-05 10:12 UTC');
+      'your phone number: partly hidden (for example +•• ••• •••• ••42); 3 times, between 2026-01-05 09:00 UTC and 2026-01-05 10:12 UTC');
+    // Each field's own example (issue 14 item 6): the phone line is not illustrated by an e-mail mask.
+    assert.match(seenLine({ field: 'email', level: 'masked', count: 1, firstAt: '2026-01-05T09:00:00.000Z', lastAt: '2026-01-05T09:00:00.000Z' }), /j\*\*\*@g\*\*\*\.com/);
+    assert.doesNotMatch(seenLine({ field: 'dateOfBirth', level: 'masked', count: 1, firstAt: '2026-01-05T09:00:00.000Z', lastAt: '2026-01-05T09:00:00.000Z' }), /@/);
+    // A plain account attribute shown to every agent is not "in full" like a sensitive value.
+    assert.match(seenLine({ field: 'tier', level: 'revealed', count: 1, firstAt: '2026-01-05T09:00:00.000Z', lastAt: '2026-01-05T09:00:00.000Z' }), /your account tier: shown \(not sensitive on its own\)/);
     assert.match(seenLine({ field: EXISTENCE, level: 'revealed', count: 1, firstAt: '2026-01-05T09:00:00.000Z', lastAt: '2026-01-05T09:00:00.000Z' }), /^that you are our customer \(looked up once/);
+  });
+
+  it('gives each field its own example or none (issue 19: not the e-mail example for every masked field)', () => {
+    const at = '2026-01-05T09:00:00.000Z';
+    const line = (field: string, level: 'masked' | 'banded') => seenLine({ field, level, count: 1, firstAt: at, lastAt: at });
+    assert.match(line('email', 'masked'), /partly hidden \(for example j\*\*\*@g\*\*\*\.com\)/);
+    assert.match(line('fullName', 'masked'), /partly hidden \(for example Jane D\.\)/);
+    assert.match(line('totalBalance', 'banded'), /as a range, not the exact amount \(for example \$10k–\$100k\)/);
+    assert.match(line('transactions', 'masked'), /: partly hidden; once/); // no example rather than a wrong one
+    for (const [level, examples] of Object.entries(LEVEL_EXAMPLES)) {
+      for (const field of Object.keys(examples ?? {})) {
+        assert.ok(FIELD_CATALOG[field as keyof typeof FIELD_CATALOG]?.levels.includes(level as never), `${field} has no ${level} level`);
+        if (field !== 'email') assert.doesNotMatch(line(field, level as 'masked'), /@/);
+      }
+    }
   });
 });
 

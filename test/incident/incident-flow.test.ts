@@ -233,8 +233,8 @@ for (const backend of DATABASES) {
       assert.equal(stale.json().error.code, 'TEMPLATE_STALE');
       const q = await api('POST', `/v1/incidents/${incidentId}/notifications`, { channel: 'email', templateVersion: 1 });
       assert.equal(q.statusCode, 202, q.body);
-      assert.deepEqual(q.json(), { queued: run.truth.size, alreadyQueued: 0 });
-      assert.deepEqual((await api('POST', `/v1/incidents/${incidentId}/notifications`, { channel: 'email', templateVersion: 1 })).json(), { queued: 0, alreadyQueued: run.truth.size });
+      assert.deepEqual(q.json(), { queued: run.truth.size, alreadyQueued: 0, skippedErased: 0 });
+      assert.deepEqual((await api('POST', `/v1/incidents/${incidentId}/notifications`, { channel: 'email', templateVersion: 1 })).json(), { queued: 0, alreadyQueued: run.truth.size, skippedErased: 0 });
 
       const sender = svc.sender({ batchSize: 7 });
       while ((await sender.runOnce()).claimed > 0);

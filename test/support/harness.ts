@@ -8,6 +8,7 @@ import { FixedClock } from '../../src/shared/clock.js';
 import { demoCustomer, demoStaff, type DemoAgent, type DemoCustomer, type DemoSpec } from '../../src/sim/demo-data.js';
 import { seedDemo } from '../../src/sim/seed.js';
 import { createPostgresDatabase, type TestDatabase } from './databases.js';
+import { testKeysEnv } from './softhsm.js';
 
 /** A running test core. */
 export interface Harness {
@@ -26,7 +27,7 @@ export interface Harness {
 }
 
 /** The small demo every broker test uses. */
-export const TEST_DEMO: DemoSpec = { customers: 40, agents: 9, tickets: 80, seed: 7, now: new Date(Date.UTC(2026, 0, 5, 9, 0, 0)) };
+export const TEST_DEMO: DemoSpec = { customers: 40, agents: 9, tickets: 80, seed: 7, now: new Date(Date.UTC(2026, 0, 5, 9, 0, 0)), rosters: false };
 
 /** Starts a harness on `backend` (PGlite in memory, or a fresh PostgreSQL database);
  *  `overrides` adjust the runtime (e.g. `{ logHealth: true }`). */
@@ -35,7 +36,7 @@ export async function startHarness(backend: TestDatabase, spec: DemoSpec = TEST_
   const pg = backend.name === 'postgres' ? await createPostgresDatabase(process.env.KEYHOLE_TEST_DATABASE_URL as string) : undefined;
   const rt = await createRuntime({
     databaseUrl: pg?.url, dataDir: ':memory:', clock, integrate: false,
-    env: { KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64') },
+    env: (await testKeysEnv()) ?? { KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64') }, // KEYHOLE_TEST_KEYS=pkcs11: SoftHSM2
     ...overrides,
   });
   await seedDemo(rt.db, rt.vault, spec);

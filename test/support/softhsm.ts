@@ -56,3 +56,20 @@ export function softhsmTokens(labels: readonly string[]): SoftHsmTokens {
     rm: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+let shared: SoftHsmTokens | undefined;
+
+/** With KEYHOLE_TEST_KEYS=pkcs11 (issue 19: the HTTP suite once on the PKCS#11 provider): the
+ *  environment of one SoftHSM2 token shared by this test process, keys generated on first use;
+ *  otherwise undefined (the harness then uses a random master key). */
+export async function testKeysEnv(): Promise<Record<string, string> | undefined> {
+  if (process.env.KEYHOLE_TEST_KEYS !== 'pkcs11') return undefined;
+  if (!shared) {
+    shared = softhsmTokens(['kh-harness']);
+    const { Pkcs11KeyProvider } = await import('../../src/vault/pkcs11-key-provider.js');
+    await Pkcs11KeyProvider.init(shared.config('kh-harness'));
+    const tokens = shared;
+    process.once('exit', () => tokens.rm());
+  }
+  return shared.env('kh-harness');
+}

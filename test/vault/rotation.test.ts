@@ -107,5 +107,29 @@ for (const backend of DATABASES) {
       assert.deepEqual((await keyRows(db)).map((k) => k.kek_id), ['master:2', 'master:1']);
       assert.equal((await vault.readFields(db, a, ['email'])).get('email'), value(a).email);
     });
+
+    it('an interrupted re-wrap leaves everything readable, and a resumed one finishes it', async () => {
+      await sql`delete from customer_keys`.execute(db);
+      await sql`delete from customer_fields`.execute(db);
+      await sql`delete from kek_versions`.execute(db);
+      const master = new MasterKeyProvider(randomBytes(32));
+      const vault = new Vault(master);
+      const ids = Array.from({ length: 7 }, (_, i) => `rot-i-${i}`);
+      for (const id of ids) {
+        await insertCustomer(db, id);
+        await vault.writeFields(db, id, value(id));
+      }
+      await db.transaction().execute((trx) => rotateCurrentKek(trx as never, master, new Date()));
+      let batches = 0;
+      await assert.rejects(vault.rotateKek(db, { batchSize: 3, onProgress: () => {
+        if (++batches === 1) throw new Error('killed after the first batch');
+      } }), /killed/);
+      const under = (await keyRows(db)).filter((k) => k.customer_id.startsWith('rot-i-')).map((k) => k.kek_id).sort();
+      assert.deepEqual(under, ['master:1', 'master:1', 'master:1', 'master:1', 'master:2', 'master:2', 'master:2']);
+      const fresh = new Vault(master); // another server, no cache
+      for (const id of ids) assert.deepEqual(Object.fromEntries(await fresh.readFields(db, id, ['email', 'holdings'])), value(id));
+      assert.equal((await vault.rotateKek(db, { batchSize: 3 })).rewrapped, 4);
+      assert.deepEqual(await vault.kekIdsInUse(db), ['master:2']);
+    });
   });
 }

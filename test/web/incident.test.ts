@@ -143,6 +143,14 @@ describe('incident response in the console', { timeout: 90_000 }, () => {
     assert.deepEqual(listed.sort(), viewed.map((t) => t.customer_id).sort());
     assert.equal(await sec.page.locator('[data-testid="total-customers"]').getAttribute('data-value'), '3');
     assert.equal(await sec.page.locator(`[data-blast-customer="${viewed[0]!.customer_id}"][data-blast-field="email"]`).getAttribute('data-level'), 'masked');
+    // Seen in full is apart from seen masked; plain attributes (tier, country…) are not "in full" (issue 14 item 6).
+    const first = viewed[0]!.customer_id;
+    const split = sec.page.locator(`[data-blast-customer="${first}"] [data-testid="blast-split"]`);
+    const fullRows = await sec.page.locator(`[data-blast-customer="${first}"][data-level="revealed"]`).evaluateAll((els) => els.map((e) => e.getAttribute('data-blast-field')));
+    const plain = new Set(['accountId', 'tier', 'accountStatus', 'jurisdiction', 'createdAt', 'existence']);
+    assert.equal(Number(await split.getAttribute('data-full')), fullRows.filter((f) => !plain.has(f ?? '')).length, 'plain attributes are not counted as seen in full');
+    assert.ok(fullRows.some((f) => plain.has(f ?? '')), 'the view did show plain attributes');
+    assert.ok(Number(await split.getAttribute('data-partly')) > 0);
     await shot(sec.page, '06-blast-radius');
     await sec.page.locator(`[data-testid="proofs-${viewed[0]!.customer_id}"]`).click();
     await sec.page.locator('[data-testid="proofs"] [data-proof-seq]').first().waitFor();
@@ -162,6 +170,10 @@ describe('incident response in the console', { timeout: 90_000 }, () => {
     await sec.page.locator('[data-testid="timeline-chart"] .recharts-surface').waitFor();
     const views = await sec.page.locator('[data-timeline-seq][data-action="view"][data-decision="allow"]').count();
     assert.equal(views, 3);
+    // Agents are named and times carry their date (issue 14 item 6).
+    const row = await sec.page.locator('[data-timeline-seq][data-action="view"]').first().innerText();
+    assert.ok(!/ in full/.test(row) || /\d+ in full, \d+ masked/.test(row), row);
+    assert.match(row, /\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d/);
     await shot(sec.page, '08-timeline');
 
     // 5. Protections by exposure: every customer gets the never-call banner; lift one measure.

@@ -148,7 +148,9 @@ describe('the customer portal in a browser', { timeout: 90_000 }, () => {
     await agent.locator('[data-testid="show-revealed"]').click();
     await agent.locator('[data-field="totalBalance"][data-level="granted"]').waitFor();
     await shot(agent, '05-agent-revealed');
-    await cust.locator('[data-testid="no-grants"]').waitFor(); // used once: no longer live
+    // Used once: it cannot be used again, but the value stays on the agent's screen until it
+    // ends, so the portal lists it as shown, and the customer can still remove it (issue 14 item 2).
+    await cust.locator('[data-testid="grant"][data-shown="true"]').waitFor();
 
     // 6. The receipts: pending until the integrator signs a checkpoint, then verified in the page.
     await cust.getByRole('link', { name: 'Who looked at my data' }).click();
@@ -165,6 +167,10 @@ describe('the customer portal in a browser', { timeout: 90_000 }, () => {
     await cust.locator('[data-testid="receipt"][data-action="consent_approve"][data-by-customer="true"][data-state="verified"]').waitFor();
     await cust.locator('[data-testid="receipt"][data-action="view"][data-state="verified"]').first().waitFor();
     assert.equal(await cust.locator('[data-testid="verification-warning"]').count(), 0);
+    // True words (issue 14 item 5): who allowed the shown value; a request is not "shown in full".
+    assert.match(await grantUse.locator('[data-testid="receipt-text"]').innerText(), /saw the full value once — (you allowed it|a supervisor approved and you allowed it)/);
+    assert.match(await cust.locator('[data-testid="receipt"][data-action="reveal_request"] [data-level="revealed"]').first().innerText(), /asked to see in full/);
+    assert.ok(await cust.locator('[data-testid="receipt-group"]').count() > 0);
     await shot(cust, '07-receipts-verified');
 
     // 7. What is shown comes from the verified leaf: doctored convenience fields change nothing.
@@ -208,9 +214,10 @@ describe('the customer portal in a browser', { timeout: 90_000 }, () => {
     const second = cust.locator('[data-testid="consent-request"]');
     await second.waitFor();
     await second.locator('[data-testid="consent-approve"]').click();
-    await cust.locator('[data-testid="grant"]').waitFor();
-    await cust.locator('[data-testid="revoke-grant"]').click();
-    await cust.locator('[data-testid="no-grants"]').waitFor();
+    const unused = cust.locator('[data-testid="grant"][data-shown="false"]');
+    await unused.waitFor();
+    await unused.locator('[data-testid="revoke-grant"]').click();
+    await unused.waitFor({ state: 'detached' });
     const agentCookie = await h.login(agentId);
     const view = (await h.app.inject({ method: 'GET', url: `/v1/tickets/${ticket.id}/customer`, headers: { cookie: agentCookie } })).json() as { fields: { name: string; level: string }[] };
     assert.equal(view.fields.find((f) => f.name === 'totalBalance')?.level, 'banded');
@@ -222,7 +229,13 @@ describe('the customer portal in a browser', { timeout: 90_000 }, () => {
     const locked = await h.app.inject({ method: 'GET', url: `/v1/tickets/${ticket.id}/customer`, headers: { cookie: agentCookie } });
     assert.equal(locked.statusCode, 403);
     await shot(cust, '09-locked');
+    // Lifting it needs the passkey (issue 14 item 2): the session alone is refused; the switch
+    // asks the (virtual) authenticator.
+    const bare = await cust.evaluate(() => fetch('/v1/customer/lock', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ locked: false }) })
+      .then(async (r) => [r.status, ((await r.json()) as { error: { code: string } }).error.code] as const));
+    assert.deepEqual(bare, [403, 'PASSKEY_REQUIRED']);
     await cust.locator('[data-testid="lock-switch"]').click({ force: true });
     await cust.locator('[data-testid="privacy-lock"][data-locked="false"]').waitFor();
+    await shot(cust, '10-unlocked-with-passkey');
   });
 });

@@ -7,6 +7,7 @@ import { ApprovalsPage } from './approvals/approvals-page';
 import { QueuePage } from './desk/queue-page';
 import { TicketPage } from './desk/ticket-page';
 import { SignInPage } from './session/sign-in-page';
+import { ProfilePage } from './session/profile-page';
 import { useSession } from './session/session';
 import { Shell } from './shell/shell';
 import type { Role } from './api/types';
@@ -37,6 +38,7 @@ export function App() {
         <Routes>
           <Route path="/" element={<Navigate to={HOME[me.role]} replace />} />
           <Route path="/signin" element={<Navigate to={HOME[me.role]} replace />} />
+          <Route path="/profile" element={<ProfilePage />} />
           <Route path="/queue" element={<QueuePage />} />
           <Route path="/tickets/:id" element={<TicketPage />} />
           <Route path="/approvals" element={me.role === 'agent' ? <Navigate to="/queue" replace /> : <ApprovalsPage />} />

@@ -10,10 +10,13 @@ import { Center, Loader, MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { App } from './app';
 import { SessionProvider } from './session/session';
+import { installStepUpPrompt } from './session/step-up';
 import { theme } from './theme';
 
 // The customer portal has its own session and frame (src/portal); everything else is the console.
 const PortalApp = lazy(() => import('./portal/portal-app'));
+
+installStepUpPrompt();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('no #root element');

@@ -7,7 +7,7 @@ import type { CustomerAuthTables } from './tables.js';
 import type { AccessTables } from '../../access/tables.js';
 
 /** The customer session cookie's name. */
-export const CUSTOMER_COOKIE = 'kh_customer';
+export { CUSTOMER_COOKIE } from '../../identity/cookies.js';
 /** Customer session lifetime: 8 hours in ms. */
 export const CUSTOMER_SESSION_MS = 8 * 3600 * 1000;
 

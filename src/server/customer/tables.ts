@@ -19,7 +19,7 @@ export interface CustomerSessionTable {
 
 export interface WebauthnChallengeTable {
   challenge: string;
-  purpose: 'register' | 'authenticate' | 'consent';
+  purpose: 'register' | 'authenticate' | 'consent' | 'unlock';
   customer_id: string | null;
   subject: string | null;
   created_at: Date;

@@ -21,7 +21,7 @@ export interface RelyingParty {
 }
 
 const CHALLENGE_MS = 5 * 60_000;
-type Purpose = 'register' | 'authenticate' | 'consent';
+type Purpose = 'register' | 'authenticate' | 'consent' | 'unlock';
 type Db = Kysely<CustomerAuthTables>;
 
 /** The relying party from KEYHOLE_RP_ID / KEYHOLE_ORIGIN (default localhost). */
@@ -113,21 +113,30 @@ export async function verifyRegistration(db: Db, clock: Clock, rp: RelyingParty,
   return c.id;
 }
 
+/** What a customer's assertion authorizes beyond sign-in: approving one reveal request
+ *  (`consent`, subject = the request id) or lifting the privacy lock (`unlock`, subject = the
+ *  customer id). */
+export interface AssertionScope {
+  readonly customerId: string;
+  readonly requestId: string;
+  readonly purpose?: 'consent' | 'unlock';
+}
+
 /** Options for a sign-in (discoverable credentials) or, with `consent`, for approving one
- *  reveal request with one of the customer's own passkeys. */
-export async function assertionOptions(db: Db, clock: Clock, rp: RelyingParty, consent?: { customerId: string; requestId: string }) {
+ *  reveal request (or lifting the lock) with one of the customer's own passkeys. */
+export async function assertionOptions(db: Db, clock: Clock, rp: RelyingParty, consent?: AssertionScope) {
   const allow = consent ? await db.selectFrom('customer_credentials').select(['id', 'transports']).where('customer_id', '=', consent.customerId).execute() : [];
   if (consent && allow.length === 0) throw new KeyholeError('CONFLICT', 'Register a passkey first; consent needs one.');
-  const challenge = await storeChallenge(db, clock, consent ? 'consent' : 'authenticate', consent?.customerId ?? null, consent?.requestId ?? null);
+  const challenge = await storeChallenge(db, clock, consent ? (consent.purpose ?? 'consent') : 'authenticate', consent?.customerId ?? null, consent?.requestId ?? null);
   return generateAuthenticationOptions({ rpID: rp.rpId, challenge: challengeBytes(challenge), userVerification: 'required', allowCredentials: allow.map((c) => ({ id: c.id, transports: c.transports as never })) });
 }
 
 /** Verifies an assertion (user verification required) and returns the customer it belongs to;
  *  with `consent`, the assertion MUST answer that request's challenge with that customer's key.
  *  @throws KeyholeError PASSKEY_INVALID. */
-export async function verifyAssertion(db: Db, clock: Clock, rp: RelyingParty, response: AuthenticationResponseJSON, consent?: { customerId: string; requestId: string }): Promise<string> {
+export async function verifyAssertion(db: Db, clock: Clock, rp: RelyingParty, response: AuthenticationResponseJSON, consent?: AssertionScope): Promise<string> {
   const challenge = clientChallenge(response);
-  await takeChallenge(db, clock, challenge, consent ? 'consent' : 'authenticate', consent?.customerId ?? null, consent?.requestId ?? null);
+  await takeChallenge(db, clock, challenge, consent ? (consent.purpose ?? 'consent') : 'authenticate', consent?.customerId ?? null, consent?.requestId ?? null);
   const cred = await db.selectFrom('customer_credentials').selectAll().where('id', '=', response.id).executeTakeFirst();
   if (!cred || (consent && cred.customer_id !== consent.customerId)) throw new KeyholeError('PASSKEY_INVALID');
   const origin = clientOrigin(response);

@@ -1,31 +1,21 @@
 // Serves the built console (web/dist, `npm run build`) at `/`: hashed assets cached forever,
 // index.html never stored (no HTTP cache, no back-forward cache of a page that showed data), and every other GET that is not an API path answered with
-// index.html so client-side routes survive a reload (SPA fallback). Strict security headers
-// (CSP: scripts only from this origin). docs/design/web.md.
+// index.html so client-side routes survive a reload (SPA fallback). Its strict security headers
+// (CSP: scripts only from this origin) are every response's (security-headers.ts). docs/design/web.md.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { KeyholeError } from '../../shared/errors.js';
+import { CONTENT_SECURITY_POLICY } from '../security-headers.js';
 
 /** Where `npm run build` writes the console: `<package>/web/dist`. */
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
-/** Content-Security-Policy of the console. Mantine writes its theme variables into `<style>`
- *  tags, hence `'unsafe-inline'` for styles (never for scripts); the watermark is a data: SVG. */
-export const CONSOLE_CSP = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "font-src 'self' data:",
-  "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'",
-].join('; ');
-
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': CONSOLE_CSP,
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  'permissions-policy': 'camera=(), microphone=(), geolocation=(), display-capture=()',
-};
+/** Content-Security-Policy of the console: the one every response carries
+ *  (src/server/security-headers.ts sets it with the other security headers). */
+export const CONSOLE_CSP = CONTENT_SECURITY_POLICY;
 
 /** Fastify's default `maxParamLength` (characters): an API path with a longer segment matched
  *  no route only because of its length, so it is answered 414 as the router would. */
@@ -38,10 +28,6 @@ const API_PATH = /^\/(v1|docs|healthz)(\/|$)/;
  *  `/` explains how to build it instead. */
 export function consoleRoutes(root: string = DEFAULT_CONSOLE_DIR): FastifyPluginAsync {
   return async (app) => {
-    app.addHook('onSend', async (_req, reply, payload) => {
-      for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
-      return payload;
-    });
     const built = existsSync(path.join(root, 'index.html'));
     if (!built) {
       app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8')

@@ -17,7 +17,8 @@ import { CustomerProtectionsSchema } from '../../incident/schemas.js';
 import type { CustomerRequestContext } from '../../access/recorder.js';
 import { KeyholeError } from '../../shared/errors.js';
 import { limitedSignIn } from '../sign-in-limit.js';
-import { createCustomerSession, CUSTOMER_COOKIE, CUSTOMER_SESSION_MS, customerForSession, endCustomerSession, type CustomerPrincipal } from '../customer/sessions.js';
+import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../../identity/cookies.js';
+import { createCustomerSession, CUSTOMER_SESSION_MS, customerForSession, endCustomerSession, type CustomerPrincipal } from '../customer/sessions.js';
 import { assertionOptions, registrationOptions, verifyAssertion, verifyRegistration, type RelyingParty } from '../customer/webauthn.js';
 import type { Runtime } from '../runtime.js';
 import { errorResponses, IdSchema } from '../schemas.js';
@@ -38,8 +39,8 @@ const SupportContactsSchema = z.object({
   supportNeverAsks: z.array(z.string()),
 });
 
-function signIn(reply: FastifyReply, secret: string) {
-  reply.setCookie(CUSTOMER_COOKIE, secret, { path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto', maxAge: CUSTOMER_SESSION_MS / 1000 });
+function signIn(req: FastifyRequest, reply: FastifyReply, secret: string) {
+  setSessionCookie(req, reply, 'customer', secret, CUSTOMER_SESSION_MS / 1000);
 }
 
 function customerCtx(req: FastifyRequest): CustomerRequestContext {
@@ -60,7 +61,7 @@ export function customerPublicRoutes(rt: Runtime, rp: RelyingParty, demo: boolea
       schema: { tags: ['customer'], summary: 'Finish a passkey sign-in (user verification required)', body: WebAuthnResponse, response: { 200: z.object({ customerId: z.string() }), ...errorResponses } },
     }, async (req, reply) => {
       const customerId = await limitedSignIn(req, reply, () => verifyAssertion(db, rt.clock, rp, req.body as never)) as string;
-      signIn(reply, await createCustomerSession(db, rt.clock, customerId));
+      signIn(req, reply, await createCustomerSession(db, rt.clock, customerId));
       return { customerId };
     });
     if (!demo) return;
@@ -73,7 +74,7 @@ export function customerPublicRoutes(rt: Runtime, rp: RelyingParty, demo: boolea
       async (req, reply) => {
         const c = await rt.db.selectFrom('customers').select('id').where('id', '=', req.body.customerId).where('erased_at', 'is', null).where('is_decoy', '=', false).executeTakeFirst();
         if (!c) throw new KeyholeError('NOT_FOUND', 'No such customer.');
-        signIn(reply, await createCustomerSession(db, rt.clock, c.id));
+        signIn(req, reply, await createCustomerSession(db, rt.clock, c.id));
         return { customerId: c.id };
       });
   };
@@ -85,7 +86,7 @@ export function customerRoutes(rt: Runtime, rp: RelyingParty): (app: FastifyInst
     const db = authDb(rt);
     scope.decorateRequest('customer', undefined);
     scope.addHook('onRequest', async (req, reply) => {
-      const secret = req.cookies[CUSTOMER_COOKIE];
+      const secret = readSessionCookie(req, 'customer');
       const customer = secret ? await limitedSignIn(req, reply, () => customerForSession(db, rt.clock, secret)) : undefined;
       if (!customer) throw new KeyholeError('UNAUTHENTICATED');
       req.customer = customer;
@@ -105,9 +106,9 @@ function portalRoutes(rt: Runtime, rp: RelyingParty): FastifyPluginAsyncZod {
       return { ...c, passkeys: Number(passkeys.n), locked: row.locked_at !== null, serverTime: rt.clock.now().toISOString() };
     });
     app.post('/v1/customer/logout', { schema: { tags: ['customer'], response: { 204: z.null(), ...errorResponses } } }, async (req, reply) => {
-      const secret = req.cookies[CUSTOMER_COOKIE];
+      const secret = readSessionCookie(req, 'customer');
       if (secret) await endCustomerSession(db, rt.clock, secret);
-      reply.clearCookie(CUSTOMER_COOKIE, { path: '/' });
+      clearSessionCookie(req, reply, 'customer');
       return reply.status(204).send(null);
     });
     app.post('/v1/customer/passkeys/register/options', { schema: { tags: ['customer'], summary: 'Start registering a passkey' } },
@@ -137,8 +138,22 @@ function portalRoutes(rt: Runtime, rp: RelyingParty): FastifyPluginAsyncZod {
         await customerRevokeGrant(rt.broker.deps, customerCtx(req), req.params.id);
         return reply.status(204).send(null);
       });
-    app.put('/v1/customer/lock', { schema: { tags: ['customer'], summary: 'Set or lift my privacy lock', body: z.strictObject({ locked: z.boolean() }) } },
-      async (req) => ({ lockedAt: (await setPrivacyLock(rt.broker.deps, customerCtx(req), req.body.locked))?.toISOString() ?? null }));
+    app.post('/v1/customer/lock/options', { schema: { tags: ['customer'], summary: 'Passkey challenge for lifting my privacy lock' } },
+      async (req) => assertionOptions(db, rt.clock, rp, { customerId: me(req), requestId: me(req), purpose: 'unlock' }));
+    app.put('/v1/customer/lock', {
+      schema: { tags: ['customer'], summary: 'Set or lift my privacy lock',
+        description: 'Lifting the lock needs a passkey assertion (from POST /v1/customer/lock/options) when the customer has a passkey: PASSKEY_REQUIRED otherwise.',
+        body: z.strictObject({ locked: z.boolean(), assertion: WebAuthnResponse.optional() }), response: { 200: z.object({ lockedAt: z.string().nullable() }), ...errorResponses } },
+    }, async (req) => {
+      if (!req.body.locked) {
+        const passkeys = await db.selectFrom('customer_credentials').select('id').where('customer_id', '=', me(req)).limit(1).execute();
+        if (passkeys.length > 0) {
+          if (!req.body.assertion) throw new KeyholeError('PASSKEY_REQUIRED', 'Confirm with your passkey to lift the privacy lock.');
+          await verifyAssertion(db, rt.clock, rp, req.body.assertion as never, { customerId: me(req), requestId: me(req), purpose: 'unlock' });
+        }
+      }
+      return { lockedAt: (await setPrivacyLock(rt.broker.deps, customerCtx(req), req.body.locked))?.toISOString() ?? null };
+    });
     app.get('/v1/customer/support-contacts', { schema: { tags: ['customer'], summary: 'Open support contacts with their contact codes, and contacts withdrawn (no longer from support)',
       response: { 200: SupportContactsSchema, ...errorResponses } } },
       async (req) => ({

@@ -6,7 +6,8 @@ import { loadAgent } from '../../access/agents.js';
 import { KeyholeError } from '../../shared/errors.js';
 import type { Runtime } from '../runtime.js';
 import { AgentSchema, errorResponses, IdSchema } from '../schemas.js';
-import { createSession, SESSION_COOKIE, SESSION_TTL_MS } from '../../identity/sessions.js';
+import { createSession, SESSION_TTL_MS } from '../../identity/sessions.js';
+import { setSessionCookie } from '../../identity/cookies.js';
 
 /** Registers GET /v1/demo/agents and POST /v1/demo/login. */
 export function demoRoutes(rt: Runtime): FastifyPluginAsyncZod {
@@ -23,7 +24,7 @@ export function demoRoutes(rt: Runtime): FastifyPluginAsyncZod {
       const agent = await loadAgent(rt.db, req.body.agentId);
       if (!agent || agent.status !== 'active') throw new KeyholeError('NOT_FOUND', 'No such active agent.');
       const secret = await createSession(rt.db, rt.clock, agent.id);
-      reply.setCookie(SESSION_COOKIE, secret, { path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto', maxAge: SESSION_TTL_MS / 1000 });
+      setSessionCookie(req, reply, 'agent', secret, SESSION_TTL_MS / 1000);
       return agent;
     });
   };

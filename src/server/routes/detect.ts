@@ -25,6 +25,10 @@ const RiskSchema = z.object({
   stepUp: z.boolean(), thresholds: z.object({ alert: z.number(), stepUp: z.number(), contain: z.number(), halfLifeHours: z.number() }),
   asOfSeq: z.number().int().nullable(), alerts: z.array(AlertSchema).readonly(),
   containment: z.object({ id: z.string(), openedAt: z.string(), reason: z.string(), source: z.string() }).nullable(),
+  trajectory: z.array(z.object({
+    at: z.string(), risk: z.number().describe('The score just after this signal'), detector: z.string(), points: z.number(),
+    summary: z.string().describe('Why, in words'), seqs: z.array(z.number()).describe('The log entries behind it'),
+  })).describe('The score after each of the latest signals, oldest first'),
 });
 
 /** Registers GET /v1/detect/alerts and GET /v1/detect/agents/{id}/risk (inside the authenticated scope). */

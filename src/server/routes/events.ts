@@ -9,12 +9,13 @@ import type { Agent } from '../../access/model.js';
 import { ctxOf } from '../auth.js';
 import type { Runtime } from '../runtime.js';
 import { errorResponses } from '../schemas.js';
-import { agentForSession, SESSION_COOKIE } from '../../identity/sessions.js';
+import { agentForSession } from '../../identity/sessions.js';
+import { readSessionCookie } from '../../identity/cookies.js';
 import { agentForToken } from '../../identity/tokens.js';
 
 /** One message on the stream: its SSE event name and its JSON data. */
 export interface SseMessage {
-  readonly event: 'audit' | 'reveal_request' | 'agent_status' | 'detect_alert' | 'log_health' | 'end';
+  readonly event: 'audit' | 'reveal_request' | 'agent_status' | 'detect_alert' | 'log_health' | 'access_withdrawn' | 'end';
   readonly data: unknown;
 }
 
@@ -44,6 +45,8 @@ export function visibleTo(agent: Agent, e: BrokerEvent): SseMessage | undefined 
         ? { event: 'agent_status', data: { agentId: e.agentId, status: e.status } } : undefined;
     case 'detect_alert':
       return agent.role === 'security' ? { event: 'detect_alert', data: e } : undefined;
+    case 'access_withdrawn':
+      return e.agentId === agent.id ? { event: 'access_withdrawn', data: { customerId: e.customerId, ticketId: e.ticketId, reason: e.reason } } : undefined;
     case 'log_health':
       return agent.role === 'security' ? { event: 'log_health', data: { serving: e.serving, status: e.status, reason: e.reason, since: e.since } } : undefined;
   }
@@ -63,7 +66,7 @@ interface Stream {
 /** The credential of `req`, to re-check at each heartbeat (a session can end elsewhere). */
 function credentialCheck(rt: Runtime, req: FastifyRequest): () => Promise<Agent | undefined> {
   const bearer = /^Bearer ([A-Za-z0-9_-]{10,200})$/.exec(req.headers.authorization ?? '')?.[1];
-  const cookie = req.cookies[SESSION_COOKIE];
+  const cookie = readSessionCookie(req, 'agent');
   return () => (bearer ? agentForToken(rt.db, rt.clock, bearer) : cookie ? agentForSession(rt.db, rt.clock, cookie) : Promise.resolve(undefined));
 }
 
@@ -125,7 +128,7 @@ export function eventRoutes(rt: Runtime, opts: EventStreamOptions = {}): Fastify
     app.get('/v1/events', {
       schema: {
         tags: ['session'], summary: 'Live events for the console (text/event-stream)',
-        description: 'Events: `agent_status` (own status; every agent for security), `reveal_request` (own requests for agents; the whole queue for supervisors and security), `audit` (every access decision; security only), `end` (the stream is over: `reason` suspended | session_ended | server_closing). A comment line every 15 s keeps it open.',
+        description: 'Events: `agent_status` (own status; every agent for security), `reveal_request` (own requests for agents; the whole queue for supervisors and security), `audit` (every access decision; security only), `access_withdrawn` (own: the customer locked their data or ended a grant — drop what is shown), `end` (the stream is over: `reason` suspended | session_ended | server_closing). A comment line every 15 s keeps it open.',
         response: { ...errorResponses },
       },
     }, async (req, reply) => {

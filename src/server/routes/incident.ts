@@ -192,7 +192,7 @@ function notificationRoutes(app: App, svc: IncidentService): void {
 
   app.post('/v1/incidents/:id/notifications', {
     schema: { tags, summary: 'Queue one notification per affected customer (idempotent: never twice per customer and channel)', params: IdParams, body: S.NotifyBody,
-      response: { 202: z.object({ queued: z.number().int(), alreadyQueued: z.number().int() }), ...errorResponses } },
+      response: { 202: z.object({ queued: z.number().int(), alreadyQueued: z.number().int(), skippedErased: z.number().int().describe('erased customers (no contact data left) not notified') }), ...errorResponses } },
   }, async (req, reply) => reply.status(202).send(await svc.notify(actorOf(req), req.params.id, req.body)));
 
   app.get('/v1/incidents/:id/notifications', {

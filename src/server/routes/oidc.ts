@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { OIDC_FLOW_TTL_MS, recordSignEvent, safeReturnTo, type OidcSignIn } from '../../identity/oidc.js';
-import { endSession, SESSION_COOKIE, sessionInfo } from '../../identity/sessions.js';
+import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../../identity/cookies.js';
+import { endSession, sessionInfo } from '../../identity/sessions.js';
 import { isKeyholeError } from '../../shared/errors.js';
 import type { Runtime } from '../runtime.js';
 import { errorResponses } from '../schemas.js';
@@ -27,7 +28,7 @@ export function authRoutes(rt: Runtime, oidc: OidcSignIn | undefined, demo: bool
       schema: { tags: ['session'], summary: 'Sign out; with single sign-on, also where to end the session at the identity provider',
         response: { 200: z.object({ redirectTo: z.string().nullable() }), ...errorResponses } },
     }, async (req, reply) => {
-      const cookie = req.cookies[SESSION_COOKIE];
+      const cookie = readSessionCookie(req, 'agent');
       let redirectTo: string | null = null;
       if (cookie) {
         const info = await sessionInfo(rt.db, rt.clock, cookie);
@@ -37,7 +38,7 @@ export function authRoutes(rt: Runtime, oidc: OidcSignIn | undefined, demo: bool
           if (info.authMethod === 'oidc' && oidc) redirectTo = (await oidc.endSessionUrl().catch(() => undefined)) ?? null;
         }
       }
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookie(req, reply, 'agent');
       return { redirectTo };
     });
 
@@ -45,9 +46,10 @@ export function authRoutes(rt: Runtime, oidc: OidcSignIn | undefined, demo: bool
 
     app.get('/v1/auth/oidc/login', {
       schema: { tags: ['session'], summary: 'Start single sign-on: redirects to the identity provider (PKCE, state, nonce)',
-        querystring: z.strictObject({ returnTo: z.string().max(300).optional() }), response: { 302: z.null(), ...errorResponses } },
+        querystring: z.strictObject({ returnTo: z.string().max(300).optional(), reauth: z.enum(['1']).optional().describe('1: ask the provider to authenticate again (max_age=0), for a step-up without a security key') }),
+        response: { 302: z.null(), ...errorResponses } },
     }, async (req, reply) => {
-      const started = await oidc.start(safeReturnTo(req.query.returnTo));
+      const started = await oidc.start(safeReturnTo(req.query.returnTo), req.query.reauth === '1' ? 0 : undefined);
       reply.setCookie(OIDC_STATE_COOKIE, started.state, { path: FLOW_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: OIDC_FLOW_TTL_MS / 1000 });
       return reply.redirect(started.url, 302);
     });
@@ -61,7 +63,7 @@ export function authRoutes(rt: Runtime, oidc: OidcSignIn | undefined, demo: bool
       try {
         const done = await oidc.finish(search, req.cookies[OIDC_STATE_COOKIE], req.id);
         const maxAge = Math.max(1, Math.floor((done.expiresAt.getTime() - rt.clock.now().getTime()) / 1000));
-        reply.setCookie(SESSION_COOKIE, done.secret, { path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto', maxAge: Math.min(maxAge, 12 * 3600) });
+        setSessionCookie(req, reply, 'agent', done.secret, Math.min(maxAge, 12 * 3600));
         return reply.redirect(done.returnTo, 302);
       } catch (e) {
         if (!isKeyholeError(e)) throw e;

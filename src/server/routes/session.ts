@@ -7,7 +7,8 @@ import { ctxOf } from '../auth.js';
 import { sessionCodeOf } from '../../identity/session-code.js';
 import type { Runtime } from '../runtime.js';
 import { AgentSchema, errorResponses, IdSchema } from '../schemas.js';
-import { endSession, SESSION_COOKIE } from '../../identity/sessions.js';
+import { endSession } from '../../identity/sessions.js';
+import { clearSessionCookie, readSessionCookie } from '../../identity/cookies.js';
 
 const MeSchema = AgentSchema.extend({
   sessionCode: z.string().describe('Short code of this session (the watermark shows it)'),
@@ -22,9 +23,9 @@ export function sessionRoutes(rt: Runtime): FastifyPluginAsyncZod {
 
     app.post('/v1/logout', { schema: { tags: ['session'], summary: 'End this session', response: { 204: z.null(), ...errorResponses } } },
       async (req, reply) => {
-        const cookie = req.cookies[SESSION_COOKIE];
+        const cookie = readSessionCookie(req, 'agent');
         if (cookie) await endSession(rt.db, rt.clock, cookie);
-        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        clearSessionCookie(req, reply, 'agent');
         return reply.status(204).send(null);
       });
 

@@ -21,14 +21,25 @@ export function setUnauthenticatedHandler(fn: (() => void) | undefined): void {
   onUnauthenticated = fn;
 }
 
-async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
+/** Confirms `method url` with a security key; resolves to the step-up token, or undefined
+ *  when the action needs none (src/session/step-up.ts installs it). */
+type StepUpHandler = (method: string, url: string) => Promise<string | undefined>;
+let onStepUp: StepUpHandler | undefined;
+
+/** Sets the handler of a STEP_UP_REQUIRED refusal (the action is retried once with its token). */
+export function setStepUpHandler(fn: StepUpHandler | undefined): void {
+  onStepUp = fn;
+}
+
+async function call<T>(method: string, url: string, body?: unknown, stepUp?: string): Promise<T> {
   let res: Response;
   try {
+    const base: Record<string, string> = body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' };
     res = await fetch(url, {
       method,
       credentials: 'same-origin',
       cache: 'no-store',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers: stepUp === undefined ? base : { ...base, 'x-keyhole-step-up': stepUp },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch {
@@ -45,6 +56,10 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
   if (!res.ok) {
     const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
     if (res.status === 401 && url !== '/v1/me') onUnauthenticated?.();
+    if (err?.code === 'STEP_UP_REQUIRED' && stepUp === undefined && onStepUp) {
+      const token = await onStepUp(method, url);
+      if (token !== undefined) return call<T>(method, url, body, token);
+    }
     throw new ApiError(res.status, err?.code ?? 'HTTP_' + res.status, err?.message ?? `The server answered ${res.status}.`);
   }
   return json as T;
@@ -54,6 +69,8 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
 export const get = <T>(url: string) => call<T>('GET', url);
 /** POST `body` as JSON to `url`. */
 export const post = <T>(url: string, body?: unknown) => call<T>('POST', url, body ?? {});
+/** DELETE `url`. */
+export const del = <T>(url: string) => call<T>('DELETE', url);
 /** PUT `body` as JSON to `url`. */
 export const put = <T>(url: string, body?: unknown) => call<T>('PUT', url, body ?? {});
 

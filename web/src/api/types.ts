@@ -71,7 +71,7 @@ export interface RevealRequest {
   readonly comment: string | null;
   readonly createdAt: string;
   readonly expiresAt: string;
-  readonly grant: { readonly id: string; readonly expiresAt: string } | null;
+  readonly grant: { readonly id: string; readonly expiresAt: string; readonly usedAt: string | null; readonly revokedAt: string | null } | null;
   readonly agentName?: string;
   readonly ticketSubject?: string;
   readonly ticketPurpose?: string;
@@ -147,4 +147,14 @@ export interface BreakGlass {
   readonly approvers: readonly string[];
   readonly createdAt: string;
   readonly expiresAt: string;
+}
+
+/** GET /v1/reveal-requests/{id}/context: what a decider needs beside the request. */
+export interface ApprovalContext {
+  readonly requestId: string;
+  readonly ticket: { readonly id: string; readonly subject: string; readonly purpose: string; readonly channel: string; readonly status: string; readonly createdAt: string };
+  readonly verification: readonly { readonly field: string; readonly matched: boolean; readonly at: string }[];
+  readonly recent: { readonly reveals: number; readonly requests: number; readonly denied: number };
+  readonly risk: { readonly score: number; readonly level: string } | null;
+  readonly consent: { readonly needed: boolean; readonly verdict: 'approved' | 'denied' | null };
 }

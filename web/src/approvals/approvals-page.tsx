@@ -14,6 +14,7 @@ import { useLoad, useNow } from '../common/use-load';
 import { fieldLabel } from '../desk/fields';
 import { useLiveEvent, useMe, useSession } from '../session/session';
 import { useHotkeys } from '../shell/hotkeys';
+import { ApprovalContextView } from './approval-context';
 
 const DURATIONS = [{ value: '5', label: '5 min' }, { value: '15', label: '15 min' }, { value: '30', label: '30 min' }, { value: '60', label: '60 min' }];
 
@@ -63,6 +64,7 @@ function RequestCard({ r, selected, onDecided, onSelect }: { r: RevealRequest; s
           <Text size="xs" c="dimmed">
             Ticket <span className="kh-mono">{r.ticketId}</span> · {r.ticketSubject ?? ''} · {purposeLabel(r.ticketPurpose ?? '')} · needs {approvalLabel(r.approval)}
           </Text>
+          <Box mt={6}><ApprovalContextView requestId={r.id} /></Box>
         </Box>
         <Group pl={50} gap="sm" align="flex-end" wrap="nowrap">
           <TextInput size="xs" style={{ flex: 1 }} placeholder="Comment for the agent and the audit log (optional)" value={comment}

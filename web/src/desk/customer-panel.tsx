@@ -31,7 +31,7 @@ function Revealed({ r, field, onHide }: { r: RevealedValue; field: string; onHid
         <Badge variant="light" color={left < 60_000 ? 'red' : 'orange'} leftSection={<IconClock size={12} />} data-testid={`countdown-${field}`}>
           Disappears in {countdown(left)}
         </Badge>
-        <Button size="compact-xs" variant="subtle" color="gray" leftSection={<IconEyeOff size={12} />} onClick={onHide}>Hide now</Button>
+        <Button size="compact-xs" variant="subtle" color="gray" leftSection={<IconEyeOff size={12} />} onClick={onHide} aria-label={`Hide the revealed ${fieldLabel(field)} now`}>Hide now</Button>
       </Group>
     </Stack>
   );
@@ -53,7 +53,7 @@ function Row({ f, view, revealed, onHide }: { f: FieldView } & Props) {
               <FieldValue field={f.name} value={f.value} />
               {f.verifiable && !checking && (
                 <Tooltip label="Check what the caller says against the full value">
-                  <ActionIcon size="sm" variant="subtle" color="gray" onClick={() => setChecking(true)} aria-label={`Verify ${fieldLabel(f.name)}`}><IconShieldCheck size={14} /></ActionIcon>
+                  <ActionIcon size="sm" variant="subtle" color="gray" onClick={() => setChecking(true)} aria-label={`Check what the caller says against the full ${fieldLabel(f.name)}`}><IconShieldCheck size={14} /></ActionIcon>
                 </Tooltip>
               )}
             </Group>}

@@ -6,7 +6,8 @@ import { Alert, Badge, Button, Group, Loader, MultiSelect, Paper, Stack, Text, T
 import { IconEye } from '@tabler/icons-react';
 import { ApiError, post } from '../api/client';
 import type { CustomerView, RequestStatus, RevealRequest } from '../api/types';
-import { approvalLabel, shortTime } from '../common/format';
+import { approvalLabel, clockTime, shortTime, until } from '../common/format';
+import { useNow } from '../common/use-load';
 import { useSession } from '../session/session';
 import { fieldLabel } from './fields';
 
@@ -20,26 +21,41 @@ interface Props {
   readonly onShow: () => Promise<void>;
 }
 
+/** The grant's state as the server says it: live (with its expiry), used, ended early or expired. */
+function grantState(r: RevealRequest, usedHere: boolean, now: number): 'live' | 'used' | 'revoked' | 'expired' | null {
+  if (!r.grant) return null;
+  if (r.grant.usedAt || usedHere) return 'used';
+  if (r.grant.revokedAt) return 'revoked';
+  return Date.parse(r.grant.expiresAt) > now ? 'live' : 'expired';
+}
+
 function RequestItem({ r, used, onShow }: { r: RevealRequest; used: boolean; onShow: () => Promise<void> }) {
   const { serverNow } = useSession();
   const [busy, setBusy] = useState(false);
-  const live = r.grant && Date.parse(r.grant.expiresAt) > serverNow();
+  useNow(15_000);
+  const state = r.status === 'approved' ? grantState(r, used, serverNow()) : null;
   return (
-    <Stack gap={4} className="kh-row" py="sm" data-request-id={r.id} data-status={r.status}>
+    <Stack gap={4} className="kh-row" py="sm" data-request-id={r.id} data-status={r.status} data-grant={state ?? undefined}>
       <Group justify="space-between" wrap="nowrap">
         <Text size="sm" fw={500}>{r.fields.map(fieldLabel).join(', ')}</Text>
         <Badge color={STATUS_COLOR[r.status]} variant="light" leftSection={r.status === 'pending' ? <Loader size={8} color="yellow" /> : null}>{r.status}</Badge>
       </Group>
       <Text size="xs" c="dimmed">“{r.reason}” · {shortTime(r.createdAt, serverNow())}</Text>
-      {r.status === 'pending' && <Text size="xs" c="dimmed">Waiting for {approvalLabel(r.approval)}. This updates by itself.</Text>}
+      {r.status === 'pending' && <Text size="xs" c="dimmed">Waiting for {approvalLabel(r.approval)}; the request lapses {until(r.expiresAt, serverNow())}. This updates by itself.</Text>}
+      {r.status === 'expired' && <Text size="xs" c="dimmed">Nobody decided in time. Ask again if the customer still needs it.</Text>}
       {r.status !== 'pending' && r.decidedByName && <Text size="xs">{r.status === 'approved' ? 'Approved' : 'Decided'} by {r.decidedByName}{r.comment ? `: “${r.comment}”` : ''}</Text>}
-      {r.status === 'approved' && live && !used && (
-        <Button size="xs" leftSection={<IconEye size={14} />} loading={busy} w="fit-content" data-testid="show-revealed"
-          onClick={() => { setBusy(true); void onShow().finally(() => setBusy(false)); }}>
-          Show value (once)
-        </Button>
+      {state === 'live' && r.grant && (
+        <Group gap="xs">
+          <Button size="xs" leftSection={<IconEye size={14} />} loading={busy} w="fit-content" data-testid="show-revealed"
+            onClick={() => { setBusy(true); void onShow().finally(() => setBusy(false)); }}>
+            Show value (once)
+          </Button>
+          <Text size="xs" c="dimmed" data-testid="grant-expiry">usable until {clockTime(r.grant.expiresAt)} ({until(r.grant.expiresAt, serverNow())})</Text>
+        </Group>
       )}
-      {r.status === 'approved' && used && <Text size="xs" c="dimmed">Used: the value was shown once.</Text>}
+      {state === 'used' && <Text size="xs" c="dimmed" data-testid="grant-used">Used: the value was shown once{r.grant?.usedAt ? ` at ${clockTime(r.grant.usedAt)}` : ''}.</Text>}
+      {state === 'expired' && <Text size="xs" c="dimmed" data-testid="grant-expired">Expired unused at {r.grant ? clockTime(r.grant.expiresAt) : ''}. Ask again if you still need it.</Text>}
+      {state === 'revoked' && <Text size="xs" c="dimmed" data-testid="grant-revoked">Ended early{r.grant?.revokedAt ? ` at ${clockTime(r.grant.revokedAt)}` : ''} (by the customer, a lock or a suspension).</Text>}
     </Stack>
   );
 }

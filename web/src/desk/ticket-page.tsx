@@ -11,7 +11,7 @@ import type { Ticket } from '../api/types';
 import { ago, purposeLabel } from '../common/format';
 import { Empty, ErrorState, Loading } from '../common/states';
 import { useLoad } from '../common/use-load';
-import { useSession } from '../session/session';
+import { useMe, useSession } from '../session/session';
 import { useHotkeys } from '../shell/hotkeys';
 import { CustomerPanel } from './customer-panel';
 import { ChannelIcon } from './queue-page';
@@ -47,6 +47,7 @@ export function TicketPage() {
   const { id = '' } = useParams();
   const navigate = useNavigate();
   const { serverNow } = useSession();
+  const me = useMe();
   const ticket = useLoad(() => get<Ticket>(`/v1/tickets/${encodeURIComponent(id)}`), [id]);
   const [closing, setClosing] = useState(false);
 
@@ -97,10 +98,14 @@ export function TicketPage() {
               )}
             </Group>
           </Stack>
-          {t.status === 'open' && <Button variant="default" leftSection={<IconCircleCheck size={16} />} loading={closing} onClick={() => void close()} data-testid="close-ticket">Close ticket</Button>}
+          {t.status === 'open' && t.assigneeId === me.id && <Button variant="default" leftSection={<IconCircleCheck size={16} />} loading={closing} onClick={() => void close()} data-testid="close-ticket">Close ticket</Button>}
         </Group>
       </Stack>
-      {t.status === 'open' ? <Workspace ticket={t} /> : (
+      {t.status === 'open' && t.assigneeId !== me.id ? (
+        <Empty icon={<IconLock size={22} />} title="Not your ticket">
+          It is assigned to {t.assigneeId ?? 'nobody yet'}. Its customer's data stays with the assigned agent; you see the ticket only. Decide its reveal requests under Approvals.
+        </Empty>
+      ) : t.status === 'open' ? <Workspace ticket={t} /> : (
         <Empty icon={<IconLock size={22} />} title="This ticket is closed">
           Closed {t.closedAt ? ago(t.closedAt, serverNow()) : ''}. Customer data is no longer available through it; look the customer up again to open a new ticket.
         </Empty>

@@ -116,6 +116,20 @@ export function useWorkspace(ticketId: string): Workspace {
     }
   });
 
+  // The customer locked their data or ended a grant: whatever of theirs is on screen goes now,
+  // not at the countdown's end (issue 14 item 2); the view is loaded again (masked, or locked).
+  useLiveEvent('access_withdrawn', (d) => {
+    const e = d as { customerId: string; ticketId: string | null; reason: 'customer_locked' | 'grant_revoked' };
+    if (e.ticketId !== ticketId && e.customerId !== view?.customerId) return;
+    setRevealed(new Map());
+    void loadView();
+    void loadRequests();
+    notifications.show({
+      color: 'orange', title: e.reason === 'customer_locked' ? 'The customer locked their data' : 'The customer ended your access',
+      message: e.reason === 'customer_locked' ? 'Everything shown of this customer was removed from your screen.' : 'The revealed value was removed from your screen.',
+    });
+  });
+
   const addRequest = useCallback((r: RevealRequest) => setRequests((rs) => [r, ...rs.filter((x) => x.id !== r.id)]), []);
   return { view, viewError, revealed, requests, usedGrants, loadView, loadRequests, hide, addRequest };
 }

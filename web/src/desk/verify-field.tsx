@@ -36,7 +36,8 @@ export function VerifyField({ ticketId, field, autoFocusKey }: { ticketId: strin
       <form onSubmit={(e) => { e.preventDefault(); void check(); }} style={{ flex: '1 1 200px', maxWidth: 300 }}>
         <TextInput ref={input} size="xs" placeholder={FIELD_INFO[field]?.hint ?? 'What the caller says'} disabled={locked || busy} autoComplete="off"
           aria-label={`Check ${FIELD_INFO[field]?.label ?? field}`} data-verify-input={field} data-shortcut-target={autoFocusKey}
-          rightSection={<Tooltip label="Check (Enter)"><ActionIcon type="submit" size="sm" variant="subtle" loading={busy} disabled={locked} aria-label="Check"><IconArrowRight size={14} /></ActionIcon></Tooltip>} />
+          rightSection={<Tooltip label="Check (Enter)"><ActionIcon type="submit" size="sm" variant="subtle" loading={busy} disabled={locked} aria-label={`Check the caller's ${FIELD_INFO[field]?.label ?? field}`}><IconArrowRight size={14} /></ActionIcon></Tooltip>} />
+        {FIELD_INFO[field]?.compares && <Text size="xs" c="dimmed" mt={2} data-testid={`verify-compares-${field}`}>{FIELD_INFO[field]?.compares}</Text>}
       </form>
       {outcome?.kind === 'result' && (
         <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }} data-testid={`verify-result-${field}`} data-match={outcome.r.match}>

@@ -6,7 +6,7 @@ import { Alert, Badge, Button, Group, Paper, Stack, Table, Text, TextInput } fro
 import { notifications } from '@mantine/notifications';
 import { IconDownload, IconSearch, IconUsers } from '@tabler/icons-react';
 import { ApiError } from '../api/client';
-import { shortTime } from '../common/format';
+import { dateTime } from '../common/format';
 import { Empty } from '../common/states';
 import { LevelBadge } from '../desk/level-badge';
 import { BlastTotalsView } from './blast-totals-view';
@@ -39,6 +39,19 @@ function Exports({ incidentId, onExported }: { incidentId: string; onExported: (
   );
 }
 
+/** Account attributes shown to every agent (tier, status, country…): not counted as seen in full. */
+const PLAIN = new Set(['accountId', 'tier', 'accountStatus', 'jurisdiction', 'createdAt']);
+
+/** How a customer's fields were seen, split: in full, masked or as a range, checkable only. */
+function seenSplit(c: BlastCustomer): { full: number; partly: number; checkable: number } {
+  const sensitive = c.fields.filter((f) => !PLAIN.has(f.field) && f.field !== 'existence');
+  return {
+    full: sensitive.filter((f) => f.level === 'revealed').length,
+    partly: sensitive.filter((f) => f.level === 'masked' || f.level === 'banded').length,
+    checkable: sensitive.filter((f) => f.level === 'verify_only').length,
+  };
+}
+
 function CustomerRows({ c, onProof }: { c: BlastCustomer; onProof: (customerId: string, seq: number | null) => void }) {
   return (
     <>
@@ -48,6 +61,14 @@ function CustomerRows({ c, onProof }: { c: BlastCustomer; onProof: (customerId: 
             <Table.Td rowSpan={c.fields.length} style={{ verticalAlign: 'top' }}>
               <Text size="sm" className="kh-mono">{c.customerId}</Text>
               <Text size="xs" c="dimmed">{c.accountId} · {c.jurisdiction} · {c.tier}</Text>
+              {(() => {
+                const s = seenSplit(c);
+                return (
+                  <Text size="xs" mt={2} data-testid="blast-split" data-full={s.full} data-partly={s.partly}>
+                    <Text span c={s.full > 0 ? 'red' : 'dimmed'} fw={s.full > 0 ? 600 : 400}>{s.full} seen in full</Text> · {s.partly} masked or as a range{s.checkable ? ` · ${s.checkable} checkable only` : ''}
+                  </Text>
+                );
+              })()}
               <Group gap={4} mt={4}>
                 {c.highBalance && <Badge size="xs" color="orange" variant="light">high balance</Badge>}
                 <Button size="compact-xs" variant="subtle" onClick={() => onProof(c.customerId, null)} data-testid={`proofs-${c.customerId}`}>Proofs ({c.seqs.length})</Button>
@@ -57,7 +78,7 @@ function CustomerRows({ c, onProof }: { c: BlastCustomer; onProof: (customerId: 
           <Table.Td>{exposedFieldLabel(f.field)}</Table.Td>
           <Table.Td><LevelBadge level={f.level} /></Table.Td>
           <Table.Td ta="right" className="kh-mono">{f.count}</Table.Td>
-          <Table.Td style={{ whiteSpace: 'nowrap' }}><Text size="xs">{shortTime(f.firstAt)}{f.lastAt !== f.firstAt ? ` → ${shortTime(f.lastAt)}` : ''}</Text></Table.Td>
+          <Table.Td style={{ whiteSpace: 'nowrap' }}><Text size="xs">{dateTime(f.firstAt)}{f.lastAt !== f.firstAt ? ` → ${dateTime(f.lastAt)}` : ''}</Text></Table.Td>
           <Table.Td>
             <Group gap={2}>
               {f.seqs.slice(0, 6).map((s) => (
@@ -108,8 +129,8 @@ export function BlastPanel({ blast, onExported }: { blast: BlastRadius; onExport
     <Stack gap="lg" data-testid="blast-radius">
       <Group justify="space-between">
         <Text size="sm" c="dimmed">
-          Exact from the signed log: {blast.log.size.toLocaleString('en-US')} entries, computed {shortTime(blast.computedAt)}. Agents {blast.scope.agentIds.join(', ')};
-          {' '}{blast.scope.since ? shortTime(blast.scope.since) : 'from the start of the log'} → {shortTime(blast.scope.until)}.
+          Exact from the signed log: {blast.log.size.toLocaleString('en-US')} entries, computed {dateTime(blast.computedAt)}. Agents {blast.scope.agentIds.join(', ')};
+          {' '}{blast.scope.since ? dateTime(blast.scope.since) : 'from the start of the log'} → {dateTime(blast.scope.until)}.
         </Text>
         <Exports incidentId={blast.incidentId} onExported={onExported} />
       </Group>

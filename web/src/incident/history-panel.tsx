@@ -5,7 +5,7 @@
 import { Fragment, useState } from 'react';
 import { Badge, Group, Paper, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import type { AgentActivity } from '../api/types';
-import { shortTime } from '../common/format';
+import { dateTime } from '../common/format';
 import type { Incident, IncidentAction } from './incident-api';
 import { actionDetail, actorName, incidentActionLabel } from './words';
 
@@ -53,7 +53,7 @@ function Containment({ incident, actions, agents }: { incident: Incident; action
                 <Badge color={a?.status === 'suspended' ? 'red' : 'yellow'} variant={a?.status === 'suspended' ? 'filled' : 'light'} style={{ flexShrink: 0 }}>{a?.status ?? '…'}</Badge>
               </Group>
               <Text size="xs" mt={6} c={s ? undefined : 'dimmed'}>
-                {s ? `Suspended ${shortTime(s.at)}: ${String(s.details.grantsRevoked)} grant(s) revoked, ${String(s.details.sessionsEnded)} session(s) ended${s.details.alreadySuspended === true ? ' (a detector had suspended them already)' : ''}.`
+                {s ? `Suspended ${dateTime(s.at)}: ${String(s.details.grantsRevoked)} grant(s) revoked, ${String(s.details.sessionsEnded)} session(s) ended${s.details.alreadySuspended === true ? ' (already suspended before this incident)' : ''}.`
                   : 'Not suspended by this incident (opened without containment). Suspend from the security dashboard if needed.'}
               </Text>
             </Paper>
@@ -81,7 +81,7 @@ export function HistoryPanel({ incident, actions, agents }: { incident: Incident
             {groupHistory(actions).map((g) => (
               <Fragment key={g.first.id}>
                 <Table.Tr data-history-action={g.first.action} className={g.rows.length > 1 ? 'kh-clickable' : undefined} onClick={() => g.rows.length > 1 && setOpen(open === g.first.id ? null : g.first.id)}>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{shortTime(g.first.at)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{dateTime(g.first.at)}</Table.Td>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>{actorName(g.first.actor, names)}</Table.Td>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     <Badge size="sm" variant="light" color={ACTION_COLOR[g.first.action] ?? 'gray'}>{incidentActionLabel(g.first.action)}{g.rows.length > 1 ? ` ×${g.rows.length}` : ''}</Badge>

@@ -126,7 +126,7 @@ export default function IncidentPage() {
         </Tabs.List>
         <Tabs.Panel value="overview" pt="lg"><HistoryPanel incident={incident} actions={actions} agents={byId} /></Tabs.Panel>
         <Tabs.Panel value="blast" pt="lg">{blastError || (blast.data ? <BlastPanel blast={blast.data} onExported={refresh} /> : <Loading />)}</Tabs.Panel>
-        <Tabs.Panel value="timeline" pt="lg"><TimelinePanel incidentId={incident.id} /></Tabs.Panel>
+        <Tabs.Panel value="timeline" pt="lg"><TimelinePanel incidentId={incident.id} names={new Map([...byId].map(([id, a]) => [id, a.name]))} /></Tabs.Panel>
         <Tabs.Panel value="protections" pt="lg">
           {blastError || (blast.data ? <ProtectionsPanel incidentId={incident.id} affected={blast.data.customers.length} names={names} onChange={() => { setMeasures((n) => n + 1); refresh(); }} /> : <Loading />)}
         </Tabs.Panel>

@@ -38,15 +38,25 @@ export function bucketize(items: readonly TimelineItem[]): { rows: Record<string
 }
 
 /** "5 Jan 09:41:07" (local time). */
-const dayTime = (iso: string) => `${new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short' })} ${clockTime(iso)}`;
+const dayTime = (iso: string) => `${new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' })} ${clockTime(iso)}`;
+
+/** Account attributes shown to every agent (tier, status, country…): not "in full" exposures. */
+const PLAIN = new Set(['accountId', 'tier', 'accountStatus', 'jurisdiction', 'createdAt']);
 
 function exposesText(it: TimelineItem): string {
   if (it.exposes.length === 0) return it.record.decision === 'deny' ? it.record.reason ?? 'refused' : '—';
-  if (it.exposes.length <= 3) return it.exposes.map((e) => `${exposedFieldLabel(e.field)} (${e.level.replace('_', ' ')})`).join(', ');
-  return `${it.exposes.length} fields, ${it.exposes.filter((e) => e.level === 'revealed').length} in full`;
+  const sensitive = it.exposes.filter((e) => !PLAIN.has(e.field));
+  if (it.record.action === 'verify') {
+    const matched = (it.record as { details?: Record<string, unknown> }).details?.matched;
+    return `${sensitive.map((e) => exposedFieldLabel(e.field)).join(', ')} checked: ${matched === true ? 'matched' : matched === false ? 'did not match' : 'outcome not recorded'}`;
+  }
+  if (sensitive.length <= 3) return sensitive.map((e) => `${exposedFieldLabel(e.field)} (${e.level === 'revealed' ? 'in full' : e.level.replace('_', ' ')})`).join(', ') || 'account attributes only';
+  const full = sensitive.filter((e) => e.level === 'revealed').length;
+  const partly = sensitive.filter((e) => e.level === 'masked' || e.level === 'banded').length;
+  return `${sensitive.length} fields: ${full} in full, ${partly} masked or as a range`;
 }
 
-function Rows({ items }: { items: readonly TimelineItem[] }) {
+function Rows({ items, names }: { items: readonly TimelineItem[]; names: ReadonlyMap<string, string> }) {
   return (
     <Table.ScrollContainer minWidth={900} maxHeight={520}>
       <Table verticalSpacing={4} fz="sm" stickyHeader highlightOnHover>
@@ -56,7 +66,7 @@ function Rows({ items }: { items: readonly TimelineItem[] }) {
             <Table.Tr key={it.seq} data-timeline-seq={it.seq} data-action={it.record.action} data-decision={it.record.decision}>
               <Table.Td className="kh-mono">{it.seq}</Table.Td>
               <Table.Td style={{ whiteSpace: 'nowrap' }}><Text size="xs">{dayTime(it.record.time)}</Text></Table.Td>
-              <Table.Td className="kh-mono">{it.record.agentId ?? '—'}</Table.Td>
+              <Table.Td><Text size="xs">{it.record.agentId ? (names.get(it.record.agentId) ?? it.record.agentId) : '—'}</Text></Table.Td>
               <Table.Td>
                 <Group gap={6} wrap="nowrap">
                   <Badge size="xs" circle color={it.record.decision === 'deny' ? 'red' : it.exposes.length > 0 ? 'orange' : 'gray'}> </Badge>
@@ -74,7 +84,7 @@ function Rows({ items }: { items: readonly TimelineItem[] }) {
   );
 }
 
-export function TimelinePanel({ incidentId }: { incidentId: string }) {
+export function TimelinePanel({ incidentId, names = new Map() }: { incidentId: string; names?: ReadonlyMap<string, string> }) {
   const [more, setMore] = useState<{ items: TimelineItem[]; next: number | null } | null>(null);
   const [moreError, setMoreError] = useState<ApiError | null>(null);
   const first = useLoad(async () => {
@@ -117,7 +127,7 @@ export function TimelinePanel({ incidentId }: { incidentId: string }) {
           tickLine="none" gridAxis="y" yAxisProps={{ allowDecimals: false }} />
       </Paper>
       <Paper withBorder>
-        <Rows items={items} />
+        <Rows items={items} names={names} />
         {moreError && <Stack p="md"><ErrorState error={moreError} /></Stack>}
         {next !== null && <Group justify="center" p="sm"><Button variant="light" onClick={() => void loadMore()}>Load more records</Button></Group>}
       </Paper>

@@ -4,9 +4,11 @@
 import { useMemo, useState } from 'react';
 import { Alert, Button, Group, Paper, SegmentedControl, Stack, Text, Title } from '@mantine/core';
 import { IconAlertTriangle, IconEye, IconRefresh, IconShieldCheck } from '@tabler/icons-react';
+import { shortTime } from '../common/format';
 import { Empty, ErrorState, Loading } from '../common/states';
 import { useNow } from '../common/use-load';
 import { usePortalSession } from './portal-session';
+import { groupReceipts, type ReceiptGroup } from './group-receipts';
 import { ReceiptItem } from './receipt-item';
 import { useVerifiedReceipts, type CheckedReceipt } from './use-verified-receipts';
 
@@ -29,6 +31,25 @@ function Summary({ items }: { items: readonly CheckedReceipt[] }) {
       {pending > 0 && <Text size="sm" c="yellow.8"><Text span fw={700}>{pending}</Text> pending</Text>}
       {failed > 0 && <Text size="sm" c="red"><Text span fw={700}>{failed}</Text> not verified</Text>}
     </Group>
+  );
+}
+
+/** One contact: the newest receipt, and the alike ones after it behind "N more like this". */
+function GroupItem({ g, now }: { g: ReceiptGroup; now: number }) {
+  const [open, setOpen] = useState(false);
+  const [first, ...rest] = g.items;
+  if (!first) return null;
+  const oldest = rest[rest.length - 1];
+  return (
+    <Stack gap={4} data-testid="receipt-group" data-count={g.items.length}>
+      <ReceiptItem receipt={first.receipt} check={first.check} now={now} />
+      {rest.length > 0 && (
+        <Button variant="subtle" size="compact-xs" w="fit-content" onClick={() => setOpen((o) => !o)} data-testid="receipt-group-toggle">
+          {open ? 'Hide the others' : `The same ${rest.length} more time${rest.length === 1 ? '' : 's'}${oldest ? `, since ${shortTime(oldest.receipt.time, now)}` : ''} — show each`}
+        </Button>
+      )}
+      {open && rest.map((c) => <ReceiptItem key={c.key} receipt={c.receipt} check={c.check} now={now} />)}
+    </Stack>
   );
 }
 
@@ -79,7 +100,7 @@ export default function ActivityPage() {
           </Group>
           {r.error && <ErrorState error={r.error} onRetry={() => void r.reload()} />}
           <Stack gap="xs" data-testid="receipts">
-            {shown.map((c) => <ReceiptItem key={c.key} receipt={c.receipt} check={c.check} now={serverNow()} />)}
+            {groupReceipts(shown).map((g) => <GroupItem key={g.key} g={g} now={serverNow()} />)}
             {shown.length === 0 && <Text size="sm" c="dimmed" ta="center" py="lg">No records of this kind. Choose “All” to see everything.</Text>}
           </Stack>
         </Stack>

@@ -28,6 +28,12 @@ export interface Receipt {
   readonly breakGlass: boolean;
   readonly byCustomer: boolean;
   readonly agent: { readonly pseudonym: string; readonly team: string; readonly vendor: string } | null;
+  /** For a value shown through a grant: who approved it (from the server, not the leaf). */
+  readonly approvedBy?: 'customer' | 'staff' | 'customer_and_staff' | null;
+  /** A verify's outcome; a protection's kind and hours (the server's reading of the record). */
+  readonly matched?: boolean | null;
+  readonly protectionKind?: string | null;
+  readonly hours?: number | null;
 }
 
 /** A reveal waiting for the customer's answer (expires 10 minutes after `createdAt`). */
@@ -47,6 +53,8 @@ export interface CustomerGrant {
   readonly ticketId: string;
   readonly fields: readonly string[];
   readonly expiresAt: string;
+  /** When the agent was shown the value (null: not yet used). */
+  readonly shownAt: string | null;
 }
 
 /** An open ticket with the assigned agent's pseudonym and the contact code their desk shows. */
@@ -151,7 +159,8 @@ export const portalApi = {
   deny: (requestId: string) => post<unknown>(`/v1/customer/consents/${id(requestId)}/deny`),
   grants: () => get<{ grants: CustomerGrant[] }>('/v1/customer/grants'),
   revoke: (grantId: string) => post<void>(`/v1/customer/grants/${id(grantId)}/revoke`),
-  lock: (locked: boolean) => put<{ lockedAt: string | null }>('/v1/customer/lock', { locked }),
+  lock: (locked: boolean, assertion?: unknown) => put<{ lockedAt: string | null }>('/v1/customer/lock', assertion === undefined ? { locked } : { locked, assertion }),
+  unlockOptions: () => post<unknown>('/v1/customer/lock/options'),
   contacts: () => get<SupportContacts>('/v1/customer/support-contacts'),
   checkup: () => get<Checkup>('/v1/customer/checkup'),
   notices: () => get<{ notices: Notice[] }>('/v1/customer/notices'),

@@ -3,12 +3,12 @@
 
 const AGENT_ACTIONS: Readonly<Record<string, string>> = {
   view: 'opened your account on a ticket',
-  verify: 'checked a detail you gave them (they only learn match or no match)',
+  verify: 'checked a detail the caller gave against your record (they only learn match or no match)',
   lookup: 'looked up your account',
   reveal_request: 'asked to see more of your data',
   reveal_approve: 'approved a colleague\u2019s request to see your data',
   reveal_deny: 'refused a colleague\u2019s request to see your data',
-  grant_use: 'saw the full value you allowed',
+  grant_use: 'saw the full value, once, through an approved request',
   grant_revoke: 'ended access to your data',
   ticket_open: 'opened a support ticket for you',
   ticket_assign: 'took over your ticket',
@@ -35,9 +35,36 @@ const CUSTOMER_ACTIONS: Readonly<Record<string, string>> = {
   grant_revoke: 'ended an agent\u2019s access to your data',
 };
 
-/** What happened, after the subject: "opened your account on a ticket". */
-export function describeAction(action: string, byCustomer: boolean): string {
-  return (byCustomer ? CUSTOMER_ACTIONS[action] : undefined) ?? AGENT_ACTIONS[action] ?? CUSTOMER_ACTIONS[action] ?? action.replace(/_/g, ' ');
+const PROTECTIONS: Readonly<Record<string, string>> = {
+  withdrawal_cooldown: 'a hold on withdrawals to new addresses',
+  never_call_banner: 'the "we will never call you" banner',
+  reverification: 'a fresh identity check before sensitive changes',
+  support_flag: 'a flag that makes support double-check anyone calling about your account',
+};
+
+/** What a receipt tells beyond its action (all optional): a verify's outcome, who approved a
+ *  shown value, a protection's kind and length. */
+export interface ReceiptFacts {
+  readonly matched?: boolean | null;
+  readonly approvedBy?: 'customer' | 'staff' | 'customer_and_staff' | null;
+  readonly protectionKind?: string | null;
+  readonly hours?: number | null;
+}
+
+/** What happened, after the subject: "opened your account on a ticket" — true to what the
+ *  record says (issue 14 item 5): a shown value says who approved it, a check says its outcome,
+ *  a protection says which one and for how long. */
+export function describeAction(action: string, byCustomer: boolean, facts: ReceiptFacts = {}): string {
+  const base = (byCustomer ? CUSTOMER_ACTIONS[action] : undefined) ?? AGENT_ACTIONS[action] ?? CUSTOMER_ACTIONS[action] ?? action.replace(/_/g, ' ');
+  if (action === 'verify' && facts.matched != null) return `${base}: ${facts.matched ? 'it matched' : 'it did not match'}`;
+  if (action === 'grant_use' && facts.approvedBy) {
+    return `saw the full value once — ${facts.approvedBy === 'customer' ? 'you allowed it' : facts.approvedBy === 'customer_and_staff' ? 'a supervisor approved and you allowed it' : 'a supervisor approved it, without asking you'}`;
+  }
+  if ((action === 'protection_apply' || action === 'protection_lift') && facts.protectionKind) {
+    const what = PROTECTIONS[facts.protectionKind] ?? facts.protectionKind.replace(/_/g, ' ');
+    return action === 'protection_lift' ? `lifted ${what} from your account` : `put ${what} on your account${facts.hours ? ` for ${facts.hours} hours` : ''}`;
+  }
+  return base;
 }
 
 const LEVELS: Readonly<Record<string, { label: string; color: string }>> = {
@@ -48,8 +75,19 @@ const LEVELS: Readonly<Record<string, { label: string; color: string }>> = {
   revealed: { label: 'shown in full', color: 'grape' },
 };
 
-/** How a field was seen, in the customer's words, and a badge colour. */
-export const levelWords = (level: string) => LEVELS[level] ?? { label: level.replace(/_/g, ' '), color: 'gray' };
+/** Actions that only ask for or decide on a level: nothing was seen at it (yet). */
+const ASKING = new Set(['reveal_request', 'reveal_approve', 'reveal_deny', 'consent_approve', 'consent_deny', 'break_glass_request']);
+
+/** How a field was seen, in the customer's words, and a badge colour. With `action`, the words
+ *  fit what the record is: a request is "asked to see in full", not "shown in full"; a view's
+ *  verify-only field was "not shown", not "checked"; a verify's field was "checked". */
+export function levelWords(level: string, action?: string): { label: string; color: string } {
+  if (action && ASKING.has(action) && level === 'revealed') return { label: 'asked to see in full', color: 'yellow' };
+  if (action === 'verify' && level === 'verify_only') return { label: 'checked, not shown', color: 'violet' };
+  if (level === 'verify_only') return { label: 'not shown (can only be checked)', color: 'gray' };
+  if (action === 'grant_use' && level === 'revealed') return { label: 'shown in full, once', color: 'grape' };
+  return LEVELS[level] ?? { label: level.replace(/_/g, ' '), color: 'gray' };
+}
 
 const ORDER = ['revealed', 'banded', 'masked', 'verify_only'];
 

@@ -17,6 +17,11 @@ export interface LeafRecord {
   readonly breakGlass: boolean;
   /** The customer's own action (consent, lock, revoke). */
   readonly byCustomer: boolean;
+  /** A verify's outcome (true: matched), or null for other actions. */
+  readonly matched: boolean | null;
+  /** A protection's kind and, for a cool-down, its length in hours (null otherwise). */
+  readonly protectionKind: string | null;
+  readonly hours: number | null;
 }
 
 const str = (v: unknown): v is string => typeof v === 'string';
@@ -44,5 +49,8 @@ export function parseLeaf(text: string): LeafRecord {
   return {
     time: r.time, action: r.action, decision: r.decision, agentId: r.agentId, customerId: r.customerId, ticketId: r.ticketId,
     fields: fields as Record<string, string>, reason: r.reason, breakGlass: details.breakGlass === true, byCustomer: details.actor === 'customer',
+    matched: typeof details.matched === 'boolean' ? details.matched : null,
+    protectionKind: str(details.kind) ? details.kind : null,
+    hours: typeof details.hours === 'number' && Number.isFinite(details.hours) ? details.hours : null,
   };
 }

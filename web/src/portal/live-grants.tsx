@@ -30,14 +30,17 @@ function GrantRow({ g, contact, onDone }: { g: CustomerGrant; contact: SupportCo
     }
   };
   return (
-    <Group justify="space-between" className="kh-row" py="sm" wrap="nowrap" data-testid="grant" data-grant-id={g.id}>
+    <Group justify="space-between" className="kh-row" py="sm" wrap="nowrap" data-testid="grant" data-grant-id={g.id} data-shown={g.shownAt !== null}>
       <Stack gap={2}>
         <Text size="sm" fw={500}>{g.fields.map(fieldLabel).join(', ')}</Text>
-        <Text size="xs" c="dimmed">{contact?.agentPseudonym ?? 'A support agent'} · ticket {g.ticketId}</Text>
+        <Text size="xs" c="dimmed">
+          {contact?.agentPseudonym ?? 'A support agent'} · ticket {g.ticketId}
+          {g.shownAt ? ' · shown to the agent once; it stays on their screen until it ends' : ' · not used yet'}
+        </Text>
       </Stack>
       <Group gap="sm" wrap="nowrap">
-        <Badge variant="light" color="orange">ends in {countdown(Date.parse(g.expiresAt) - serverNow())}</Badge>
-        <Button size="xs" color="red" variant="light" loading={busy} onClick={() => void revoke()} data-testid="revoke-grant">Revoke</Button>
+        <Badge variant="light" color="orange">{g.shownAt ? 'on screen, ' : ''}ends in {countdown(Date.parse(g.expiresAt) - serverNow())}</Badge>
+        <Button size="xs" color="red" variant="light" loading={busy} onClick={() => void revoke()} data-testid="revoke-grant">{g.shownAt ? 'Remove from their screen' : 'Revoke'}</Button>
       </Group>
     </Group>
   );
@@ -53,7 +56,7 @@ export function LiveGrants({ grants, contacts, onDone }: { grants: readonly Cust
           <Text size="sm" c="dimmed" data-testid="no-grants">Nobody can see more of your data than their ticket needs right now. When you approve a request, it shows here until it ends.</Text>
         ) : (
           <Stack gap={0}>
-            <Text size="xs" c="dimmed">Each can be used once, until it ends. Revoke ends it now.</Text>
+            <Text size="xs" c="dimmed">Each can be used once, until it ends. Revoke ends it now — even a value already on the agent's screen goes at once.</Text>
             {grants.map((g) => <GrantRow key={g.id} g={g} contact={contacts.find((c) => c.ticketId === g.ticketId)} onDone={onDone} />)}
           </Stack>
         )}

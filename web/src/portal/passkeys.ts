@@ -63,3 +63,15 @@ export async function approveWithPasskey(requestId: string, durationMinutes: num
     throw passkeyError(e);
   }
 }
+
+/** Lifts the privacy lock with a fresh assertion on a challenge bound to lifting it (the
+ *  server requires one when the customer has a passkey). @throws ApiError (see passkeyError). */
+export async function unlockWithPasskey(): Promise<void> {
+  try {
+    const optionsJSON = (await portalApi.unlockOptions()) as AuthenticationOptions;
+    const assertion = await startAuthentication({ optionsJSON });
+    await portalApi.lock(false, assertion);
+  } catch (e) {
+    throw passkeyError(e);
+  }
+}

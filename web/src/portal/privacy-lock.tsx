@@ -7,6 +7,7 @@ import { notifications } from '@mantine/notifications';
 import { IconLock, IconLockOpen } from '@tabler/icons-react';
 import { ApiError } from '../api/client';
 import { portalApi } from './api';
+import { unlockWithPasskey } from './passkeys';
 import { useCustomer, usePortalSession } from './portal-session';
 
 export function PrivacyLock({ onChanged }: { onChanged?: () => void }) {
@@ -18,7 +19,10 @@ export function PrivacyLock({ onChanged }: { onChanged?: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      await portalApi.lock(locked);
+      // Lifting the lock needs the passkey when there is one (issue 14 item 2): a thief with
+      // the session alone cannot open the data again.
+      if (!locked && me.passkeys > 0) await unlockWithPasskey();
+      else await portalApi.lock(locked);
       await refresh();
       onChanged?.();
       notifications.show(locked
@@ -47,7 +51,8 @@ export function PrivacyLock({ onChanged }: { onChanged?: () => void }) {
         <Text size="sm" c="dimmed">
           The only way past it is break-glass, for emergencies such as stopping a theft: two people from our security team must approve, never the agent asking,
           it lasts at most an hour, and you will get a notice here and see every access it allowed.
-          {!me.locked && ' Turning it on also ends any access you allowed.'}
+          {!me.locked && ' Turning it on also ends any access you allowed, and removes anything already on an agent\'s screen.'}
+          {me.locked && me.passkeys > 0 && ' Turning it off asks for your passkey.'}
         </Text>
         {error && <Alert color="red" variant="light" title={error.message}>Error code {error.code}. Try again.</Alert>}
       </Stack>

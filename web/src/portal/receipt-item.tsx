@@ -51,7 +51,7 @@ export function ReceiptItem({ receipt, check, now }: { receipt: Receipt; check: 
   const [all, setAll] = useState(false);
   const failed = check?.state === 'failed';
   return (
-    <Paper withBorder p="md" radius="md" className="kh-receipt" data-testid="receipt" data-action={r.action} data-state={check?.state ?? 'checking'}
+    <Paper withBorder p="md" radius="md" className="kh-receipt" data-testid="receipt" data-action={r.action} data-approved-by={receipt.approvedBy ?? undefined} data-state={check?.state ?? 'checking'}
       data-break-glass={r.breakGlass} data-by-customer={r.byCustomer} data-seq={receipt.seq ?? ''}
       style={failed ? { borderColor: 'var(--mantine-color-red-6)' } : r.breakGlass ? { borderColor: 'var(--mantine-color-orange-6)' } : undefined}>
       <Group align="flex-start" wrap="nowrap" gap="md">
@@ -61,7 +61,9 @@ export function ReceiptItem({ receipt, check, now }: { receipt: Receipt; check: 
         <Stack gap={6} style={{ flex: 1, minWidth: 0 }}>
           <Group justify="space-between" wrap="nowrap" align="flex-start">
             <Box>
-              <Text size="sm"><Text span fw={600}>{who}</Text> {describeAction(r.action, r.byCustomer)}</Text>
+              <Text size="sm" data-testid="receipt-text"><Text span fw={600}>{who}</Text> {describeAction(r.action, r.byCustomer, {
+                matched: r.matched ?? null, approvedBy: receipt.approvedBy ?? null, protectionKind: r.protectionKind ?? null, hours: r.hours ?? null,
+              })}</Text>
               <Text size="xs" c="dimmed">
                 {[receipt.agent && !r.byCustomer ? `${receipt.agent.team} team · ${receipt.agent.vendor}` : null,
                   r.ticketId ? `ticket ${r.ticketId}` : null, receipt.purpose ? purposeLabel(receipt.purpose) : null].filter(Boolean).join(' · ')}
@@ -77,7 +79,7 @@ export function ReceiptItem({ receipt, check, now }: { receipt: Receipt; check: 
           {fields.length > 0 && (
             <Group gap={6}>
               {(all ? fields : fields.slice(0, FEW)).map(([f, level]) => {
-                const w = levelWords(level);
+                const w = levelWords(level, r.action);
                 // A value shown through a grant the customer allowed stands out.
                 const color = level === 'revealed' && r.action === 'grant_use' ? 'orange' : w.color;
                 return <Badge key={f} variant="light" color={color} data-field={f} data-level={level}>{fieldLabel(f)}: {w.label}</Badge>;

@@ -7,7 +7,7 @@ import { ApiError, get, post, setUnauthenticatedHandler } from '../api/client';
 import type { Me } from '../api/types';
 
 /** Events of the stream the console listens to. */
-export type LiveEventType = 'audit' | 'reveal_request' | 'agent_status';
+export type LiveEventType = 'audit' | 'reveal_request' | 'agent_status' | 'access_withdrawn' | 'detect_alert';
 type Listener = (data: unknown) => void;
 
 /** The stream's state, shown in the header. */
@@ -106,7 +106,7 @@ function useEventStream(me: Me | null, listeners: Map<LiveEventType, Set<Listene
       setLive('connecting');
       es = new EventSource('/v1/events');
       es.onopen = () => setLive('live');
-      for (const type of ['audit', 'reveal_request', 'agent_status'] as const) {
+      for (const type of ['audit', 'reveal_request', 'agent_status', 'access_withdrawn', 'detect_alert'] as const) {
         es.addEventListener(type, (ev) => {
           const data: unknown = JSON.parse((ev as MessageEvent<string>).data);
           for (const fn of listeners.get(type) ?? []) fn(data);

@@ -2,6 +2,7 @@
 // shortcuts and the account menu (who I am, my session code, sign-out).
 import { ActionIcon, Avatar, Badge, Box, Group, Kbd, Menu, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { IconKeyboard, IconKey, IconLogout, IconMoon, IconSearch, IconSun } from '@tabler/icons-react';
+import { Link } from 'react-router';
 import type { Role } from '../api/types';
 import { initials } from '../common/format';
 import { useMe, type LiveState } from '../session/session';
@@ -62,6 +63,7 @@ export function HeaderBar({ live, scheme, onLookup, onToggleScheme, onHelp, onSi
               <Group gap={6}><Badge color={ROLE_COLOR[me.role]} variant="light">{me.role}</Badge><Badge variant="outline" color="gray">session {me.sessionCode}</Badge></Group>
             </Box>
             <Menu.Divider />
+            <Menu.Item leftSection={<IconKey size={16} />} component={Link} to="/profile" data-testid="profile">Profile and security keys</Menu.Item>
             <Menu.Item leftSection={<IconLogout size={16} />} onClick={onSignOut} data-testid="sign-out">Sign out</Menu.Item>
           </Menu.Dropdown>
         </Menu>
