@@ -25,6 +25,10 @@ import { driveFromChild, type LoadRun } from './drive.js';
 const SPEC = { customers: Number(process.env.BENCH_CUSTOMERS ?? 2_000), agents: 40, tickets: Number(process.env.BENCH_TICKETS ?? 500), seed: 42 };
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
 const CONNECTIONS = 16;
+// Opt-in settings passed through when set (KEYHOLE_GROUP_COMMIT=1, KEYHOLE_DETECT_WORKER=1 …):
+// the default run is the shipped default configuration.
+const OPT_IN = Object.fromEntries(['KEYHOLE_GROUP_COMMIT', 'KEYHOLE_GROUP_COMMIT_LANES', 'KEYHOLE_GROUP_COMMIT_MAX_BATCH', 'KEYHOLE_GROUP_COMMIT_WAIT_MS', 'KEYHOLE_DETECT_WORKER']
+  .flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])));
 const PACED_RATE = 500;
 const failures = new Set<string>();
 process.on('exit', () => failures.size > 0 && console.error('first failures:', [...failures]));
@@ -48,7 +52,7 @@ async function drive(url: string, requests: ReadonlyArray<{ path: string; token:
 }
 
 async function measure(name: string, databaseUrl: string | undefined) {
-  const rt = await createRuntime({ databaseUrl, dataDir: ':memory:', env: { KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64') }, poolSize: 20 });
+  const rt = await createRuntime({ databaseUrl, dataDir: ':memory:', env: { KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64'), ...OPT_IN }, poolSize: 20 });
   try {
     process.stdout.write(`[${name}] seeding ${SPEC.customers} customers…\n`);
     await seedDemo(rt.db, rt.vault, SPEC);
@@ -98,7 +102,7 @@ const result = {
   ratio_pglite: Number(pgliteResult.ratio.toFixed(3)),
   views_per_s_pg: Math.round(pgResult.view.rps),
   p99_ms_pg: pgResult.paced500.p99,
-  detail: { postgres: pgResult, pglite: pgliteResult, spec: SPEC, durationS: DURATION_S, connections: CONNECTIONS, pacedRate: PACED_RATE, loadAverageBefore: loadBefore, loadGenerator: 'child process (bench/load-client.ts)', node: process.version, at: new Date().toISOString() },
+  detail: { postgres: pgResult, pglite: pgliteResult, spec: SPEC, durationS: DURATION_S, connections: CONNECTIONS, pacedRate: PACED_RATE, settings: OPT_IN, loadAverageBefore: loadBefore, loadGenerator: 'child process (bench/load-client.ts)', node: process.version, at: new Date().toISOString() },
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/broker.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');

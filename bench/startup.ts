@@ -8,8 +8,9 @@
 // Writes bench/results/startup.json. BENCH_RUNS (default 5) runs per variant.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createPostgresDatabase } from '../test/support/databases.js';
@@ -60,7 +61,8 @@ async function start(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{
 
 const pgdb = await createPostgresDatabase(adminUrl);
 const masterKey = randomBytes(32).toString('base64');
-const env = { DATABASE_URL: pgdb.url, KEYHOLE_MASTER_KEY: masterKey, KEYHOLE_DEMO: '1', KEYHOLE_DEMO_CUSTOMERS: '200', LOG_LEVEL: 'warn' };
+const dataDir = mkdtempSync(path.join(tmpdir(), 'keyhole-bench-')); // the published checkpoint of this database only
+const env = { KEYHOLE_DATA_DIR: dataDir, DATABASE_URL: pgdb.url, KEYHOLE_MASTER_KEY: masterKey, KEYHOLE_DEMO: '1', KEYHOLE_DEMO_CUSTOMERS: '200', LOG_LEVEL: 'warn' };
 const results: Record<string, Run[]> = { dist: [], tsx: [] };
 try {
   const first = await start(VARIANTS.dist, env); // migrate and seed once
@@ -83,6 +85,7 @@ try {
   }
 } finally {
   await pgdb.drop();
+  rmSync(dataDir, { recursive: true, force: true });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

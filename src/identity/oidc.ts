@@ -138,6 +138,8 @@ export class OidcSignIn {
     const state = client.randomState();
     const nonce = client.randomNonce();
     const now = this.#deps.clock.now();
+    // Sign-ins that were never finished are kept a day (for investigation), then dropped.
+    await (this.#deps.db as unknown as IdentityDb).deleteFrom('identity_oidc_flows').where('expires_at', '<', new Date(now.getTime() - 24 * 3600_000)).execute();
     await (this.#deps.db as unknown as IdentityDb).insertInto('identity_oidc_flows').values({
       state_hash: sha256(state), code_verifier: verifier, nonce, return_to: safeReturnTo(returnTo), max_age: maxAge ?? null,
       created_at: now, expires_at: new Date(now.getTime() + OIDC_FLOW_TTL_MS), used_at: null,

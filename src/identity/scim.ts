@@ -76,11 +76,30 @@ function usersQuery(db: IdentityDb) {
     .where((eb) => eb.or([eb('u.deleted_at', 'is', null), eb('u.agent_id', 'is', null)]));
 }
 
+/** The groups of `agentIds` (one query), by agent. */
+async function groupsOf(db: IdentityDb, agentIds: readonly string[]): Promise<Map<string, { id: string; display_name: string }[]>> {
+  const out = new Map<string, { id: string; display_name: string }[]>();
+  if (agentIds.length === 0) return out;
+  const rows = await db.selectFrom('identity_group_members as m').innerJoin('identity_groups as g', 'g.id', 'm.group_id')
+    .select(['m.agent_id', 'g.id', 'g.display_name']).where('m.agent_id', 'in', [...agentIds]).orderBy('g.display_name').execute();
+  for (const r of rows) out.set(r.agent_id, [...(out.get(r.agent_id) ?? []), { id: r.id, display_name: r.display_name }]);
+  return out;
+}
+
+/** The value of a filter that is exactly `<attribute> eq "<value>"` (the lookup Okta and Entra
+ *  make before every create), or undefined. */
+function simpleEq(filter: ScimResource['filter'], attribute: string): string | undefined {
+  if (!filter || filter.length !== 1) return undefined;
+  const entries = Object.entries(filter[0] as Json);
+  if (entries.length !== 1) return undefined;
+  const [key, cmp] = entries[0]!;
+  return key.toLowerCase() === attribute.toLowerCase() && Array.isArray(cmp) && cmp.length === 2 && String(cmp[0]).toLowerCase() === 'eq' && typeof cmp[1] === 'string' ? cmp[1] : undefined;
+}
+
 const parseAttrs = (a: unknown): Json => (typeof a === 'string' ? (JSON.parse(a) as Json) : ((a as Json | null) ?? {}));
 
-async function userOut(db: IdentityDb, r: UserRow): Promise<Json> {
-  const groups = await db.selectFrom('identity_group_members as m').innerJoin('identity_groups as g', 'g.id', 'm.group_id')
-    .select(['g.id', 'g.display_name']).where('m.agent_id', '=', r.id).orderBy('g.display_name').execute();
+async function userOut(db: IdentityDb, r: UserRow, memberships?: Map<string, { id: string; display_name: string }[]>): Promise<Json> {
+  const groups = memberships?.get(r.id) ?? (await groupsOf(db, [r.id])).get(r.id) ?? [];
   const attrs = parseAttrs(r.attributes);
   return {
     ...attrs,
@@ -121,9 +140,15 @@ async function readUsers(ctx: ScimContext, resource: ScimResource): Promise<Json
     if (!r) throw scimError(404, null, `Resource ${resource.id} not found`);
     return userOut(db, r);
   }
-  const rows = await usersQuery(db).orderBy('a.created_at').orderBy('a.id').limit(10_000).execute();
-  const all = await Promise.all(rows.map((r) => userOut(db, r)));
-  if (!resource.filter) return all;
+  const eq = simpleEq(resource.filter, 'userName')?.toLowerCase();
+  let q = usersQuery(db);
+  if (eq !== undefined) {
+    q = q.where((eb) => eb.or([eb(eb.fn('lower', ['u.user_name']), '=', eq), eb.and([eb('u.agent_id', 'is', null), eb(eb.fn('lower', ['a.email']), '=', eq)])]));
+  }
+  const rows = await q.orderBy('a.created_at').orderBy('a.id').limit(10_000).execute();
+  const memberships = await groupsOf(db, rows.map((r) => r.id));
+  const all = await Promise.all(rows.map((r) => userOut(db, r, memberships)));
+  if (!resource.filter || eq !== undefined) return all;
   const filter = foldCase(resource.filter, ['username']);
   const shadow = all.map((u, i) => ({ ...u, userName: String(u.userName).toLowerCase(), __i: i }));
   return (filter.match(shadow) as { __i: number }[]).map((s) => all[s.__i]!);
@@ -218,9 +243,12 @@ async function readGroups(ctx: ScimContext, resource: ScimResource): Promise<Jso
     if (!g) throw scimError(404, null, `Resource ${resource.id} not found`);
     return groupOut(db, g);
   }
-  const rows = await db.selectFrom('identity_groups').select(GROUP_COLUMNS).orderBy('created_at').orderBy('id').limit(10_000).execute();
+  const eq = simpleEq(resource.filter, 'displayName')?.toLowerCase();
+  let q = db.selectFrom('identity_groups').select(GROUP_COLUMNS);
+  if (eq !== undefined) q = q.where((eb) => eb(eb.fn('lower', ['display_name']), '=', eq));
+  const rows = await q.orderBy('created_at').orderBy('id').limit(10_000).execute();
   const all = await Promise.all(rows.map((g) => groupOut(db, g)));
-  if (!resource.filter) return all;
+  if (!resource.filter || eq !== undefined) return all;
   const filter = foldCase(resource.filter, ['displayname']);
   const shadow = all.map((g, i) => ({ ...g, displayName: String(g.displayName).toLowerCase(), __i: i }));
   return (filter.match(shadow) as { __i: number }[]).map((s) => all[s.__i]!);

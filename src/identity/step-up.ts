@@ -76,6 +76,8 @@ function originOk(rp: RelyingParty, origin: string): boolean {
 async function storeChallenge(d: StepUpDeps, agentId: string, purpose: 'register' | 'step_up', action: string | null, target: string | null): Promise<string> {
   const challenge = randomBytes(32).toString('base64url');
   const now = d.clock.now();
+  await idb(d).deleteFrom('staff_challenges').where('expires_at', '<', new Date(now.getTime() - 24 * 3600_000)).execute();
+  await idb(d).deleteFrom('staff_step_ups').where('expires_at', '<', new Date(now.getTime() - 24 * 3600_000)).execute();
   await idb(d).insertInto('staff_challenges').values({ challenge, agent_id: agentId, purpose, action, target, created_at: now, expires_at: new Date(now.getTime() + STEP_UP_MAX_AGE_MS), used_at: null }).execute();
   return challenge;
 }

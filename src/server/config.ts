@@ -64,6 +64,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'KEYHOLE_WITNESS_LOGS', secret: false, description: '`keyhole witness`: the logs it follows' },
   // detection and incidents
   { name: 'KEYHOLE_DETECT_CONFIG', secret: false, description: 'detector configuration (JSON) over the defaults' },
+  { name: 'KEYHOLE_DETECT_WORKER', secret: false, description: '1/on/true: run the detectors in a worker thread (PostgreSQL)' },
   { name: 'KEYHOLE_ALERT_WEBHOOK', secret: true, description: 'URL alerts are posted to', check: url('http:', 'https:') },
   { name: 'KEYHOLE_SMTP_URL', secret: true, description: 'SMTP server for customer notifications', check: url('smtp:', 'smtps:') },
   { name: 'KEYHOLE_NOTIFY_FROM', secret: false, description: 'From: of notifications' },
@@ -108,6 +109,12 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'KEYHOLE_SIEM_CONFIG', secret: false, description: 'SIEM sinks configuration' },
   { name: 'KEYHOLE_SPLUNK_HEC_TOKEN', secret: true, description: 'Splunk HTTP Event Collector token' },
   { name: 'KEYHOLE_LAKE_AUTH', secret: true, description: 'authorization for the security data-lake sink' },
+  { name: 'KEYHOLE_METRICS_TOKEN', secret: true, description: 'bearer token /metrics requires (unset: open)' },
+  { name: 'KEYHOLE_STAFF_STEP_UP', secret: false, description: 'staff WebAuthn step-up: required or off', check: oneOf('required', 'off') },
+  // TLS and proxies (src/server, src/identity)
+  { name: 'KEYHOLE_TLS_CERT_FILE', secret: false, description: 'TLS certificate chain (PEM file) to serve HTTPS directly' },
+  { name: 'KEYHOLE_TLS_KEY_FILE', secret: false, description: 'TLS private key (PEM file; keep it mode 0600)' },
+  { name: 'KEYHOLE_TRUST_PROXY', secret: false, description: 'proxies trusted for X-Forwarded-* (addresses or hop count)' },
 ];
 
 const BY_NAME = new Map(SETTINGS.map((s) => [s.name, s]));

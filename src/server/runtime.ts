@@ -30,6 +30,7 @@ import { checkKeysAgainst, keysUsable, openKeysFor } from '../vault/key-custody.
 import type { VaultDb } from '../vault/tables.js';
 import { Vault } from '../vault/vault.js';
 import { groupCommitFromEnv } from '../audit/group-commit-config.js';
+import { detectWorkerFromEnv, type ConsumerRunner } from '../detect/consumer-thread.js';
 import { openIncidentsOnContainment } from '../incident/auto-open.js';
 import type { IncidentDb } from '../incident/model.js';
 
@@ -116,8 +117,9 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const events = store.capabilities.kind === 'postgres' && cfg.databaseUrl
     ? new ClusterEvents({ db: store.db, connectionString: cfg.databaseUrl, instanceId, onError: reportEventsError() })
     : new BrokerEvents();
-  if (events instanceof ClusterEvents) await events.start();
   const detection = cfg.detect === false ? undefined : createDetection(db as unknown as DetectDb, clock, events, env);
+  const detectThread = detectWorkerFromEnv(detection, cfg.databaseUrl, store.capabilities.kind, env, events);
+  const consumer: ConsumerRunner | undefined = detectThread ?? detection?.consumer;
   const logHealth = new LogHealth({ db: db as unknown as Kysely<AuditTables>, clock, maxLagMs: maxLagFromEnv(env), onChange: (s) => raiseLogAlert(s, events, detection) });
   const watchLog = cfg.logHealth ?? cfg.integrate !== false;
   const commits = groupCommitFromEnv(db, env, store.capabilities.concurrentConnections);
@@ -133,7 +135,7 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const report = reportOnce();
   const integrator = await Integrator.open(store, keys, {
     env, clock, signGate: published, instanceId,
-    onLeadership: (leader) => leadershipChanged(leader, instanceId, (integrator?.leaderLock as { epoch?: number } | undefined)?.epoch), onCheckpoint: (cp) => { detection?.consumer.kick(); witnessing?.notify(cp); },
+    onLeadership: (leader) => leadershipChanged(leader, instanceId, (integrator?.leaderLock as { epoch?: number } | undefined)?.epoch), onCheckpoint: (cp) => { consumer?.kick(); witnessing?.notify(cp); },
     onError: (e) => {
       report(e);
       logHealth.integrationError(e);
@@ -156,6 +158,8 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   }
   // Every automatic containment opens an incident (blast radius, protections, notifications).
   const stopIncidents = openIncidentsOnContainment(events, { db: db as unknown as IncidentDb, clock, events });
+  // last, so a failed start-up leaves no listening connection behind
+  if (events instanceof ClusterEvents) await events.start();
   return {
     store, db, clock, keys, vault, policy, events, broker, integrator, witnesses, published, witnessing, detection, logHealth, dataDir, instanceId,
     keysUsable: () => keysUsable(keys),
@@ -165,7 +169,8 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
       await logHealth.stop();
       await integrator.stop();
       await witnessing?.stop();
-      await detection?.consumer.idle();
+      await consumer?.idle();
+      await detectThread?.close();
       if (events instanceof ClusterEvents) await events.stop();
       await store.close();
       if (ownKeys) await keys.close();

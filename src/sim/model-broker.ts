@@ -320,8 +320,20 @@ export class ModelBroker implements Driver {
       v: 1, time: new Date(step.t).toISOString(), requestId: 'sim', action: 'agent_suspend', agentId: null, customerId: null, ticketId: null,
       decision: 'allow', fields: {}, policyIds: [], reason, details: { target: agentId, by: 'detect', source: 'detector', grantsRevoked: revoked.length, sessionsEnded: 1 },
     };
-    this.#keep?.push(rec);
-    this.#engine.ingest(this.#seq++, rec);
+    // Suspension withdraws the agent's open contacts (access/withdraw-contacts.ts): one
+    // ticket_assign record per ticket, in the same transaction as the suspension.
+    const withdrawn: AuditRecord[] = [];
+    for (const [id, t] of [...this.#tickets.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (t.assignee !== agentId || !t.open) continue;
+      withdrawn.push({
+        v: 1, time: new Date(step.t).toISOString(), requestId: 'sim', action: 'ticket_assign', agentId: null, customerId: customerId(t.c), ticketId: id,
+        decision: 'allow', fields: {}, policyIds: [], reason: 'agent_suspended', details: { from: agentId, to: null, reason: 'agent_suspended' },
+      });
+    }
+    for (const r of [...withdrawn, rec]) {
+      this.#keep?.push(r);
+      this.#engine.ingest(this.#seq++, r);
+    }
     this.#engine.takeActions();
   }
 

@@ -32,7 +32,7 @@ describe('a frozen leader loses the role and cannot fork the log', { skip: admin
   });
 
   const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    env: { ...process.env, DATABASE_URL: db.url, KEYHOLE_MASTER_KEY: db.masterKey }, encoding: 'utf8', timeout: 120_000,
+    env: { ...process.env, DATABASE_URL: db.url, KEYHOLE_MASTER_KEY: db.masterKey, KEYHOLE_DATA_DIR: db.dataDir }, encoding: 'utf8', timeout: 120_000,
   });
   const status = (): ClusterStatus => {
     const r = cli('status', '--json');
@@ -75,16 +75,17 @@ describe('a frozen leader loses the role and cannot fork the log', { skip: admin
     const t0 = Date.now();
     let took = -1;
     while (Date.now() - t0 < 30_000) {
-      const s = status();
-      if (s.leader?.valid && holderPid(s) === follower.proc.pid) {
+      const r = await client.query<{ holder: string | null; valid: boolean }>('select holder, expires_at > clock_timestamp() as valid from cluster_leader');
+      if (r.rows[0]!.valid && r.rows[0]!.holder?.includes(`-${follower.proc.pid}-`)) {
         took = Date.now() - t0;
         break;
       }
-      await sleep(250);
+      await sleep(100);
     }
     assert.ok(took >= 0, 'the follower took over');
     assert.ok(took < 10_000, `took over within 10 s (${took} ms)`);
     // the new leader integrates while the old one is frozen
+    assert.equal(holderPid(status()), follower.proc.pid, 'keyhole status names the new leader');
     const before = status().checkpoint!.size;
     await sleep(3000);
     assert.ok(status().checkpoint!.size > before, 'checkpoints advance behind the new leader');

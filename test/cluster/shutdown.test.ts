@@ -10,7 +10,8 @@ import pg from 'pg';
 import { demoSpecFromEnv } from '../../src/cli/seed-once.js';
 import { createPostgresDatabase } from '../support/databases.js';
 import { openSse } from '../web/support/sse.js';
-import { Instance, seededDatabase, type ClusterDb } from './support/instances.js';
+import { rmSync } from 'node:fs';
+import { clusterDataDir, Instance, seededDatabase, type ClusterDb } from './support/instances.js';
 import { randomBytes } from 'node:crypto';
 
 const adminUrl = process.env.KEYHOLE_TEST_DATABASE_URL;
@@ -116,7 +117,8 @@ describe('SIGTERM under load', { skip }, () => {
 describe('concurrent first start', { skip }, () => {
   it('seeds the demo once when three instances start at the same moment on an empty database', { timeout: 240_000 }, async () => {
     const pgdb = await createPostgresDatabase(adminUrl!);
-    const db: ClusterDb = { url: pgdb.url, masterKey: randomBytes(32).toString('base64'), drop: pgdb.drop };
+    const dataDir = clusterDataDir();
+    const db: ClusterDb = { url: pgdb.url, masterKey: randomBytes(32).toString('base64'), dataDir, drop: async () => { await pgdb.drop(); rmSync(dataDir, { recursive: true, force: true }); } };
     const nodes = ['a', 'b', 'c'].map((t) => new Instance(t, db, { KEYHOLE_DEMO_CUSTOMERS: '30' }));
     try {
       await Promise.all(nodes.map((n) => n.ready(180_000)));

@@ -9,6 +9,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DEFAULT_MAPPING, mapIdentity, mappingFromEnv, parseMapping } from '../../src/identity/mapping.js';
 import { isKeyholeError } from '../../src/shared/errors.js';
+import { randomBytes } from 'node:crypto';
+import { buildApp } from '../../src/server/app.js';
+import { createRuntime } from '../../src/server/runtime.js';
 
 const YAML = `provider: Okta
 requiredGroup: Keyhole-Staff
@@ -68,5 +71,21 @@ describe('identity mapping', () => {
       if (out.role === 'supervisor') assert.ok(lower.includes('keyhole-supervisors'));
       assert.equal(out.entitled, lower.includes('keyhole-staff'));
     }));
+  });
+
+  it('stops the server from starting with a mapping file that does not match, naming the line', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'keyhole-mapping-'));
+    const file = path.join(dir, 'mapping.yaml');
+    writeFileSync(file, 'provider: Okta\nrequiredGroup: keyhole-staff\ngroups:\n  admins: { role: superuser }\n');
+    const rt = await createRuntime({ dataDir: ':memory:', integrate: false, env: { KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64') } });
+    const saved = process.env.KEYHOLE_IDENTITY_MAPPING;
+    process.env.KEYHOLE_IDENTITY_MAPPING = file;
+    try {
+      await assert.rejects(buildApp(rt, { logger: false, console: false }), (e) => isKeyholeError(e, 'IDENTITY_MAPPING_INVALID') && /mapping\.yaml, line 4: groups\.admins\.role/.test(e.message));
+    } finally {
+      if (saved === undefined) delete process.env.KEYHOLE_IDENTITY_MAPPING;
+      else process.env.KEYHOLE_IDENTITY_MAPPING = saved;
+      await rt.close();
+    }
   });
 });

@@ -22,6 +22,7 @@ const MAPPING = parseMapping(`
 provider: Test IdP
 requiredGroup: keyhole-staff
 allowJit: true
+syncAtSignIn: true
 groups:
   keyhole-supervisors: { role: supervisor }
   team-payments: { team: payments, vendor: in-house, regions: [GB] }
@@ -218,6 +219,14 @@ for (const backend of DATABASES) {
       const prov = (await records('agent_provision')).at(-1)!;
       assert.equal(prov.details.via, 'oidc');
       assert.equal(prov.details.role, 'supervisor');
+      // With syncAtSignIn, an existing agent's attributes follow the claims at sign-in, recorded.
+      const alice = await toCallback('alice', jitBase);
+      const signed = await finish(alice.browser, alice.callback);
+      const a = (await (await me(jitBase, signed.session)).json()) as { team: string; vendor: string; regions: string[] };
+      assert.deepEqual([a.team, a.vendor, a.regions], ['payments', 'in-house', ['GB']]);
+      const upd = (await records('agent_update')).at(-1)!;
+      assert.equal(upd.details.target, h.staff.find((s) => s.role === 'agent')!.id);
+      assert.equal(upd.details.via, 'oidc');
     });
 
     it('keeps the role of staff not provisioned by the provider, and accepts a fresh sign-on as step-up without a key (5 minutes)', async () => {

@@ -7,6 +7,7 @@
 import { sql, type Kysely } from 'kysely';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BrokerEvents } from '../../access/events.js';
+import { registerLeaderMetrics } from '../../audit/leader-metrics.js';
 import type { Clock } from '../../shared/clock.js';
 
 /** What the metrics read. */
@@ -38,6 +39,7 @@ export class KeyholeMetrics {
     const r = this.registry;
     const { db, clock } = deps;
     collectDefaultMetrics({ register: r, prefix: 'keyhole_' }); // keyhole_process_*, keyhole_nodejs_*
+    registerLeaderMetrics(r); // keyhole_log_leader, keyhole_log_leadership_changes_total (issue 18)
     const decisions = new Counter({ name: 'keyhole_decisions_total', help: 'Recorded decisions by action and outcome (allow/deny)', labelNames: ['action', 'outcome'] as const, registers: [r] });
     const budget = new Counter({ name: 'keyhole_budget_denials_total', help: 'Requests denied because an access budget was exhausted', registers: [r] });
     const contained = new Counter({ name: 'keyhole_containments_total', help: 'Agents suspended automatically (detector or in-line guard)', registers: [r] });

@@ -3,6 +3,9 @@
 // free ports, their output kept line by line, and small HTTP helpers.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createRuntime } from '../../../src/server/runtime.js';
 import type { DemoSpec } from '../../../src/sim/demo-data.js';
 import { seedDemo } from '../../../src/sim/seed.js';
@@ -12,7 +15,15 @@ import { createPostgresDatabase } from '../../support/databases.js';
 export interface ClusterDb {
   readonly url: string;
   readonly masterKey: string;
+  /** The instances' data directory (the published-checkpoint file lives there, outside the
+   *  database): one per test database, never the checkout's ./.keyhole/data. */
+  readonly dataDir: string;
   drop(): Promise<void>;
+}
+
+/** A fresh data directory, removed by `drop`. */
+export function clusterDataDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'keyhole-cluster-'));
 }
 
 /** The small demo the cluster tests seed (dated now: the servers run on the system clock). */
@@ -28,7 +39,8 @@ export async function seededDatabase(adminUrl: string, spec: DemoSpec = CLUSTER_
   } finally {
     await rt.close();
   }
-  return { url: pg.url, masterKey, drop: pg.drop };
+  const dataDir = clusterDataDir();
+  return { url: pg.url, masterKey, dataDir, drop: async () => { await pg.drop(); rmSync(dataDir, { recursive: true, force: true }); } };
 }
 
 /** One `keyhole serve` child process. */
@@ -42,7 +54,7 @@ export class Instance {
   /** Starts `keyhole serve --port 0` (tsx, or `bin` when given) with `env` over the test's environment. */
   constructor(readonly tag: string, db: ClusterDb, env: NodeJS.ProcessEnv = {}, cmd: readonly string[] = ['--import', 'tsx', 'src/cli/main.ts']) {
     this.proc = spawn(process.execPath, [...cmd, 'serve', '--port', '0'], {
-      env: { ...process.env, DATABASE_URL: db.url, KEYHOLE_MASTER_KEY: db.masterKey, KEYHOLE_DEMO: '1', LOG_LEVEL: 'warn', ...env },
+      env: { ...process.env, DATABASE_URL: db.url, KEYHOLE_MASTER_KEY: db.masterKey, KEYHOLE_DATA_DIR: db.dataDir, KEYHOLE_DEMO: '1', LOG_LEVEL: 'warn', ...env },
     });
     let rest = '';
     const take = (d: Buffer) => {
