@@ -77,7 +77,7 @@ export function program(originalEnv: Readonly<Record<string, string | undefined>
       }
       const lifecycle = new Lifecycle();
       const app = await buildApp(rt, { demo, logger: { level: process.env.LOG_LEVEL ?? 'info' }, lifecycle });
-      const siem = startSiem(rt.db as never, rt.clock, process.env); // KEYHOLE_SIEM_CONFIG sinks, if any
+      const siem = startSiem(rt.db as never, rt.clock, process.env, () => rt.integrator.isLeader); // KEYHOLE_SIEM_CONFIG sinks, shipped by the log's leader
       app.addHook('onClose', async () => siem.stop()); // app.close() in the shutdown sequence stops the sinks
       installShutdown(app, rt, lifecycle, shutdown);
       await app.listen({ port: o.port, host: o.host });

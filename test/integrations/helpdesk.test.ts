@@ -29,8 +29,13 @@ function zendeskPeer(users: Record<string, { email: string; external_id: string 
     req.on('end', () => {
       const u = /^\/api\/v2\/users\/([0-9]+)\.json$/.exec(req.url ?? '');
       const t = /^\/api\/v2\/tickets\/([0-9]+)\.json$/.exec(req.url ?? '');
+      const note = /^\/api\/v2\/tickets\/([0-9]+)\/notes$/.exec(req.url ?? '');
       if (req.method === 'GET' && u && users[u[1]!]) {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ user: { id: Number(u[1]), ...users[u[1]!] } }));
+      } else if (req.method === 'POST' && note) {
+        const b = JSON.parse(body);
+        comments.push({ ticket: `fd-${note[1]}`, body: `${b.private ? 'private' : 'public'}: ${b.body}`, auth: req.headers.authorization });
+        res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":1}');
       } else if (req.method === 'PUT' && t) {
         comments.push({ ticket: t[1]!, body: JSON.parse(body).ticket.comment.body, auth: req.headers.authorization });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ticket":{}}');
@@ -78,6 +83,7 @@ for (const backend of DATABASES) {
         KEYHOLE_HELPDESK_CONFIG: cfg, KEYHOLE_ORIGIN: 'https://keyhole.example', KEYHOLE_ZENDESK_SECRET: ZD_SECRET,
         KEYHOLE_ZENDESK_URL: `http://127.0.0.1:${(peer.address() as { port: number }).port}`, KEYHOLE_ZENDESK_EMAIL: 'admin@exchange.example', KEYHOLE_ZENDESK_API_TOKEN: 'zd-token',
         KEYHOLE_FRESHDESK_SECRET: FD_SECRET, KEYHOLE_HELPDESK_WEBHOOK_SECRET: GEN_SECRET,
+        KEYHOLE_FRESHDESK_URL: `http://127.0.0.1:${(peer.address() as { port: number }).port}`, KEYHOLE_FRESHDESK_API_KEY: 'fd-api-key',
       });
       app = await buildApp(h.rt, { logger: false, console: false });
     });
@@ -179,6 +185,10 @@ for (const backend of DATABASES) {
       assert.equal(opened.json().outcome, 'opened');
       const t = await ticket(opened.json().ticketId);
       assert.deepEqual([t.customer_id, t.purpose, t.assignee_id], [h.customers[1]!.id, 'kyc_review', agent.id]);
+      const note = comments.find((c) => c.ticket === 'fd-7');
+      assert.ok(note, 'the link is written back as a note');
+      assert.equal(note.body, `private: Keyhole ticket: <a href="${opened.json().url}">${opened.json().url}</a>`);
+      assert.equal(note.auth, `Basic ${Buffer.from('fd-api-key:X').toString('base64')}`);
       const closed = await fd('Resolved');
       assert.equal(closed.json().outcome, 'closed', closed.body);
       assert.equal((await ticket(opened.json().ticketId)).status, 'closed');

@@ -128,14 +128,14 @@ describe('SIEM over syslog to a real rsyslog', { skip }, () => {
     const port = await freePort();
     const sys = await startRsyslog(mkdtempSync(path.join(dir, 'tcp-')), port);
     const cfg = path.join(dir, 'siem-tcp.yaml');
-    writeFileSync(cfg, `batchSize: 10\npollMs: 50\nsinks:\n  - { name: soc, type: syslog, url: "tcp://127.0.0.1:${port}" }\n`);
+    writeFileSync(cfg, `batchSize: 5\npollMs: 50\nsinks:\n  - { name: soc, type: syslog, url: "tcp://127.0.0.1:${port}" }\n`);
     const env = { ...process.env, DATABASE_URL: url, KEYHOLE_MASTER_KEY: masterKey, KEYHOLE_SIEM_CONFIG: cfg };
     const run = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'siem', 'run', '--data-dir', path.join(dir, 'data'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     try {
       const first = run([]);
       let err = '';
       first.stderr?.on('data', (c: Buffer) => { err += c.toString(); });
-      await until(`some events at rsyslog (${err})`, () => received(sys.out).length >= 300);
+      await until(`some events at rsyslog (${err})`, () => received(sys.out).length >= 100);
       first.kill('SIGKILL');
       await new Promise((r) => first.once('exit', r));
       const cursor = await db.selectFrom('siem_cursors').select('next_seq').where('sink', '=', 'soc').executeTakeFirstOrThrow();
@@ -153,7 +153,7 @@ describe('SIEM over syslog to a real rsyslog', { skip }, () => {
       const seqs = lines.flatMap((l) => (l.seq === null ? [] : [l.seq]));
       assert.deepEqual([...new Set(seqs)].sort((a, b) => a - b), Array.from({ length: end }, (_, i) => i), 'every log index once at least');
       const dupes = seqs.length - new Set(seqs).size;
-      assert.ok(dupes <= 10, `at most the batch in flight at the kill is re-sent (${dupes})`);
+      assert.ok(dupes <= 5, `at most the batch in flight at the kill (5) is re-sent (${dupes})`);
       let rewinds = 0;
       for (let i = 1; i < seqs.length; i++) if (seqs[i]! <= seqs[i - 1]!) rewinds++;
       assert.ok(rewinds <= 1, 'in order, except one rewind to the durable cursor after the restart');

@@ -78,7 +78,9 @@ export async function zendeskEvent(body: unknown, cfg: Pick<HelpdeskConfig, 'rul
       };
     }
     case 'zen:event-type:ticket.agent_assignment_changed': {
-      const current = typeof ev.event?.current === 'string' || typeof ev.event?.current === 'number' ? String(ev.event.current) : d.assignee_id;
+      const c = ev.event?.current;
+      const current = typeof c === 'string' || typeof c === 'number' ? String(c)
+        : c !== null && typeof c === 'object' && 'id' in c && (typeof c.id === 'string' || typeof c.id === 'number') ? String(c.id) : d.assignee_id;
       return { kind: 'assigned', source, externalTicketId: d.id, assigneeEmail: await email(current) };
     }
     case 'zen:event-type:ticket.status_changed': {

@@ -17,6 +17,9 @@ export interface ShipperOptions {
   /** Idle poll interval, ms (default 1,000). */
   readonly pollMs?: number;
   readonly onError?: (e: unknown) => void;
+  /** Ship only while this returns true (e.g. while this server leads the log's integration,
+   *  so several servers do not each deliver the same entries); default always. */
+  readonly active?: () => boolean;
 }
 
 const SYSLOG_SEVERITY = [6, 6, 5, 4, 3, 2] as const; // OCSF severity_id → RFC 5424 severity
@@ -37,6 +40,7 @@ export class SiemShipper {
   readonly #batch: number;
   readonly #pollMs: number;
   readonly #onError: (e: unknown) => void;
+  readonly #active: () => boolean;
   #running: Promise<void> | undefined;
   #stop = false;
   #wake: (() => void) | undefined;
@@ -49,6 +53,7 @@ export class SiemShipper {
     this.#batch = opts.batchSize ?? 500;
     this.#pollMs = opts.pollMs ?? 1000;
     this.#onError = opts.onError ?? (() => undefined);
+    this.#active = opts.active ?? (() => true);
   }
 
   get sinkName(): string {
@@ -122,7 +127,7 @@ export class SiemShipper {
     while (!this.#stop) {
       let wait = this.#pollMs;
       try {
-        const n = await this.shipOnce();
+        const n = this.#active() ? await this.shipOnce() : 0;
         this.#failures = 0;
         if (n > 0) wait = 0;
       } catch (e) {

@@ -12,10 +12,12 @@ export interface Siem {
 }
 
 /** Opens the sinks of KEYHOLE_SIEM_CONFIG in `env` and starts their shippers (none configured:
- *  an empty Siem). Errors of a sink go to `onError` (once per distinct message in a row). */
-export function startSiem(db: IntegrationDb, clock: Clock, env: NodeJS.ProcessEnv, onError: (sink: string, e: unknown) => void = defaultReport()): Siem {
+ *  an empty Siem). They ship only while `active()` (default always; `keyhole serve` passes
+ *  "this server leads the log's integration"). Errors of a sink go to `onError` (once per
+ *  distinct message in a row). */
+export function startSiem(db: IntegrationDb, clock: Clock, env: NodeJS.ProcessEnv, active: () => boolean = () => true, onError: (sink: string, e: unknown) => void = defaultReport()): Siem {
   const cfg = siemConfigFromEnv(env);
-  const shippers = sinksOf(cfg, env).map((sink) => new SiemShipper(db, sink, clock, { batchSize: cfg.batchSize, pollMs: cfg.pollMs, onError: (e) => onError(sink.name, e) }));
+  const shippers = sinksOf(cfg, env).map((sink) => new SiemShipper(db, sink, clock, { batchSize: cfg.batchSize, pollMs: cfg.pollMs, active, onError: (e) => onError(sink.name, e) }));
   for (const s of shippers) s.start();
   return { shippers, stop: async () => { await Promise.all(shippers.map((s) => s.stop())); } };
 }

@@ -22,6 +22,8 @@ const Result = z.object({
   url: z.string().nullable().describe('the Keyhole ticket the agent opens from the helpdesk'),
 });
 const schema = (summary: string) => ({ tags: ['integrations'], summary, response: { 200: Result, ...errorResponses } });
+/** Helpdesk payloads carry the ticket's description: up to 1 MiB (the API's default is 64 KiB). */
+const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 /** Signature-authenticated, never a cookie: no same-origin check. */
 const SIGNED = { guard: { sameOrigin: false as const } };
 
@@ -64,7 +66,7 @@ export function helpdeskRoutes(rt: Runtime, cfg: HelpdeskConfig = helpdeskConfig
   return async (app) => {
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-    app.post('/v1/integrations/zendesk/events', { config: SIGNED, schema: schema('Zendesk ticket event webhook (X-Zendesk-Webhook-Signature)') }, async (req) => {
+    app.post('/v1/integrations/zendesk/events', { config: SIGNED, bodyLimit: WEBHOOK_BODY_LIMIT, schema: schema('Zendesk ticket event webhook (X-Zendesk-Webhook-Signature)') }, async (req) => {
       const z = cfg.zendesk;
       if (!z) throw new KeyholeError('INTEGRATION_NOT_CONFIGURED');
       const raw = bodyOf(req);
@@ -77,7 +79,7 @@ export function helpdeskRoutes(rt: Runtime, cfg: HelpdeskConfig = helpdeskConfig
       return { outcome: r.outcome, ticketId: r.ticketId, url: r.url };
     });
 
-    app.post('/v1/integrations/freshdesk/events', { config: SIGNED, schema: schema('Freshdesk automation webhook (HTTP Basic authentication)') }, async (req) => {
+    app.post('/v1/integrations/freshdesk/events', { config: SIGNED, bodyLimit: WEBHOOK_BODY_LIMIT, schema: schema('Freshdesk automation webhook (HTTP Basic authentication)') }, async (req) => {
       const f = cfg.freshdesk;
       if (!f) throw new KeyholeError('INTEGRATION_NOT_CONFIGURED');
       verifyBasic(f.secret, req.headers);
@@ -89,7 +91,7 @@ export function helpdeskRoutes(rt: Runtime, cfg: HelpdeskConfig = helpdeskConfig
       return { outcome: r.outcome, ticketId: r.ticketId, url: r.url };
     });
 
-    app.post('/v1/integrations/generic/events', { config: SIGNED, schema: schema('Generic HMAC-signed helpdesk webhook (X-Keyhole-Signature)') }, async (req) => {
+    app.post('/v1/integrations/generic/events', { config: SIGNED, bodyLimit: WEBHOOK_BODY_LIMIT, schema: schema('Generic HMAC-signed helpdesk webhook (X-Keyhole-Signature)') }, async (req) => {
       const g = cfg.generic;
       if (!g) throw new KeyholeError('INTEGRATION_NOT_CONFIGURED');
       const raw = bodyOf(req);
