@@ -233,7 +233,7 @@ describe('incident response in the console', { timeout: 90_000 }, () => {
     const verified = verifyEvidenceBundle(bundle.text, { logVerifierKey: keys.log, evidenceVerifierKey: keys.evidence });
     assert.equal(verified.incidentId, incidentId);
     assert.equal(verified.customers, 3);
-    assert.deepEqual(verified.pinned, { log: true, evidence: true });
+    assert.deepEqual(verified.pinned, { log: true, evidence: true, witnesses: false });
     assert.throws(() => verifyEvidenceBundle(bundle.text.replace('"decision\\":\\"allow', '"decision\\":\\"deny'), { logVerifierKey: keys.log, evidenceVerifierKey: keys.evidence }));
     await sec.page.locator('[data-testid="bundle-saved"]').waitFor();
     assert.ok((await sec.page.locator('[data-testid="verify-command"]').innerText()).includes(keys.evidence));

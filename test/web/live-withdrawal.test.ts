@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import { loadAgent } from '../../src/access/agents.js';
 import type { CustomerAuthTables } from '../../src/server/customer/tables.js';
 import { DATABASES } from '../support/databases.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { startHarness, supervisorFor, type Harness } from '../support/harness.js';
 import { launchBrowser, shot } from './support/browser.js';
 
 describe('withdrawn access leaves the agent\'s screen at once', { timeout: 150_000 }, () => {
@@ -61,7 +61,7 @@ describe('withdrawn access leaves the agent\'s screen at once', { timeout: 150_0
     if (!page.url().endsWith(`/tickets/${ticketId}`)) await page.goto(`${base}/tickets/${ticketId}`);
     await page.locator('[data-field="email"][data-level="masked"]').waitFor();
     const req = await h.rt.broker.requestReveal(await ctx(agentId), ticketId, ['email'], 'Customer cannot receive our e-mails');
-    const sup = h.staff.find((s) => s.role === 'supervisor' && s.id !== agentId)!;
+    const sup = supervisorFor(h.staff, agentId);
     await h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve');
     await page.locator(`[data-request-id="${req.id}"][data-status="approved"]`).waitFor();
     await page.locator('[data-testid="show-revealed"]').click();
