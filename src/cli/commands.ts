@@ -6,7 +6,7 @@ import { loadAgent } from '../access/agents.js';
 import { buildApp } from '../server/app.js';
 import { KeyholeError } from '../shared/errors.js';
 import { createRuntime, type Runtime } from '../server/runtime.js';
-import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
+import { DEFAULT_DEMO } from '../sim/demo-spec.js';
 import { seedProgressLines } from '../sim/seed-progress.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 import { registerIncident } from './incident.js';
@@ -44,6 +44,7 @@ export async function withRuntime<T>(opts: { dataDir?: string }, fn: (rt: Runtim
 }
 
 async function seedWithProgress(rt: Runtime, spec = DEFAULT_DEMO) {
+  const { seedDemo } = await import('../sim/seed.js'); // only when seeding: see sim/demo-spec.ts
   if (!process.stderr.isTTY) return seedDemo(rt.db, rt.vault, spec, seedProgressLines(spec.customers)); // perf: progress in logs too
   const bar = new cliProgress.SingleBar({ format: 'seeding customers [{bar}] {value}/{total} {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
   bar.start(spec.customers, 0);
