@@ -11,6 +11,7 @@ import { decryptFailed, openField, sealField } from './envelope.js';
 import type { KeyProvider } from './key-provider.js';
 import { rewrapDataKeys, type RewrapProgress } from './rotation.js';
 import { liveVersions, type KeyVersionDb } from './key-versions.js';
+import { reindexBlindIndexes, startBlindIndexRotation, type Canonicalizer, type ReindexOptions, type ReindexResult } from './reindex.js';
 import { importCustomerSecrets, type NewCustomerSecrets } from './bulk-import.js';
 import type { VaultDb } from './tables.js';
 
@@ -237,6 +238,20 @@ export class Vault {
     } finally {
       this.#cache.clear();
     }
+  }
+
+  /** Makes a new blind-index key version current for every server (reindex.ts
+   *  `startBlindIndexRotation`), in `trx` (a transaction), and stores its key check value.
+   *  @throws KeyholeError ROTATION_IN_PROGRESS, KEY_UNAVAILABLE / HSM_*. */
+  async rotateBlindIndexKey(trx: VaultDb, now: Date): Promise<{ readonly from: number; readonly to: number }> {
+    return startBlindIndexRotation(trx, this.#keys, now, (v) => this.#checkKey(trx, v));
+  }
+
+  /** Re-indexes every blind index under the current version and retires the older ones
+   *  (reindex.ts `reindexBlindIndexes`); `canonicalOf` is src/fields `indexCanonical`.
+   *  Resumable and safe while serving. @throws KeyholeError DECRYPT_FAILED / KEY_UNAVAILABLE. */
+  async reindexBlindIndexes(db: VaultDb, canonicalOf: Canonicalizer, opts: ReindexOptions = {}): Promise<ReindexResult> {
+    return reindexBlindIndexes(db, this.#keys, (trx, id, fields) => this.readFields(trx, id, fields), canonicalOf, { now: () => this.#clock.now(), ...opts });
   }
 
   /** The KEK ids some live data key is still wrapped under, sorted; once only the current one
