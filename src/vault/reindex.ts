@@ -100,8 +100,9 @@ export async function reindexBlindIndexes(db: VaultDb, keys: KeyProvider, read: 
     if (step.rows === 0 && (await indexesToReindex(db, to)) === 0) break;
   }
   const retired = await inTransaction(db, async (trx) => {
-    // Writers take a share lock on the current version row, and the rotation is committed; this
-    // lock waits for any in-flight index write so the count below is final.
+    // One retirer at a time (the lock conflicts with itself, not with writers' row locks); then
+    // wait for any in-flight index write so the count below is final.
+    await sql`lock table key_versions in share row exclusive mode`.execute(trx);
     await sql`lock table blind_indexes in share mode`.execute(trx);
     const versions = (await liveVersions(trx as unknown as KeyVersionDb, 'blind-index')).previous;
     if (versions.length === 0 || (await indexesToReindex(trx, to)) > 0) return [];
