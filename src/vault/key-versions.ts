@@ -70,14 +70,14 @@ export async function liveVersions(db: KeyVersionDb, keyId: VersionedKeyId, opts
 }
 
 /** Makes version `max + 1` of `keyId` current in `trx` (which MUST be a transaction) after
- *  `create(next)` made it in the key provider; the old current becomes previous (a checkpoint
+ *  `create(next, currentVersion)` made it in the key provider; the old current becomes previous (a checkpoint
  *  key with `overlapUntil`, until which it still signs). Waits for writers holding the current
  *  row (liveVersions with lock). Returns both versions.
  *  @throws KeyholeError ROTATION_IN_PROGRESS when a blind-index rotation has not finished (an
  *  older version is still live); errors of `create`. */
 export async function rotateKeyVersion(
   trx: KeyVersionDb, keyId: VersionedKeyId, now: Date,
-  create: (version: number) => Promise<{ readonly verifierKey?: string; readonly previousVerifierKey?: string }>,
+  create: (version: number, previous: number) => Promise<{ readonly verifierKey?: string; readonly previousVerifierKey?: string }>,
   opts: { readonly overlapUntil?: Date } = {},
 ): Promise<{ readonly from: number; readonly to: number }> {
   await sql`lock table key_versions in share row exclusive mode`.execute(trx);
@@ -89,7 +89,7 @@ export async function rotateKeyVersion(
     throw new KeyholeError('ROTATION_IN_PROGRESS', `Blind-index key version ${live.map((r) => r.version).join(', ')} is still in use; run keyhole keys reindex to finish the rotation first.`);
   }
   const next = Math.max(...all.map((r) => r.version)) + 1;
-  const made = await create(next);
+  const made = await create(next, cur.version);
   await trx.updateTable('key_versions').set({
     state: 'previous', overlap_until: opts.overlapUntil ?? null,
     ...(cur.verifier_key === null && made.previousVerifierKey !== undefined ? { verifier_key: made.previousVerifierKey } : {}),

@@ -93,10 +93,10 @@ for (const backend of DATABASES) {
 
       it('rotates, keeps every customer findable through an interrupted re-index, resumes, and retires the old version', async () => {
         await allFindable(vault, ids);
-        const rot = await db.transaction().execute((trx) => vault.rotateBlindIndexKey(trx, new Date()));
+        const rot = await db.transaction().execute((trx) => vault.rotateBlindIndexKey(trx as never, new Date()));
         assert.deepEqual(rot, { from: 1, to: 2 });
         // a second rotation before the first has finished is refused and changes nothing
-        await assert.rejects(db.transaction().execute((trx) => vault.rotateBlindIndexKey(trx, new Date())), code('ROTATION_IN_PROGRESS'));
+        await assert.rejects(db.transaction().execute((trx) => vault.rotateBlindIndexKey(trx as never, new Date())), code('ROTATION_IN_PROGRESS'));
         assert.equal(await vault.currentBlindIndexVersion(db), 2);
 
         // overlap: old rows under 1, a new write under 2; all findable
@@ -147,7 +147,7 @@ for (const backend of DATABASES) {
       });
 
       it('a second rotation re-indexes with two instances at once; each row is done once', async () => {
-        assert.deepEqual(await db.transaction().execute((trx) => vault.rotateBlindIndexKey(trx, new Date())), { from: 2, to: 3 });
+        assert.deepEqual(await db.transaction().execute((trx) => vault.rotateBlindIndexKey(trx as never, new Date())), { from: 2, to: 3 });
         const a = new Vault(keys);
         const b = new Vault(await pc.open());
         const [ra, rb] = await Promise.all([a.reindexBlindIndexes(db, indexCanonical, { batchSize: 2 }), b.reindexBlindIndexes(db, indexCanonical, { batchSize: 2 })]);
