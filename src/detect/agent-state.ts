@@ -4,6 +4,7 @@
 import type { Ewma } from './stats.js';
 import { newEwma } from './stats.js';
 import type { Signal } from './signal.js';
+import type { SessionBinding } from './detectors/session-binding.js';
 
 /** A ticket the agent works on, as the detectors track it (until closed or 24 h old). */
 export interface TicketInfo {
@@ -93,6 +94,8 @@ export interface AgentState {
   reveal: CusumState;
   /** Lookups that found no customer (or were denied); absent in state stored before it existed. */
   lookupMiss?: CusumState;
+  /** Session codes → the client each is bound to; absent in state stored before it existed. */
+  sessions?: Record<string, SessionBinding>;
   /** Devices and networks seen, the last off-shift hour signalled. */
   devices: string[];
   networks: string[];

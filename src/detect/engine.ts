@@ -14,6 +14,7 @@ import { purposeUsed } from './detectors/first-purpose.js';
 import { judgeLookup, judgeOpenLookups, noteVerify } from './detectors/lookup-followup.js';
 import { lookupOutcome } from './detectors/lookup-miss.js';
 import { reaccessLookup } from './detectors/reaccess.js';
+import { sessionBinding } from './detectors/session-binding.js';
 import { revealRequested, revealTicketDone } from './detectors/reveal-rate.js';
 import { probeVerify } from './detectors/verify-probing.js';
 import { volumeTouch } from './detectors/volume.js';
@@ -183,6 +184,8 @@ export class DetectionEngine {
     const cleared = advance(this.#config.risk, a.risk, ev.t);
     if (cleared) this.#act(a, ev, cleared, 0, 'risk fell below the alert level: step-up lifted');
     accessContext(this.#env, a, ev);
+    const bound = sessionBinding(this.#env, a, ev);
+    if (bound.outcome === 'contain') return this.#containNow(a, ev, 'session_binding', { seqs: bound.seqs, figures: {}, baseline: {}, summary: bound.summary });
     const c = ev.customerId;
     const facts = c ? this.#ctx.customer(c) : undefined;
     if (facts?.decoy) return this.#decoy(a, ev);
@@ -280,6 +283,17 @@ export class DetectionEngine {
     forceContain(this.#config.risk, a.risk, s);
     a.contained = true;
     this.#act(a, ev, 'decoy', 0, s.summary);
+    collusionContained(this.#env, a, ev);
+  }
+
+  /** Contains `a` at once on evidence that needs no score (a held session's next sensitive action). */
+  #containNow(a: AgentState, ev: Ev, detector: DetectorName, e: Evidence): void {
+    advance(this.#config.risk, a.risk, ev.t);
+    const s = this.#signal(a, ev, detector, this.#config.risk.contain, e);
+    forceContain(this.#config.risk, a.risk, s);
+    a.contained = true;
+    this.#dirty.add(`a:${a.id}`);
+    this.#act(a, ev, 'contain', this.#config.risk.contain, s.summary);
     collusionContained(this.#env, a, ev);
   }
 
