@@ -1,5 +1,6 @@
 // The device cookie (issue 15 item 2): a random id the server issues to a browser at staff
-// sign-in (`kh_device`, httpOnly, SameSite=Strict, `__Host-` over TLS, ~400 days) and records,
+// sign-in (`kh_device`, httpOnly, SameSite=Lax so the single sign-on callback still sees it — it
+// authorizes nothing —, `__Host-` over TLS, ~400 days) and records,
 // hashed, on the session's `session_start`. Every later request carries its hash as the
 // device fingerprint (`details.dev`), so a session cookie replayed from another browser shows
 // a different device — unlike the User-Agent, which a cookie thief copies along.
@@ -23,13 +24,17 @@ export function deviceIdOf(req: FastifyRequest): string | undefined {
   return v !== undefined && DEVICE_ID.test(v) ? v : undefined;
 }
 
-/** The device id of `req`, issuing (and setting) a new one when it has none. Called at sign-in. */
-export function ensureDeviceCookie(req: FastifyRequest, reply: FastifyReply): string {
+/** The device id of `req` at sign-in: the one it carries, or a new one (seen by the rest of this
+ *  request, e.g. `clientOf`). Send it with `setDeviceCookie` after the session cookie. */
+export function deviceForSignIn(req: FastifyRequest): { readonly id: string; readonly issued: boolean } {
   const have = deviceIdOf(req);
-  if (have) return have;
+  if (have) return { id: have, issued: false };
   const id = `dv_${randomBytes(24).toString('base64url')}`;
-  reply.setCookie(cookieName(req), id, { path: '/', httpOnly: true, sameSite: 'strict', secure: isSecureRequest(req), maxAge: DEVICE_MAX_AGE_S });
-  // Later hooks in this request (ctxOf) see the device just issued.
   req.cookies[cookieName(req)] = id;
-  return id;
+  return { id, issued: true };
+}
+
+/** Sets (or refreshes) the device cookie to `device.id` for ~400 days. */
+export function setDeviceCookie(req: FastifyRequest, reply: FastifyReply, device: { readonly id: string }): void {
+  reply.setCookie(cookieName(req), device.id, { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecureRequest(req), maxAge: DEVICE_MAX_AGE_S });
 }
