@@ -94,6 +94,8 @@ export interface AgentState {
   reveal: CusumState;
   /** Lookups that found no customer (or were denied); absent in state stored before it existed. */
   lookupMiss?: CusumState;
+  /** Requests refused by policy (tickets not theirs, fields not open to the purpose…); absent in older state. */
+  denials?: CusumState;
   /** Session codes → the client each is bound to; absent in state stored before it existed. */
   sessions?: Record<string, SessionBinding>;
   /** Devices and networks seen, the last off-shift hour signalled. */

@@ -10,6 +10,7 @@ import { accessContext } from './detectors/access-context.js';
 import { noteRouted, skewLookup } from './detectors/balance-skew.js';
 import { collusionContained, collusionLookup, collusionTransfer, newVendorState, type CollusionEnv, type VendorState } from './detectors/collusion.js';
 import type { Ev, Evidence } from './detectors/env.js';
+import { denialOutcome } from './detectors/denials.js';
 import { purposeUsed } from './detectors/first-purpose.js';
 import { judgeLookup, judgeOpenLookups, noteVerify } from './detectors/lookup-followup.js';
 import { lookupOutcome } from './detectors/lookup-miss.js';
@@ -189,6 +190,7 @@ export class DetectionEngine {
     const c = ev.customerId;
     const facts = c ? this.#ctx.customer(c) : undefined;
     if (facts?.decoy) return this.#decoy(a, ev);
+    denialOutcome(this.#env, a, ev);
     if (ev.action === 'ticket_assign') return;
     if (!ev.allow) return this.#denied(a, ev, c);
     if (c === null) return;
