@@ -97,17 +97,19 @@ export class HttpBroker extends Broker {
   /** One request as `a` from `client`, signing in first when needed; 4xx/5xx → `{ ok: false, code }`. */
   async #call(a: SimAgent, client: Client, method: 'GET' | 'POST', url: string, payload?: object): Promise<StepResult & { body?: unknown }> {
     const now = this.clock.now().getTime();
-    const key = `${a.id}|${client.net}|${client.dev}`;
+    // A client that names a session rides on it — a thief replaying the session cookie from
+    // their own device and network; otherwise one sign-in per agent and client.
+    const key = client.sess ?? `${a.id}|${client.net}|${client.dev}`;
     let s = this.#sessions.get(key);
     for (let attempt = 0; attempt < 2; attempt++) {
       if (!s || now - s.at > RELOGIN_MS) {
         const login = await this.#app.inject({ method: 'POST', url: '/v1/demo/login', payload: { agentId: a.id }, headers: headersOf(client) });
         if (login.statusCode !== 200) return { ok: false, code: 'AGENT_SUSPENDED' };
         const sess = login.cookies.find((x) => x.name === 'kh_session');
-        s = { cookie: `kh_session=${sess?.value}; kh_device=${simDeviceCookie(client.dev)}`, at: now };
+        s = { cookie: `kh_session=${sess?.value}`, at: now };
         this.#sessions.set(key, s);
       }
-      const r = await this.#app.inject({ method, url, headers: { ...headersOf(client), cookie: s.cookie }, ...(payload ? { payload } : {}) });
+      const r = await this.#app.inject({ method, url, headers: { ...headersOf(client), cookie: `${s.cookie}; kh_device=${simDeviceCookie(client.dev)}` }, ...(payload ? { payload } : {}) });
       if (r.statusCode < 400) return { ok: true, body: r.json() };
       const code = (r.json() as { error?: { code?: string } }).error?.code ?? `HTTP_${r.statusCode}`;
       if (code !== 'UNAUTHENTICATED' || attempt === 1) return { ok: false, code };
