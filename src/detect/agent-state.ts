@@ -108,6 +108,8 @@ export interface AgentState {
   /** Lookups by purpose. */
   purposes: Record<string, number>;
   lookups: number;
+  /** Orphan lookups (nobody verified) by customer → working days, and the repeats [day, seq]; absent in older state. */
+  orphans?: { days: Record<string, number[]>; repeats: Array<[number, number]> };
   /** Customers this agent looked up → the working days they did. */
   lookedUp: Record<string, number[]>;
 }

@@ -14,7 +14,7 @@ import { denialOutcome } from './detectors/denials.js';
 import { purposeUsed } from './detectors/first-purpose.js';
 import { judgeLookup, judgeOpenLookups, noteVerify } from './detectors/lookup-followup.js';
 import { lookupOutcome } from './detectors/lookup-miss.js';
-import { reaccessLookup } from './detectors/reaccess.js';
+import { reaccessLookup, reaccessOrphan } from './detectors/reaccess.js';
 import { sessionBinding } from './detectors/session-binding.js';
 import { revealRequested, revealTicketDone } from './detectors/reveal-rate.js';
 import { probeVerify } from './detectors/verify-probing.js';
@@ -244,6 +244,7 @@ export class DetectionEngine {
   /** A lookup judged an orphan: its customer's tier goes to the balance-skew detector. */
   #orphan(a: AgentState, ev: Ev, tk: TicketInfo): void {
     skewLookup(this.#env, a, { ...ev, seq: tk.seq }, this.#ctx.customer(tk.c)?.tier ?? 'standard');
+    reaccessOrphan(this.#env, a, ev, tk.c, tk.t, tk.seq);
   }
 
   #dropTicket(a: AgentState, ev: Ev, id: string, tk: TicketInfo): void {
