@@ -76,7 +76,7 @@ try {
       const s = await start(args, env);
       const base = `http://127.0.0.1:${s.port}`;
       const login = await fetch(`${base}/v1/demo/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agentId: tickets[0]!.assignee_id }) });
-      const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+      const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '); // session and device cookies
       for (let v = 0; v < 50; v++) await (await fetch(`${base}/v1/tickets/${tickets[0]!.id}/customer`, { headers: { cookie } })).arrayBuffer();
       results[name]!.push({ ...s.run, rssAfterViewsMb: rssMb(s.pid) });
       await s.stop();

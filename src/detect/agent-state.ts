@@ -4,6 +4,7 @@
 import type { Ewma } from './stats.js';
 import { newEwma } from './stats.js';
 import type { Signal } from './signal.js';
+import type { SessionBinding } from './detectors/session-binding.js';
 
 /** A ticket the agent works on, as the detectors track it (until closed or 24 h old). */
 export interface TicketInfo {
@@ -93,6 +94,10 @@ export interface AgentState {
   reveal: CusumState;
   /** Lookups that found no customer (or were denied); absent in state stored before it existed. */
   lookupMiss?: CusumState;
+  /** Requests refused by policy (tickets not theirs, fields not open to the purpose…); absent in older state. */
+  denials?: CusumState;
+  /** Session codes → the client each is bound to; absent in state stored before it existed. */
+  sessions?: Record<string, SessionBinding>;
   /** Devices and networks seen, the last off-shift hour signalled. */
   devices: string[];
   networks: string[];
@@ -103,6 +108,8 @@ export interface AgentState {
   /** Lookups by purpose. */
   purposes: Record<string, number>;
   lookups: number;
+  /** Orphan lookups (nobody verified) by customer → working days, and the repeats [day, seq]; absent in older state. */
+  orphans?: { days: Record<string, number[]>; repeats: Array<[number, number]> };
   /** Customers this agent looked up → the working days they did. */
   lookedUp: Record<string, number[]>;
 }

@@ -10,10 +10,12 @@ import { accessContext } from './detectors/access-context.js';
 import { noteRouted, skewLookup } from './detectors/balance-skew.js';
 import { collusionContained, collusionLookup, collusionTransfer, newVendorState, type CollusionEnv, type VendorState } from './detectors/collusion.js';
 import type { Ev, Evidence } from './detectors/env.js';
+import { denialOutcome } from './detectors/denials.js';
 import { purposeUsed } from './detectors/first-purpose.js';
 import { judgeLookup, judgeOpenLookups, noteVerify } from './detectors/lookup-followup.js';
 import { lookupOutcome } from './detectors/lookup-miss.js';
-import { reaccessLookup } from './detectors/reaccess.js';
+import { reaccessLookup, reaccessOrphan } from './detectors/reaccess.js';
+import { sessionBinding } from './detectors/session-binding.js';
 import { revealRequested, revealTicketDone } from './detectors/reveal-rate.js';
 import { probeVerify } from './detectors/verify-probing.js';
 import { volumeTouch } from './detectors/volume.js';
@@ -183,9 +185,12 @@ export class DetectionEngine {
     const cleared = advance(this.#config.risk, a.risk, ev.t);
     if (cleared) this.#act(a, ev, cleared, 0, 'risk fell below the alert level: step-up lifted');
     accessContext(this.#env, a, ev);
+    const bound = sessionBinding(this.#env, a, ev);
+    if (bound.outcome === 'contain') return this.#containNow(a, ev, 'session_binding', { seqs: bound.seqs, figures: {}, baseline: {}, summary: bound.summary });
     const c = ev.customerId;
     const facts = c ? this.#ctx.customer(c) : undefined;
     if (facts?.decoy) return this.#decoy(a, ev);
+    denialOutcome(this.#env, a, ev);
     if (ev.action === 'ticket_assign') return;
     if (!ev.allow) return this.#denied(a, ev, c);
     if (c === null) return;
@@ -239,6 +244,7 @@ export class DetectionEngine {
   /** A lookup judged an orphan: its customer's tier goes to the balance-skew detector. */
   #orphan(a: AgentState, ev: Ev, tk: TicketInfo): void {
     skewLookup(this.#env, a, { ...ev, seq: tk.seq }, this.#ctx.customer(tk.c)?.tier ?? 'standard');
+    reaccessOrphan(this.#env, a, ev, tk.c, tk.t, tk.seq);
   }
 
   #dropTicket(a: AgentState, ev: Ev, id: string, tk: TicketInfo): void {
@@ -280,6 +286,17 @@ export class DetectionEngine {
     forceContain(this.#config.risk, a.risk, s);
     a.contained = true;
     this.#act(a, ev, 'decoy', 0, s.summary);
+    collusionContained(this.#env, a, ev);
+  }
+
+  /** Contains `a` at once on evidence that needs no score (a held session's next sensitive action). */
+  #containNow(a: AgentState, ev: Ev, detector: DetectorName, e: Evidence): void {
+    advance(this.#config.risk, a.risk, ev.t);
+    const s = this.#signal(a, ev, detector, this.#config.risk.contain, e);
+    forceContain(this.#config.risk, a.risk, s);
+    a.contained = true;
+    this.#dirty.add(`a:${a.id}`);
+    this.#act(a, ev, 'contain', this.#config.risk.contain, s.summary);
     collusionContained(this.#env, a, ev);
   }
 

@@ -152,12 +152,13 @@ export class OidcSignIn {
   }
 
   /** Finishes a sign-in from the callback's query string `search` and the flow cookie's
-   *  state; records `sign_in` or `sign_in_refused`.
+   *  state; records `sign_in` or `sign_in_refused`. `from` (the client's network and device
+   *  fingerprints) binds the new session to that client on the log.
    *  @throws KeyholeError OIDC_STATE_INVALID (unknown, reused, expired or foreign state),
    *  OIDC_SIGN_IN_REJECTED (the provider's answer did not verify: signature, alg, issuer,
    *  audience, expiry, nonce, code refused), OIDC_NOT_PROVISIONED, AGENT_SUSPENDED,
    *  OIDC_PROVIDER_UNAVAILABLE. */
-  async finish(search: string, cookieState: string | undefined, requestId: string): Promise<SignedIn> {
+  async finish(search: string, cookieState: string | undefined, requestId: string, from?: { readonly net: string; readonly dev: string }): Promise<SignedIn> {
     const { clock } = this.#deps;
     const db = this.#deps.db as unknown as IdentityDb;
     const params = new URLSearchParams(search);
@@ -218,7 +219,7 @@ export class OidcSignIn {
     }
     const exp = new Date(claims.exp * 1000);
     const authTime = typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : now;
-    const secret = await createSession(this.#deps.db, clock, agent.id, { expiresAt: exp, authMethod: 'oidc', authTime, oidcIssuer: issuer });
+    const secret = await createSession(this.#deps.db, clock, agent.id, { expiresAt: exp, authMethod: 'oidc', authTime, oidcIssuer: issuer, ...(from ? { client: from } : {}) });
     await db.updateTable('identity_oidc_links').set({ last_sign_in_at: now }).where('issuer', '=', issuer).where('subject', '=', subject).execute();
     await this.#record(requestId, 'sign_in', 'allow', agent.id, null, { ...who, method: 'oidc', expiresAt: exp < new Date(now.getTime() + 12 * 3600_000) ? exp.toISOString() : null });
     return { agent, secret, expiresAt: exp, returnTo: flow.return_to };

@@ -27,6 +27,9 @@ export interface SessionOptions {
   readonly authTime?: Date;
   /** The OIDC issuer that signed the person in. */
   readonly oidcIssuer?: string;
+  /** The fingerprints of the signing-in client (network, device cookie): the session is bound
+   *  to them on the log (`session_start` `details.net` / `details.dev`). */
+  readonly client?: { readonly net: string; readonly dev: string };
 }
 
 /** Starts a session for `agentId` and records `session_start` with the session's code
@@ -46,7 +49,7 @@ export async function createSession(db: BrokerDb, clock: Clock, agentId: string,
     else await (trx as unknown as IdentityDb).insertInto('agent_sessions').values({ ...row, auth_method: via, auth_time: opts.authTime ?? now, oidc_issuer: opts.oidcIssuer ?? null }).execute();
     await appendAudit(trx, {
       v: 1, time: now.toISOString(), requestId: newId('req'), action: 'session_start', agentId, customerId: null, ticketId: null,
-      decision: 'allow', fields: {}, policyIds: [], reason: null, details: { session: sessionCode(secret), via, expiresAt: expiresAt.toISOString() },
+      decision: 'allow', fields: {}, policyIds: [], reason: null, details: { session: sessionCode(secret), via, expiresAt: expiresAt.toISOString(), ...(opts.client ? { net: opts.client.net, dev: opts.client.dev } : {}) },
     });
   });
   return secret;

@@ -22,7 +22,7 @@ import type { IdentityDb } from './tables.js';
 export const STEP_UP_MAX_AGE_MS = 5 * 60_000;
 
 /** The actions that need a step-up. */
-export const STEP_UP_ACTIONS = ['reveal_approve', 'break_glass_approve', 'break_glass_deny', 'agent_suspend', 'agent_reinstate', 'incident_open', 'protection_apply'] as const;
+export const STEP_UP_ACTIONS = ['reveal_approve', 'break_glass_approve', 'break_glass_deny', 'agent_suspend', 'agent_reinstate', 'incident_open', 'protection_apply', 'session_confirm'] as const;
 /** One of them. */
 export type StepUpAction = (typeof STEP_UP_ACTIONS)[number];
 
@@ -201,17 +201,21 @@ export async function verifyStepUp(d: StepUpDeps, agent: Agent, action: StepUpAc
 }
 
 /** Consumes the step-up `token` for `action` on `target` by `agent` and records `step_up`
- *  (with the credential id) under the action's `requestId`; or, for an agent without keys
+ *  (with the credential id, and the caller's `client` fingerprints and session code when given:
+ *  the session-binding detector takes a fresh step-up as the staff member confirming that
+ *  client) under the action's `requestId`; or, for an agent without keys
  *  whose single sign-on session was authenticated in the last 5 minutes, accepts that.
  *  @throws KeyholeError STEP_UP_REQUIRED (no token), STEP_UP_NO_KEY (no key and no fresh
  *  sign-in), STEP_UP_INVALID (a token for another action or target, used, or expired). */
-export async function consumeStepUp(d: StepUpDeps, agent: Agent, action: StepUpAction, target: string, token: string | undefined, requestId: string, session: { authMethod: string; authTime: Date | null } | undefined): Promise<void> {
+export async function consumeStepUp(d: StepUpDeps, agent: Agent, action: StepUpAction, target: string, token: string | undefined, requestId: string, session: { authMethod: string; authTime: Date | null } | undefined,
+  client?: { readonly net: string; readonly dev: string; readonly session?: string | undefined }): Promise<void> {
   const now = d.clock.now();
+  const where = client ? { net: client.net, dev: client.dev, ...(client.session ? { sess: client.session } : {}) } : {};
   if (token === undefined) {
     const keys = await idb(d).selectFrom('staff_credentials').select('id').where('agent_id', '=', agent.id).limit(1).execute();
     if (keys.length > 0) throw new KeyholeError('STEP_UP_REQUIRED', undefined, { details: { action, target } });
     if (session?.authMethod === 'oidc' && session.authTime && now.getTime() - session.authTime.getTime() <= STEP_UP_MAX_AGE_MS) {
-      await record(d, requestId, 'step_up', 'allow', agent.id, null, { stepUpAction: action, target, method: 'reauthentication', credentialId: null });
+      await record(d, requestId, 'step_up', 'allow', agent.id, null, { stepUpAction: action, target, method: 'reauthentication', credentialId: null, ...where });
       return;
     }
     throw new KeyholeError('STEP_UP_NO_KEY', undefined, { details: { action, target, reauthenticate: '/v1/auth/oidc/login?reauth=1' } });
@@ -223,7 +227,7 @@ export async function consumeStepUp(d: StepUpDeps, agent: Agent, action: StepUpA
     if (!row || row.action !== action || row.target !== target || row.expires_at.getTime() <= now.getTime()) {
       throw new KeyholeError('STEP_UP_INVALID', undefined, { details: { refused: row ? (row.expires_at.getTime() <= now.getTime() ? 'expired' : 'another action') : 'unknown or used' } });
     }
-    await record(d, requestId, 'step_up', 'allow', agent.id, null, { stepUpAction: action, target, method: 'webauthn', credentialId: row.credential_id }, trx);
+    await record(d, requestId, 'step_up', 'allow', agent.id, null, { stepUpAction: action, target, method: 'webauthn', credentialId: row.credential_id, ...where }, trx);
   }).catch(async (e: unknown) => {
     if (e instanceof KeyholeError && e.code === 'STEP_UP_INVALID') {
       await record(d, requestId, 'step_up_refused', 'deny', agent.id, String(e.details?.refused ?? 'invalid'), { stepUpAction: action, target });

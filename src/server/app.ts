@@ -42,6 +42,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { rosterRoutes } from './routes/rosters.js';
 import { watermarkRoutes } from './routes/watermark.js';
 import type { Runtime } from './runtime.js';
+import { benchClockRoutes } from './bench-clock.js';
 import { installProbes, Lifecycle } from './probes.js';
 
 /** Options of the HTTP app. */
@@ -146,6 +147,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   const oidc = opts.oidc === undefined ? oidcSettingsFromEnv(process.env, mapping) : opts.oidc ?? undefined;
   await app.register(authRoutes(rt, oidc ? new OidcSignIn(oidc, { db: rt.db, clock: rt.clock, events: rt.events, mapping }) : undefined, opts.demo === true));
   await app.register(integrationRoutes(rt)); // service sync, helpdesk webhooks, metrics: each with its own auth
+  if (rt.controlledClock) await app.register(benchClockRoutes(rt.controlledClock)); // test/bench mode only
   for (const extra of opts.extraPublic ?? []) await app.register(extra);
   if (opts.console !== false) await app.register(consoleRoutes(opts.console ?? DEFAULT_CONSOLE_DIR));
 

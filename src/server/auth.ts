@@ -4,7 +4,8 @@
 // counts against the client's sign-in limit (src/server/sign-in-limit.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Agent, RequestContext } from '../access/model.js';
-import { clientFingerprint } from '../detect/fingerprint.js';
+import { clientFingerprint, type DeviceKey } from '../detect/fingerprint.js';
+import { deviceIdOf } from '../identity/device.js';
 import { sessionCodeOf } from '../identity/session-code.js';
 import { KeyholeError } from '../shared/errors.js';
 import type { Runtime } from './runtime.js';
@@ -38,10 +39,23 @@ export function requireAgent(scope: FastifyInstance, rt: Runtime): void {
   });
 }
 
+/** The device key of `req`: a bearer token, else the device cookie issued at sign-in (if sent). */
+export function deviceKeyOf(req: FastifyRequest): DeviceKey {
+  if (req.headers.authorization !== undefined) return { bearer: true };
+  const id = deviceIdOf(req);
+  return id === undefined ? undefined : { cookie: id };
+}
+
+/** The fingerprints of `req`'s client: network from `req.ip` (the X-Forwarded-For client behind
+ *  a trusted proxy), device from the device cookie. */
+export function clientOf(req: FastifyRequest): { readonly net: string; readonly dev: string } {
+  return clientFingerprint(req.ip, deviceKeyOf(req));
+}
+
 /** The broker context of an authenticated request. */
 export function ctxOf(req: FastifyRequest): RequestContext {
   if (!req.agent) throw new KeyholeError('UNAUTHENTICATED');
-  return { agent: req.agent, requestId: req.id, client: { ...clientFingerprint(req.ip, req.headers['user-agent']), session: sessionCodeOf(req) } };
+  return { agent: req.agent, requestId: req.id, client: { ...clientOf(req), session: sessionCodeOf(req) } };
 }
 
 /** Adds the hook that authenticates every route of `scope` as a service (a `service` or

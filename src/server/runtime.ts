@@ -23,7 +23,8 @@ import { KeyholeError } from '../shared/errors.js';
 import type { DetectDb } from '../detect/containment.js';
 import { createDetection, type Detection } from '../detect/detection.js';
 import { PolicyEngine } from '../policy/engine.js';
-import { systemClock, type Clock } from '../shared/clock.js';
+import { systemClock, type Clock, type FixedClock } from '../shared/clock.js';
+import { controlledClockFromEnv } from './bench-clock.js';
 import { openStore, type Store } from '../store/store.js';
 import type { KeyProvider } from '../vault/key-provider.js';
 import { checkKeysAgainst, keysUsable, openKeysFor } from '../vault/key-custody.js';
@@ -60,6 +61,8 @@ export interface Runtime {
   readonly store: Store;
   readonly db: BrokerDb;
   readonly clock: Clock;
+  /** The clock a benchmark moves (KEYHOLE_CLOCK=controlled in test/bench mode), when it is one. */
+  readonly controlledClock?: FixedClock | undefined;
   readonly keys: KeyProvider;
   readonly vault: Vault;
   readonly policy: PolicyEngine;
@@ -97,7 +100,9 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const dataDir = memory ? undefined : path.resolve(cfg.dataDir ?? DEFAULT_DATA_DIR);
   const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : dataDir, poolSize: cfg.poolSize });
   const db = store.db as BrokerDb;
-  const clock = cfg.clock ?? systemClock;
+  // KEYHOLE_CLOCK=controlled (test/bench mode only; start-up fails otherwise): src/server/bench-clock.ts.
+  const controlledClock = cfg.clock ? undefined : controlledClockFromEnv(cfg.env ?? process.env);
+  const clock = cfg.clock ?? controlledClock ?? systemClock;
   // The keys are checked against the database before anything else is created (a wrong
   // KEYHOLE_MASTER_KEY or token stops start-up instead of failing every verify; no stray key file).
   let keys: KeyProvider;
@@ -162,7 +167,7 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   // last, so a failed start-up leaves no listening connection behind
   if (events instanceof ClusterEvents) await events.start();
   return {
-    store, db, clock, keys, vault, policy, events, broker, integrator, witnesses, published, witnessing, detection, logHealth, dataDir, instanceId,
+    store, db, clock, controlledClock, keys, vault, policy, events, broker, integrator, witnesses, published, witnessing, detection, logHealth, dataDir, instanceId,
     keysUsable: () => keysUsable(keys),
     async close() {
       stopIncidents();

@@ -43,8 +43,18 @@ export function brokerCustomerSource(seed: number, start: number): (i: number) =
   };
 }
 
-/** Seeds `w` into a fresh in-memory runtime and returns the driver. */
-export async function createBrokerDriver(w: SimWorld, hooks: DriverHooks, config: DetectConfig): Promise<BrokerDriver> {
+/** Where the broker path runs: in-memory PGlite (default) or a PostgreSQL database
+ *  (`databaseUrl`, which the caller creates and drops); with `http`, every agent step is an HTTP
+ *  request through the Fastify app (auth, device cookie, trusted proxy, routes) instead of a
+ *  direct broker call. `release` runs after the runtime closes (drop the database). */
+export interface BrokerDriverOptions {
+  readonly databaseUrl?: string | undefined;
+  readonly http?: boolean | undefined;
+  readonly release?: (() => Promise<void>) | undefined;
+}
+
+/** Seeds `w` into a fresh runtime and returns the driver. */
+export async function createBrokerDriver(w: SimWorld, hooks: DriverHooks, config: DetectConfig, opts: BrokerDriverOptions = {}): Promise<BrokerDriver> {
   const clock = new FixedClock(w.start - 86_400_000);
   const late: { guard?: DetectGuard } = {};
   const guard: AccessGuard = {
@@ -52,13 +62,17 @@ export async function createBrokerDriver(w: SimWorld, hooks: DriverHooks, config
     contain: (a, reason, id) => (late.guard as DetectGuard).contain(a, reason, id),
     requiresStepUp: (db, id) => (late.guard as DetectGuard).requiresStepUp(db, id),
   };
-  const rt = await createRuntime({ dataDir: ':memory:', clock, integrate: false, detect: false, guard, env: { KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64') } });
+  const rt = await createRuntime({ dataDir: ':memory:', databaseUrl: opts.databaseUrl, clock, integrate: false, detect: false, guard, env: { KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64') } });
   const db = rt.db as unknown as DetectDb;
   late.guard = new DetectGuard({ db, clock, events: rt.events, config });
   const signals: Signal[] = [];
   const consumer = new DetectConsumer({ db, events: rt.events, config, clock, onSignal: (s) => { signals.push(s); hooks.onSignal?.(s); } });
   const customers = await seedWorld(rt, w);
-  return new Broker(w, rt, clock, consumer, hooks, customers);
+  if (opts.http) {
+    const { HttpBroker } = await import('./http-driver.js');
+    return HttpBroker.create(w, rt, clock, consumer, hooks, customers, opts.release);
+  }
+  return new Broker(w, rt, clock, consumer, hooks, customers, opts.release);
 }
 
 async function seedWorld(rt: Runtime, w: SimWorld): Promise<Map<number, DemoCustomer>> {
@@ -90,23 +104,26 @@ async function writeProfile(db: DetectDb, a: SimAgent, day: number, start: numbe
   await db.insertInto('detect_agent_profiles').values({ agent_id: a.id, ...row }).onConflict((oc) => oc.column('agent_id').doUpdateSet(row)).execute();
 }
 
-class Broker implements BrokerDriver {
+/** The broker path driver; `exec` runs one step (overridden by the HTTP path). */
+export class Broker implements BrokerDriver {
   readonly runtime: Runtime;
   readonly consumer: DetectConsumer;
   readonly #w: SimWorld;
-  readonly #clock: FixedClock;
+  protected readonly clock: FixedClock;
   readonly #hooks: DriverHooks;
-  readonly #customers: Map<number, DemoCustomer>;
+  protected readonly customers: Map<number, DemoCustomer>;
+  readonly #release: (() => Promise<void>) | undefined;
   #settled = -Infinity;
   #records = 0;
 
-  constructor(w: SimWorld, rt: Runtime, clock: FixedClock, consumer: DetectConsumer, hooks: DriverHooks, customers: Map<number, DemoCustomer>) {
+  constructor(w: SimWorld, rt: Runtime, clock: FixedClock, consumer: DetectConsumer, hooks: DriverHooks, customers: Map<number, DemoCustomer>, release?: () => Promise<void>) {
     this.#w = w;
     this.runtime = rt;
-    this.#clock = clock;
+    this.clock = clock;
     this.consumer = consumer;
     this.#hooks = hooks;
-    this.#customers = customers;
+    this.customers = customers;
+    this.#release = release;
   }
 
   get records(): number {
@@ -114,23 +131,24 @@ class Broker implements BrokerDriver {
   }
 
   async run(step: Step): Promise<StepResult> {
-    if (step.t > this.#clock.now().getTime()) this.#clock.set(step.t);
+    if (step.t > this.clock.now().getTime()) this.clock.set(step.t);
     try {
-      return await this.#run(step);
+      return await this.exec(step);
     } catch (e) {
       if (isKeyholeError(e)) return { ok: false, code: e.code };
       throw e;
     }
   }
 
-  async #run(step: Step): Promise<StepResult> {
+  /** Runs `step` against the broker. @throws KeyholeError when the broker refuses it. */
+  protected async exec(step: Step): Promise<StepResult> {
     const b = this.runtime.broker;
     const task = step.task;
-    const c = this.#customers.get(task.customer) as DemoCustomer;
+    const c = this.customers.get(task.customer) as DemoCustomer;
     const ticket = task.ticketId ?? 'none';
     switch (step.kind) {
       case 'intake':
-        return { ok: true, ticketId: await this.#intake(step) };
+        return { ok: true, ticketId: await this.intake(step) };
       case 'lookup': {
         const key = task.key === 'email' ? { email: c.fields.email as string } : task.key === 'phone' ? { phone: c.fields.phone as string } : { accountId: c.accountId };
         const t = await b.lookup(await this.#ctx(task.agent, step), key, { purpose: task.purpose, channel: 'phone', subject: 'Inbound call' });
@@ -163,10 +181,10 @@ class Broker implements BrokerDriver {
   }
 
   /** The ticketing system routes a ticket: the row and its `ticket_open` record (no agent). */
-  async #intake(step: Step): Promise<string> {
+  protected async intake(step: Step): Promise<string> {
     const task = step.task;
     const id = newId('tkt');
-    const now = this.#clock.now();
+    const now = this.clock.now();
     await this.runtime.db.transaction().execute(async (tx) => {
       const trx = tx as unknown as BrokerDb;
       await trx.insertInto('tickets').values({
@@ -221,5 +239,6 @@ class Broker implements BrokerDriver {
 
   async close(): Promise<void> {
     await this.runtime.close();
+    await this.#release?.();
   }
 }

@@ -302,7 +302,7 @@ export class ModelBroker implements Driver {
     const client = agentId === step.task.agent.id ? step.task.client : undefined;
     const rec: AuditRecord = {
       v: 1, time: new Date(step.t).toISOString(), requestId: 'sim', action, agentId, customerId: c === null ? null : customerId(c), ticketId, decision,
-      fields, policyIds: [], reason, details: client ? { ...details, net: client.net, dev: client.dev } : details,
+      fields, policyIds: [], reason, details: client ? { ...details, net: client.net, dev: client.dev, ...(client.sess ? { sess: client.sess } : {}) } : details,
     };
     this.#keep?.push(rec);
     this.#engine.ingest(this.#seq++, rec);

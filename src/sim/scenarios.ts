@@ -219,6 +219,26 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   }),
   insider({
+    name: 'session-hijack', group: 'fast', target: 5, title: 'A live session replayed from another device',
+    basis: 'Session hijack (infostealer cookie theft, issue 15 item 2): mid-shift, while the agent works, an attacker replays their session cookie from another device and network and pulls accounts one a minute',
+    setup(w, rng) {
+      const a = caller(w, rng);
+      const list = targetList(w, rng, a.region, 500, 0.15);
+      let done = false;
+      return {
+        insiders: [a],
+        day(day, ctx) {
+          const win = window(ctx.world, a, day);
+          if (done || day < 10 || !win) return;
+          done = true;
+          const stolen = ctx.clientOf(a, day).sess;
+          const client = { net: `net-attacker-${w.seed}`, dev: `dev-attacker-${w.seed}`, sess: stolen };
+          for (let i = 0; i < 120; i++) visit(ctx, a, rng.pick(list), win[0] + 2 * 3_600_000 + i * 60_000, client, { purpose: 'account_access', key: 'email', closeAfter: 10_000 });
+        },
+      };
+    },
+  }),
+  insider({
     name: 'departed-agent', group: 'slow', title: "A departed agent's leftover access",
     basis: 'Offboarding missed: an agent leaves on day 8 but their access stays; from day 15 they sign in from home in the evening every other day and look up 10 accounts each time',
     setup(w, rng) {

@@ -10,6 +10,8 @@ export type StepKind = 'intake' | 'lookup' | 'view' | 'verify' | 'reveal' | 'dec
 export interface Client {
   readonly net: string;
   readonly dev: string;
+  /** The session the requests ride on (one per agent and working day; a thief may replay one). */
+  readonly sess?: string | undefined;
 }
 
 /** One ticket's handling. Mutable: `ticketId`/`requestId` are filled in as steps run; `dead`

@@ -66,7 +66,7 @@ export class Workload {
     if (!c) {
       if (this.#rng.chance(1 / 150)) a.device = `dev-${a.id}-${day}`;
       const net = this.#rng.chance(0.01) ? `net-travel-${a.id}-${day}` : a.home && this.#rng.chance(0.4) ? a.home : a.office;
-      c = { net, dev: a.device };
+      c = { net, dev: a.device, sess: `S-${a.id}-${day}` };
       this.#clients.set(k, c);
     }
     return c;

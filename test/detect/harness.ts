@@ -58,8 +58,9 @@ export async function startDetectHarness(backend: TestDatabase, config: object =
       const r = await app.inject({ method: 'POST', url: '/v1/demo/login', payload: { agentId } });
       if (r.statusCode !== 200) throw new Error(`login ${agentId}: ${r.statusCode} ${r.body}`);
       const c = r.cookies.find((x) => x.name === 'kh_session');
-      if (!c) throw new Error('no session cookie');
-      return `kh_session=${c.value}`;
+      const d = r.cookies.find((x) => x.name === 'kh_device');
+      if (!c || !d) throw new Error('no session or device cookie');
+      return `kh_session=${c.value}; kh_device=${d.value}`; // a browser sends both (session binding)
     },
     lookupable(agentId) {
       const a = staff.find((s) => s.id === agentId);

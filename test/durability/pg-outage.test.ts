@@ -92,7 +92,7 @@ describe('PostgreSQL outage under load', { skip: postgresBinDir() === undefined 
     const pairs: { cookie: string; ticketId: string }[] = [];
     for (const a of staff.agents.filter((x) => x.role === 'agent')) {
       const login = await fetch(`${base}/v1/demo/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agentId: a.id }) });
-      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+      const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '); // session and device
       const tickets = (await (await fetch(`${base}/v1/tickets`, { headers: { cookie } })).json()) as { tickets: { id: string }[] };
       for (const t of tickets.tickets.slice(0, 3)) pairs.push({ cookie, ticketId: t.id });
     }

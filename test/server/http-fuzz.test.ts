@@ -75,7 +75,7 @@ describe('HTTP fuzz', () => {
     secrets = h.customers.flatMap((c) => secretLeaves(c, ['fullName', 'email', 'phone', 'dateOfBirth', 'address', 'governmentId', 'bankAccounts', 'pgpFingerprint', 'lastLoginIp']));
     for (const who of ['agt_001', 'sup_01', 'sec_01']) {
       const r = await app.inject({ method: 'POST', url: '/v1/demo/login', payload: { agentId: who } });
-      cookies[who] = `kh_session=${r.cookies.find((c) => c.name === 'kh_session')?.value}`;
+      cookies[who] = `kh_session=${r.cookies.find((c) => c.name === 'kh_session')?.value}; kh_device=${r.cookies.find((c) => c.name === 'kh_device')?.value}`;
     }
     const c = await app.inject({ method: 'POST', url: '/v1/customer/demo/login', payload: { customerId: h.customers[0]!.id } });
     cookies.customer = `kh_customer=${c.cookies.find((x) => x.name === 'kh_customer')?.value}`;

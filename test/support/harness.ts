@@ -49,8 +49,9 @@ export async function startHarness(backend: TestDatabase, spec: DemoSpec = TEST_
       const r = await app.inject({ method: 'POST', url: '/v1/demo/login', payload: { agentId } });
       if (r.statusCode !== 200) throw new Error(`login ${agentId}: ${r.statusCode} ${r.body}`);
       const c = r.cookies.find((x) => x.name === 'kh_session');
-      if (!c) throw new Error('no session cookie');
-      return `kh_session=${c.value}`;
+      const d = r.cookies.find((x) => x.name === 'kh_device');
+      if (!c || !d) throw new Error('no session or device cookie');
+      return `kh_session=${c.value}; kh_device=${d.value}`; // a browser sends both (session binding)
     },
     async close() {
       await app.close();

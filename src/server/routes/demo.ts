@@ -8,6 +8,8 @@ import type { Runtime } from '../runtime.js';
 import { AgentSchema, errorResponses, IdSchema } from '../schemas.js';
 import { createSession, SESSION_TTL_MS } from '../../identity/sessions.js';
 import { setSessionCookie } from '../../identity/cookies.js';
+import { deviceForSignIn, setDeviceCookie } from '../../identity/device.js';
+import { clientOf } from '../auth.js';
 
 /** Registers GET /v1/demo/agents and POST /v1/demo/login. */
 export function demoRoutes(rt: Runtime): FastifyPluginAsyncZod {
@@ -23,8 +25,10 @@ export function demoRoutes(rt: Runtime): FastifyPluginAsyncZod {
     }, async (req, reply) => {
       const agent = await loadAgent(rt.db, req.body.agentId);
       if (!agent || agent.status !== 'active') throw new KeyholeError('NOT_FOUND', 'No such active agent.');
-      const secret = await createSession(rt.db, rt.clock, agent.id);
+      const device = deviceForSignIn(req); // the session is bound to this browser's device cookie
+      const secret = await createSession(rt.db, rt.clock, agent.id, { client: clientOf(req) });
       setSessionCookie(req, reply, 'agent', secret, SESSION_TTL_MS / 1000);
+      setDeviceCookie(req, reply, device);
       return agent;
     });
   };

@@ -10,6 +10,8 @@ import { endSession, sessionInfo } from '../../identity/sessions.js';
 import { isKeyholeError } from '../../shared/errors.js';
 import type { Runtime } from '../runtime.js';
 import { errorResponses } from '../schemas.js';
+import { deviceForSignIn, setDeviceCookie } from '../../identity/device.js';
+import { clientOf } from '../auth.js';
 
 /** The cookie binding a sign-in in progress to this browser (holds its `state`). */
 export const OIDC_STATE_COOKIE = 'kh_oidc_state';
@@ -61,9 +63,11 @@ export function authRoutes(rt: Runtime, oidc: OidcSignIn | undefined, demo: bool
       const search = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
       reply.clearCookie(OIDC_STATE_COOKIE, { path: FLOW_COOKIE_PATH });
       try {
-        const done = await oidc.finish(search, req.cookies[OIDC_STATE_COOKIE], req.id);
+        const device = deviceForSignIn(req); // the session is bound to this browser's device cookie
+        const done = await oidc.finish(search, req.cookies[OIDC_STATE_COOKIE], req.id, clientOf(req));
         const maxAge = Math.max(1, Math.floor((done.expiresAt.getTime() - rt.clock.now().getTime()) / 1000));
         setSessionCookie(req, reply, 'agent', done.secret, Math.min(maxAge, 12 * 3600));
+        setDeviceCookie(req, reply, device);
         return reply.redirect(done.returnTo, 302);
       } catch (e) {
         if (!isKeyholeError(e)) throw e;

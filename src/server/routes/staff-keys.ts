@@ -26,6 +26,7 @@ const GATED: Readonly<Record<string, { action: StepUpAction; target: (req: Fasti
   'POST /v1/agents/:id/reinstate': { action: 'agent_reinstate', target: (r) => (r.params as { id: string }).id },
   'POST /v1/incidents': { action: 'incident_open', target: () => 'new' },
   'POST /v1/incidents/:id/protections': { action: 'protection_apply', target: (r) => (r.params as { id: string }).id },
+  'POST /v1/me/session/confirm': { action: 'session_confirm', target: () => 'session' },
 };
 
 /** Adds the step-up check to the authenticated `scope` (before its routes are registered). */
@@ -34,12 +35,12 @@ export function installStepUp(scope: FastifyInstance, deps: StepUpDeps, mode: 'r
   scope.addHook('preHandler', async (req) => {
     const gate = GATED[`${req.method} ${req.routeOptions.url}`];
     if (!gate) return;
-    const { agent } = ctxOf(req);
+    const { agent, client } = ctxOf(req);
     const header = req.headers[STEP_UP_HEADER];
     const token = typeof header === 'string' && /^su_[A-Za-z0-9_-]{20,100}$/.test(header) ? header : undefined;
     const cookie = req.cookies[SESSION_COOKIE];
     const session = cookie && req.headers.authorization === undefined ? await sessionInfo(deps.db, deps.clock, cookie) : undefined;
-    await consumeStepUp(deps, agent, gate.action, gate.target(req), token, req.id, session);
+    await consumeStepUp(deps, agent, gate.action, gate.target(req), token, req.id, session, client);
   });
 }
 
@@ -71,6 +72,13 @@ export function staffKeyRoutes(deps: StepUpDeps): FastifyPluginAsyncZod {
     app.post('/v1/me/step-up/options', {
       schema: { tags: ['session'], summary: 'WebAuthn options to confirm one action on one target with a security key', body: Target, response: { 200: z.record(z.string(), z.unknown()), ...errorResponses } },
     }, async (req) => (await stepUpOptions(deps, ctxOf(req).agent, req.body.action, req.body.target)) as unknown as Record<string, unknown>);
+
+    // The step-up hook above does the work: a fresh step-up recorded from this client is what
+    // lifts a session-binding hold (src/detect/detectors/session-binding.ts).
+    app.post('/v1/me/session/confirm', {
+      schema: { tags: ['session'], summary: 'Confirm with a security key (step-up action session_confirm, target "session") that this device and network are mine, after a session-binding step-up',
+        response: { 204: z.null(), ...errorResponses } },
+    }, async (_req, reply) => reply.status(204).send(null));
 
     app.post('/v1/me/step-up', {
       schema: { tags: ['session'], summary: 'Verify a step-up assertion; returns the single-use token to send as X-Keyhole-Step-Up with that action',

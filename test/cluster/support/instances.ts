@@ -118,9 +118,9 @@ export class Instance {
   async login(agentId: string): Promise<string> {
     const res = await fetch(`${this.base}/v1/demo/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: this.base }, body: JSON.stringify({ agentId }) });
     if (res.status !== 200) throw new Error(`login ${agentId} on ${this.tag}: ${res.status} ${await res.text()}`);
-    const c = res.headers.getSetCookie().find((x) => x.startsWith('kh_session='));
-    if (!c) throw new Error('no session cookie');
-    return c.split(';')[0]!;
+    const cookies = res.headers.getSetCookie().map((x) => x.split(';')[0]!);
+    if (!cookies.some((x) => x.startsWith('kh_session='))) throw new Error('no session cookie');
+    return cookies.join('; '); // the session and the device cookie it is bound to
   }
 
   /** Stops the process (SIGTERM, then SIGKILL after `ms`). */

@@ -1,0 +1,93 @@
+// The detection benchmark's real path (issue 15 item 1): the simulator drives the HTTP server
+// (demo sign-in, device cookie, client address behind the trusted proxy, routes) over the real
+// broker, guard, log, integrator and detectors — on PostgreSQL when KEYHOLE_TEST_DATABASE_URL is
+// set, else PGlite — with the server's clock held by the simulator; and the in-memory model
+// agrees with it on a small scenario within the stated tolerance. The controlled clock exists
+// only in test/bench mode.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { brokerCustomerSource, createBrokerDriver } from '../../src/sim/broker-driver.js';
+import type { Scenario } from '../../src/sim/scenarios.js';
+import { runScenario } from '../../src/sim/simulator.js';
+import { shiftStartOn } from '../../src/sim/world.js';
+import { controlledClockFromEnv } from '../../src/server/bench-clock.js';
+import { createRuntime } from '../../src/server/runtime.js';
+import { buildApp } from '../../src/server/app.js';
+import { createPostgresDatabase } from '../support/databases.js';
+
+const START = Date.UTC(2026, 1, 2);
+/** Model and real path may differ by at most this many accounts before containment (the HTTP
+ *  path answers a contained agent's next request at the auth hook, the model at the guard). */
+export const ABC_TOLERANCE = 1;
+
+/** On day 1 the first caller looks up five customers of their region with nothing after it,
+ *  then a decoy, then five more. */
+const tiny: Scenario = {
+  name: 'tiny', kind: 'insider', title: 'tiny', basis: 'test', target: 5,
+  setup(w) {
+    const a = w.agents.find((x) => x.skill === 'phone' || x.skill === 'mixed') ?? (w.agents[0] as (typeof w.agents)[number]);
+    const mine = (w.customers.byRegion[a.region] as readonly number[]).slice(0, 10);
+    const list = [...mine.slice(0, 5), w.decoys[0] as number, ...mine.slice(5)];
+    return {
+      insiders: [a],
+      day(day, ctx) {
+        const s = shiftStartOn(w, a, day);
+        if (day !== 1 || s === undefined) return;
+        list.forEach((c, i) => {
+          const task = ctx.task(a, c, 'general_inquiry', 'phone', 'accountId', ctx.clientOf(a, day), true);
+          const t = s + 60 * 60_000 + i * 5 * 60_000;
+          ctx.push({ t, task, kind: 'lookup' });
+          ctx.push({ t: t + 20_000, task, kind: 'view' });
+          ctx.push({ t: t + 60_000, task, kind: 'close' });
+        });
+      },
+    };
+  },
+};
+
+describe('the real path through the HTTP server', () => {
+  it(`agrees with the model on a small scenario (ABC within ${ABC_TOLERANCE}, same containment, same false containments)`, async () => {
+    const opts = { scenario: tiny, seed: 4, agents: 6, customers: 300, days: 2, world: { customerSource: brokerCustomerSource(4, START), start: START } };
+    const model = await runScenario(opts);
+    const adminUrl = process.env.KEYHOLE_TEST_DATABASE_URL;
+    const pg = adminUrl ? await createPostgresDatabase(adminUrl) : undefined;
+    const http = await runScenario({ ...opts, driver: (w, _c, hooks, cfg) => createBrokerDriver(w, hooks, cfg, { http: true, databaseUrl: pg?.url, release: pg?.drop }) });
+    assert.ok(model.contained && model.abc === 5, JSON.stringify(model));
+    assert.ok(http.contained, JSON.stringify(http));
+    assert.ok(Math.abs(http.abc - model.abc) <= ABC_TOLERANCE, `ABC model ${model.abc}, real path ${http.abc}`);
+    assert.equal(http.falseContainments, model.falseContainments);
+    assert.deepEqual(http.detectedBy, model.detectedBy);
+    assert.ok(http.records > 0);
+  });
+
+  it('has a controlled clock only in test or bench mode, and refuses it anywhere else', async () => {
+    assert.equal(controlledClockFromEnv({}), undefined);
+    assert.throws(() => controlledClockFromEnv({ KEYHOLE_CLOCK: 'controlled' }), /refused/);
+    assert.throws(() => controlledClockFromEnv({ KEYHOLE_CLOCK: 'controlled', KEYHOLE_MODE: 'production' }), /refused/);
+    assert.throws(() => controlledClockFromEnv({ KEYHOLE_CLOCK: 'controlled', KEYHOLE_MODE: 'bench', NODE_ENV: 'production' }), /refused/);
+    assert.throws(() => controlledClockFromEnv({ KEYHOLE_CLOCK: 'sometimes' }), /not system or controlled/);
+    const base = { KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64') };
+    await assert.rejects(createRuntime({ dataDir: ':memory:', integrate: false, env: { ...base, KEYHOLE_CLOCK: 'controlled' } }), /refused/);
+    const rt = await createRuntime({ dataDir: ':memory:', integrate: false, env: { ...base, KEYHOLE_CLOCK: 'controlled', KEYHOLE_MODE: 'bench', KEYHOLE_CLOCK_START: '2026-02-02T09:00:00Z' } });
+    const app = await buildApp(rt, { logger: false, console: false });
+    try {
+      assert.equal(rt.clock.now().toISOString(), '2026-02-02T09:00:00.000Z');
+      const moved = await app.inject({ method: 'PUT', url: '/v1/bench/clock', payload: { time: '2026-03-01T09:00:00Z' } });
+      assert.equal(moved.statusCode, 200, moved.body);
+      assert.equal(rt.clock.now().toISOString(), '2026-03-01T09:00:00.000Z');
+      assert.equal((await app.inject({ method: 'PUT', url: '/v1/bench/clock', payload: { time: '2026-02-01T09:00:00Z' } })).statusCode, 400, 'never back');
+    } finally {
+      await app.close();
+      await rt.close();
+    }
+    const prod = await createRuntime({ dataDir: ':memory:', integrate: false, env: base });
+    const prodApp = await buildApp(prod, { logger: false, console: false });
+    try {
+      assert.equal((await prodApp.inject({ method: 'PUT', url: '/v1/bench/clock', payload: { time: '2027-01-01T00:00:00Z' } })).statusCode, 404, 'no such route outside bench mode');
+    } finally {
+      await prodApp.close();
+      await prod.close();
+    }
+  });
+});
