@@ -6146,10 +6146,20 @@ export interface paths {
             readonly path?: never;
             readonly cookie?: never;
         };
-        /** The blast radius, exact from the signed log: per customer and field the highest level, count, first and last time, log entries; totals */
+        /**
+         * The blast radius, exact from the signed log: per customer and field the highest level, count, first and last time, log entries; totals
+         * @description Customers come a page at a time (`offset`, `limit`, filter `q`); `totals` always count every customer, and the exports hold them all.
+         */
         readonly get: {
             readonly parameters: {
-                readonly query?: never;
+                readonly query?: {
+                    /** @description customers per page */
+                    readonly limit?: number;
+                    /** @description skip this many matching customers */
+                    readonly offset?: number;
+                    /** @description case-insensitive text in a customer id, account id, jurisdiction, tier or field name */
+                    readonly q?: string;
+                };
                 readonly header?: never;
                 readonly path: {
                     readonly id: string;
@@ -6166,6 +6176,7 @@ export interface paths {
                     content: {
                         readonly "application/json": {
                             readonly computedAt: string;
+                            /** @description one page of the customers (see `page`); the exports hold every customer */
                             readonly customers: readonly {
                                 readonly accountId: string;
                                 readonly agents: readonly string[];
@@ -6199,6 +6210,13 @@ export interface paths {
                                 /** @description the signed checkpoint note the figures are exact against */
                                 readonly checkpoint: string | null;
                                 readonly size: number;
+                            };
+                            readonly page: {
+                                readonly limit: number;
+                                /** @description customers the filter `q` matches (totals.customers counts all) */
+                                readonly matching: number;
+                                readonly offset: number;
+                                readonly q: string;
                             };
                             readonly scope: {
                                 readonly agentIds: readonly string[];
