@@ -164,7 +164,9 @@ describe('incident response in the console', { timeout: 90_000 }, () => {
     await sec.page.locator(`[data-testid="proofs-${viewed[0]!.customer_id}"]`).click();
     await sec.page.locator('[data-testid="proofs"] [data-proof-seq]').first().waitFor();
     assert.match(await sec.page.locator('[data-testid="proofs"]').innerText(), /signed tree of \d+ entries/);
-    // The proofs modal fits the window: inside the viewport, nothing wider than the modal (issue 14 item 9).
+    await shot(sec.page, '07-inclusion-proofs', false);
+    // On a small laptop or a tablet too, the proofs modal fits the window: inside the viewport, nothing wider than the modal (issue 14 item 9).
+    await sec.page.setViewportSize({ width: 560, height: 640 });
     const fit = await sec.page.locator('.mantine-Modal-content').evaluate((el) => {
       const r = el.getBoundingClientRect();
       const codes = [...el.querySelectorAll('pre, code')].map((c) => c.scrollWidth - c.clientWidth);
@@ -172,7 +174,8 @@ describe('incident response in the console', { timeout: 90_000 }, () => {
     });
     assert.ok(fit.top >= 0 && fit.bottom <= fit.vh && fit.left >= 0 && fit.right <= fit.vw, `the modal leaves the window: ${JSON.stringify(fit)}`);
     assert.ok(fit.overflowX <= 0 && fit.codeOverflow <= 0, `a proof runs off the modal: ${JSON.stringify(fit)}`);
-    await shot(sec.page, '07-inclusion-proofs', false);
+    await shot(sec.page, '07b-inclusion-proofs-narrow', false);
+    await sec.page.setViewportSize({ width: 1360, height: 900 });
     await sec.page.keyboard.press('Escape');
     await sec.page.locator('[data-testid="proofs"]').waitFor({ state: 'detached' });
     const csv = await downloadText(sec.page, '[data-testid="export-csv"]');
