@@ -12,7 +12,7 @@ export interface Residual { readonly data: Float32Array; readonly width: number;
 type Vec = readonly [number, number];
 
 /** Side of the grid the autocorrelation runs on (the residual is shrunk to fit half of it). */
-const GRID = 512;
+const GRID = 256;
 /** Autocorrelation peaks tried as the tiling's period. */
 const CANDIDATES = 8;
 
@@ -23,7 +23,7 @@ export interface Lattice { readonly a: Vec; readonly b: Vec; readonly score: num
 /** Candidate tilings of `r` with a period between `minPeriod` and `maxPeriod` px, sharpest fold
  *  first (at most `max`). A page has other periodic patterns (the visible watermark, table
  *  rows), so the caller tries each in turn. */
-export function findLattices(r: Residual, minPeriod: number, maxPeriod: number, max = 4): Lattice[] {
+export function findLattices(r: Residual, minPeriod: number, maxPeriod: number, max = 3): Lattice[] {
   const s = Math.min(1, (GRID / 2) / Math.max(r.width, r.height));
   const w = Math.max(1, Math.floor(r.width * s)), h = Math.max(1, Math.floor(r.height * s));
   // Box-shrink the residual (NaN = 0) to w×h.
@@ -144,7 +144,7 @@ export function fold(r: Residual, a: Vec, b: Vec, step = 1): { tile: Float64Arra
 /** Refines (a, b) by the sharpest fold over small changes of scale (each vector by ±`scales`)
  *  and angle (±`angles`, degrees). */
 export function refineLattice(r: Residual, a: Vec, b: Vec, scales: readonly number[] = [0.01], angles: readonly number[] = [0.4]): { a: Vec; b: Vec; tile: Float64Array } {
-  const step = Math.max(1, Math.round(Math.sqrt((r.width * r.height) / 60_000)));
+  const step = Math.max(1, Math.round(Math.sqrt((r.width * r.height) / 30_000)));
   const ks = [1, ...scales.flatMap((k) => [1 - k, 1 + k])];
   const ths = [0, ...angles.flatMap((d) => [-d, d])].map((d) => (d * Math.PI) / 180);
   const map = (v: Vec, k: number, th: number): Vec => [k * (v[0] * Math.cos(th) - v[1] * Math.sin(th)), k * (v[0] * Math.sin(th) + v[1] * Math.cos(th))];
