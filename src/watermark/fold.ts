@@ -34,7 +34,7 @@ export function findLattices(r: Residual, minPeriod: number, maxPeriod: number, 
       const v = r.data[y * r.width + x]!;
       if (v !== v) continue;
       const k = sy * w + Math.min(w - 1, Math.floor(x * s));
-      small[k] += v; cnt[k]++;
+      small[k] = small[k]! + v; cnt[k] = cnt[k]! + 1;
     }
   }
   for (let i = 0; i < small.length; i++) small[i] = cnt[i]! > 0 ? small[i]! / cnt[i]! : 0;
@@ -124,7 +124,7 @@ export function fold(r: Residual, a: Vec, b: Vec, step = 1): { tile: Float64Arra
       if (v !== v) continue;
       const u = ia[0]! * x + ia[1]! * y, t = ib[0]! * x + ib[1]! * y;
       const k = Math.floor((t - Math.floor(t)) * B) * B + Math.floor((u - Math.floor(u)) * B);
-      sum[k] += v; cnt[k]++; sq += v * v;
+      sum[k] = sum[k]! + v; cnt[k] = cnt[k]! + 1; sq += v * v;
     }
   }
   let total = 0, n = 0, bins = 0, all = 0;
