@@ -17,6 +17,7 @@ const AuditExplorer = lazy(() => import('./security/audit-explorer-page'));
 const BreakGlassPage = lazy(() => import('./security/break-glass-page'));
 const AlertsPage = lazy(() => import('./security/alerts-page'));
 const AgentPage = lazy(() => import('./security/agent-page'));
+const LeakIdentifyPage = lazy(() => import('./security/leak-identify-page'));
 const IncidentsPage = lazy(() => import('./incident/incidents-page'));
 const IncidentPage = lazy(() => import('./incident/incident-page'));
 
@@ -48,6 +49,7 @@ export function App() {
           <Route path="/security/audit" element={me.role === 'security' ? <AuditExplorer /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/alerts" element={me.role === 'security' ? <AlertsPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/agents/:id" element={me.role === 'security' ? <AgentPage /> : <Navigate to={HOME[me.role]} replace />} />
+          <Route path="/security/identify" element={me.role === 'security' ? <LeakIdentifyPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/break-glass" element={me.role === 'security' ? <BreakGlassPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/incidents" element={me.role === 'security' ? <IncidentsPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/incidents/:id" element={me.role === 'security' ? <IncidentPage /> : <Navigate to={HOME[me.role]} replace />} />
