@@ -87,11 +87,10 @@ export function findLattices(r: Residual, minPeriod: number, maxPeriod: number, 
     const score = fold(r, [a0[0] / s, a0[1] / s], [b0[0] / s, b0[1] / s], step).score;
     scored.push({ a: a0, b: b0, score, len: len0 });
   }
-  // A multiple of a period folds as sharply as the period itself: drop candidates that are a
-  // multiple of a shorter one with a near score.
-  const multiple = (c: { len: number; score: number }) => scored.some((o) => o.len < c.len * 0.8 && o.score >= 0.95 * c.score
-    && Math.abs(c.len / o.len - Math.round(c.len / o.len)) < 0.04);
-  const kept = scored.filter((c) => !multiple(c)).sort((p, q) => q.score - p.score).slice(0, max);
+  // Sharpest first. (A multiple of the period folds as sharply as the period; it still reads, at
+  // fewer cells per module. Dropping multiples of shorter periods lost the tile to a spurious
+  // third-of-a-tile period on photos, so all are kept in score order.)
+  const kept = scored.sort((p, q) => q.score - p.score).slice(0, max);
   // Use the second and third harmonics, when inside the picture, to sharpen each vector.
   const sharpen = (v: Vec): Vec => {
     for (const k of [3, 2]) {
