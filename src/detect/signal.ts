@@ -7,7 +7,7 @@
 export const DETECTORS = [
   'decoy', 'budget', 'volume_hour', 'volume_day', 'lookup_followup', 'balance_skew', 'verify_probing', 'reveal_rate',
   'off_shift', 'new_device', 'new_network', 'dormant', 'collusion', 'first_purpose', 'reaccess', 'lookup_miss',
-  'session_binding', 'denials',
+  'session_binding', 'denials', 'stalking',
 ] as const;
 
 /** A detector's name. */

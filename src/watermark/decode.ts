@@ -95,7 +95,8 @@ async function foldedMarks(image: Buffer): Promise<string[]> {
   const r = await residual(image, FOLD_WIDTH, 8, FOLD_CLIP);
   const lattices = findLattices(r, 50, 520);
   for (const l of lattices) {
-    const texts = await zxing(tileImage(refineLattice(r, l.a, l.b, [0.008, 0.016], [0.3, 0.6]).tile));
+    const coarse = refineLattice(r, l.a, l.b, [0.003, 0.006], [0.2, 0.4]);
+    const texts = await zxing(tileImage(refineLattice(r, coarse.a, coarse.b, [0.0025], [0.1], 120_000).tile));
     if (texts.some((t) => parseMark(t) !== undefined)) return texts;
   }
   return [];

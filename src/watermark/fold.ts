@@ -23,7 +23,7 @@ export interface Lattice { readonly a: Vec; readonly b: Vec; readonly score: num
 /** Candidate tilings of `r` with a period between `minPeriod` and `maxPeriod` px, sharpest fold
  *  first (at most `max`). A page has other periodic patterns (the visible watermark, table
  *  rows), so the caller tries each in turn. */
-export function findLattices(r: Residual, minPeriod: number, maxPeriod: number, max = 3): Lattice[] {
+export function findLattices(r: Residual, minPeriod: number, maxPeriod: number, max = 4): Lattice[] {
   const s = Math.min(1, (GRID / 2) / Math.max(r.width, r.height));
   const w = Math.max(1, Math.floor(r.width * s)), h = Math.max(1, Math.floor(r.height * s));
   // Box-shrink the residual (NaN = 0) to w×h.
@@ -87,11 +87,10 @@ export function findLattices(r: Residual, minPeriod: number, maxPeriod: number, 
     const score = fold(r, [a0[0] / s, a0[1] / s], [b0[0] / s, b0[1] / s], step).score;
     scored.push({ a: a0, b: b0, score, len: len0 });
   }
-  // A multiple of a period folds as sharply as the period itself: drop candidates that are a
-  // multiple of a shorter one with a near score.
-  const multiple = (c: { len: number; score: number }) => scored.some((o) => o.len < c.len * 0.8 && o.score >= 0.95 * c.score
-    && Math.abs(c.len / o.len - Math.round(c.len / o.len)) < 0.04);
-  const kept = scored.filter((c) => !multiple(c)).sort((p, q) => q.score - p.score).slice(0, max);
+  // Sharpest first. (A multiple of the period folds as sharply as the period; it still reads, at
+  // fewer cells per module. Dropping multiples of shorter periods lost the tile to a spurious
+  // third-of-a-tile period on photos, so all are kept in score order.)
+  const kept = scored.sort((p, q) => q.score - p.score).slice(0, max);
   // Use the second and third harmonics, when inside the picture, to sharpen each vector.
   const sharpen = (v: Vec): Vec => {
     for (const k of [3, 2]) {
@@ -141,28 +140,29 @@ export function fold(r: Residual, a: Vec, b: Vec, step = 1): { tile: Float64Arra
   return { tile: sum, score: (total - bins * variance) / n };
 }
 
-/** Refines (a, b) by the sharpest fold over small changes of scale (each vector by ±`scales`)
- *  and angle (±`angles`, degrees). */
-export function refineLattice(r: Residual, a: Vec, b: Vec, scales: readonly number[] = [0.01], angles: readonly number[] = [0.4]): { a: Vec; b: Vec; tile: Float64Array } {
-  const step = Math.max(1, Math.round(Math.sqrt((r.width * r.height) / 30_000)));
+/** Refines the tiling (a, b) to the sharpest fold of a square lattice — the tile is square, and
+ *  rotation and scaling keep it so — over changes of scale (±`scales`, relative) and angle
+ *  (±`angles`, degrees), scoring folds of about `samples` pixels. Square, so that the page's own
+ *  periods (text rows every 34 px) cannot pull one vector alone. */
+export function refineLattice(r: Residual, a: Vec, b: Vec, scales: readonly number[] = [0.01], angles: readonly number[] = [0.4], samples = 30_000): { a: Vec; b: Vec; tile: Float64Array } {
+  const step = Math.max(1, Math.round(Math.sqrt((r.width * r.height) / samples)));
   const ks = [1, ...scales.flatMap((k) => [1 - k, 1 + k])];
   const ths = [0, ...angles.flatMap((d) => [-d, d])].map((d) => (d * Math.PI) / 180);
+  // The square lattice closest to (a, b): a averaged with b turned back by 90°.
+  const a0: Vec = [(a[0] + b[1]) / 2, (a[1] - b[0]) / 2];
+  const turn = (v: Vec): Vec => [-v[1], v[0]];
   const map = (v: Vec, k: number, th: number): Vec => [k * (v[0] * Math.cos(th) - v[1] * Math.sin(th)), k * (v[0] * Math.sin(th) + v[1] * Math.cos(th))];
-  let best = { a, b, score: fold(r, a, b, step).score };
+  let best = { a: a0, score: -Infinity };
   for (const th of ths) {
-    for (const ka of ks) {
-      for (const kb of ks) {
-        const A = map(a, ka, th), Bv = map(b, kb, th);
-        const sc = fold(r, A, Bv, step).score;
-        if (sc > best.score) best = { a: A, b: Bv, score: sc };
-      }
+    for (const k of ks) {
+      const A = map(a0, k, th);
+      const sc = fold(r, A, turn(A), step).score;
+      if (sc > best.score) best = { a: A, score: sc };
     }
   }
-  return { a: best.a, b: best.b, tile: fold(r, best.a, best.b).tile };
+  return { a: best.a, b: turn(best.a), tile: fold(r, best.a, turn(best.a)).tile };
 }
 
-/** The folded tile as an 8-bit grey image of 2×2 tiles (`2·FOLD_BINS` px square), contrast
- *  stretched so ±2.5 standard deviations span black to white. */
 export function tileImage(tile: Float64Array): { data: Uint8Array; width: number; height: number } {
   const B = FOLD_BINS;
   let m = 0, q = 0;

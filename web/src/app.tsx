@@ -20,6 +20,7 @@ const AgentPage = lazy(() => import('./security/agent-page'));
 const LeakIdentifyPage = lazy(() => import('./security/leak-identify-page'));
 const IncidentsPage = lazy(() => import('./incident/incidents-page'));
 const IncidentPage = lazy(() => import('./incident/incident-page'));
+const SentMailPage = lazy(() => import('./security/sent-mail-page'));
 
 /** Where each role starts. */
 export const HOME: Readonly<Record<Role, string>> = { agent: '/queue', supervisor: '/approvals', security: '/security' };
@@ -53,6 +54,7 @@ export function App() {
           <Route path="/security/break-glass" element={me.role === 'security' ? <BreakGlassPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/incidents" element={me.role === 'security' ? <IncidentsPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/incidents/:id" element={me.role === 'security' ? <IncidentPage /> : <Navigate to={HOME[me.role]} replace />} />
+          <Route path="/security/mail" element={me.role === 'security' ? <SentMailPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="*" element={<Navigate to={HOME[me.role]} replace />} />
         </Routes>
       </Suspense>

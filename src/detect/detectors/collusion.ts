@@ -11,6 +11,9 @@ const DAY_MS = 86_400_000;
 const SHARED_MIN = 4;
 /** Tail probability below which a pair's sharing is evidence; points grow with -log10 of it. */
 const TAIL = 1e-4;
+/** Tail probability at which a pair's sharing is overwhelming: both members are contained at once.
+ *  Benign pairs of the simulator's densest world bottom out near 1e-9; rings reach 1e-16 and below. */
+const RING_TAIL = 1e-12;
 /** Shards per vendor (the state is stored per shard, so a batch rewrites little). */
 export const COLLUSION_SHARDS = 16;
 
@@ -133,7 +136,8 @@ function sharedCustomer(env: CollusionEnv, v: VendorState, a: AgentState, ev: Ev
   const expected = expectedShared(v, a.id, otherId);
   const tail = poissonTail(p.n, expected);
   if (tail >= TAIL) return;
-  const total = Math.min(30, 2 * (-Math.log10(tail) - 4) + 3);
+  const ring = tail < RING_TAIL;
+  const total = ring ? Math.max(30, p.emitted + env.config.risk.contain) : Math.min(30, 2 * (-Math.log10(tail) - 4) + 3);
   const points = total - p.emitted;
   if (points <= 0) return;
   p.emitted = total;
@@ -144,7 +148,7 @@ function sharedCustomer(env: CollusionEnv, v: VendorState, a: AgentState, ev: Ev
       seqs: p.seqs.slice(-12),
       figures: { sharedCustomers: p.n, tailProbability: Number(tail.toPrecision(3)), windowDays: r3(window / DAY_MS) },
       baseline: { sharedExpected: r3(expected), vendorRepeatShare: r3(share(v)) },
-      summary: `shares ${p.n} looked-up customers with ${id === a.id ? otherId : a.id} (same vendor, no ticket transfer; ${r3(expected)} expected)`,
+      summary: `shares ${p.n} looked-up customers with ${id === a.id ? otherId : a.id} (same vendor, no ticket transfer; ${r3(expected)} expected by chance, probability ${tail.toPrecision(2)})${ring ? ': a shared target list — both contained' : ''}`,
     });
   }
 }

@@ -38,7 +38,8 @@ function prune(a: AgentState, day: number): void {
 const ORPHAN_DAYS = 30;
 /** Repeated orphan lookups (of any customers) in ORPHAN_DAYS that contain the agent. */
 const ORPHAN_REPEATS_CONTAIN = 3;
-const ORPHAN_POINTS = 8;
+/** Points for the first and second repeat (the third contains). */
+const ORPHAN_POINTS = [6, 8] as const;
 
 /** Folds a lookup of customer `c` made on `lookupT` (ms, seq `lookupSeq`) that the follow-up
  *  detector judged an orphan — nobody was verified on its ticket, so no caller was there. The
@@ -57,8 +58,8 @@ export function reaccessOrphan(env: Env, a: AgentState, ev: Ev, c: string, looku
   o.repeats = o.repeats.filter(([d]) => d > day - ORPHAN_DAYS);
   o.repeats.push([day, lookupSeq]);
   const n = o.repeats.length;
-  const points = n >= ORPHAN_REPEATS_CONTAIN ? Math.max(ORPHAN_POINTS, env.config.risk.contain - a.risk.v + 0.001) : ORPHAN_POINTS * n;
-  env.emit(a, ev, 'reaccess', points, {
+  const points = n >= ORPHAN_REPEATS_CONTAIN ? Math.max(8, env.config.risk.contain - a.risk.v + 0.001) : ORPHAN_POINTS[n - 1] as number;
+  env.emit(a, ev, 'stalking', points, {
     seqs: o.repeats.map(([, s]) => s).slice(-10),
     figures: { repeatedOrphanLookups: n, earlierDaysThisCustomer: earlier.length, firstDaysAgo: day - (earlier[0] as number) },
     baseline: { windowDays: ORPHAN_DAYS, containAt: ORPHAN_REPEATS_CONTAIN },

@@ -68,11 +68,20 @@ export function customerPublicRoutes(rt: Runtime, rp: RelyingParty, demo: boolea
       return { customerId };
     });
     if (!demo) return;
-    app.get('/v1/customer/demo/customers', { schema: { tags: ['demo'], summary: 'Demo customers with open tickets (KEYHOLE_DEMO=1 only)', response: { 200: z.object({ customers: z.array(z.object({ id: z.string(), accountId: z.string(), jurisdiction: z.string() })) }) } } },
-      async () => ({
-        customers: await rt.db.selectFrom('customers as c').select(['c.id', 'c.account_id as accountId', 'c.jurisdiction']).where('c.erased_at', 'is', null).where('c.is_decoy', '=', false)
-          .where((eb) => eb.exists(eb.selectFrom('tickets as t').select('t.id').whereRef('t.customer_id', '=', 'c.id').where('t.status', '=', 'open'))).orderBy('c.id').limit(25).execute(),
-      }));
+    app.get('/v1/customer/demo/customers', { schema: { tags: ['demo'], summary: 'Demo customers to sign in as (KEYHOLE_DEMO=1 only): with open tickets, or any customer matching `q`',
+      querystring: z.strictObject({ q: z.string().trim().max(64).optional().describe('text in a customer id or account id (case-insensitive); searches every customer') }),
+      response: { 200: z.object({ customers: z.array(z.object({ id: z.string(), accountId: z.string(), jurisdiction: z.string() })) }) } } },
+      async (req) => {
+        let query = rt.db.selectFrom('customers as c').select(['c.id', 'c.account_id as accountId', 'c.jurisdiction']).where('c.erased_at', 'is', null).where('c.is_decoy', '=', false);
+        const q = req.query.q?.toLowerCase();
+        if (q) {
+          const pattern = `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`; // attacker-controlled: LIKE wildcards escaped, bound as a parameter
+          query = query.where((eb) => eb.or([eb(eb.fn('lower', ['c.id']), 'like', pattern), eb(eb.fn('lower', ['c.account_id']), 'like', pattern)]));
+        } else {
+          query = query.where((eb) => eb.exists(eb.selectFrom('tickets as t').select('t.id').whereRef('t.customer_id', '=', 'c.id').where('t.status', '=', 'open')));
+        }
+        return { customers: await query.orderBy('c.id').limit(25).execute() };
+      });
     app.post('/v1/customer/demo/login', { schema: { tags: ['demo'], summary: 'Sign in as a demo customer (KEYHOLE_DEMO=1 only)', body: z.strictObject({ customerId: IdSchema }), response: { 200: z.object({ customerId: z.string() }), ...errorResponses } } },
       async (req, reply) => {
         const c = await rt.db.selectFrom('customers').select('id').where('id', '=', req.body.customerId).where('erased_at', 'is', null).where('is_decoy', '=', false).executeTakeFirst();

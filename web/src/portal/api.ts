@@ -3,7 +3,7 @@
 // through the console's client; the log's text endpoints (checkpoint, verifier key) are read
 // here as text.
 import { fetchText } from '../api/fetch-text';
-import { get, post, put } from '../api/client';
+import { get, post, put, query } from '../api/client';
 import type { Item, ResponseBody } from '../api/wire';
 
 /** GET /v1/customer/me. `serverTime` corrects countdowns to the server's clock. */
@@ -54,7 +54,7 @@ const id = encodeURIComponent;
 export const portalApi = {
   me: () => get<CustomerMe>('/v1/customer/me'),
   logout: () => post<void>('/v1/customer/logout'),
-  demoCustomers: () => get<{ customers: DemoCustomer[] }>('/v1/customer/demo/customers'),
+  demoCustomers: (q = '') => get<{ customers: DemoCustomer[] }>(`/v1/customer/demo/customers${query({ q })}`),
   demoLogin: (customerId: string) => post<{ customerId: string }>('/v1/customer/demo/login', { customerId }),
   loginOptions: () => post<unknown>('/v1/customer/passkeys/login/options'),
   loginVerify: (assertion: unknown) => post<{ customerId: string }>('/v1/customer/passkeys/login/verify', assertion),
