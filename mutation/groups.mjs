@@ -11,6 +11,9 @@
 //   them cannot be answered from the cache. Dropping them is an equivalent mutant today.
 // - shared/tlog/proof-verify.ts: checkProofShape's length bound is also enforced by the
 //   "too long" walk; the bound exists to refuse before hashing (tested by message).
+// - fields/masking.ts: `/\s+/u` → `/\s/u` in maskName, dropping maskName's trim, and `[^a-z0-9]+`
+//   → `[^a-z0-9]` in maskDevice are equivalent: the empty words they add are filtered out or
+//   never match a family name.
 // - vault/envelope.ts: the AAD checks repeat what AES-GCM's tag check catches; every failure is
 //   one DECRYPT_FAILED, so removing the early check changes no outcome.
 

@@ -22,7 +22,7 @@ export async function supportContacts(db: BrokerDb, vault: Vault, customerId: st
     .where('customer_id', '=', customerId).where('status', '=', 'open').orderBy('created_at', 'desc').limit(20).execute();
   return Promise.all(rows.map(async (t) => ({
     ticketId: t.id, channel: t.channel, subject: t.subject, openedAt: t.created_at.toISOString(),
-    agentPseudonym: t.assignee_id ? await agentPseudonym(vault, t.assignee_id) : null, contactCode: t.contact_code,
+    agentPseudonym: t.assignee_id ? await agentPseudonym(vault, t.assignee_id, db) : null, contactCode: t.contact_code,
   })));
 }
 
@@ -42,7 +42,7 @@ export const WITHDRAWN_WARNING_MS = 90 * 24 * 3600_000;
 export async function withdrawnContacts(db: BrokerDb, vault: Vault, customerId: string, now: Date): Promise<WithdrawnContact[]> {
   const rows = await withdrawnContactsOf(db, customerId, new Date(now.getTime() - WITHDRAWN_WARNING_MS));
   return Promise.all(rows.map(async (r) => ({
-    ticketId: r.ticketId, agentPseudonym: await agentPseudonym(vault, r.agentId), contactCode: r.contactCode, withdrawnAt: r.withdrawnAt.toISOString(),
+    ticketId: r.ticketId, agentPseudonym: await agentPseudonym(vault, r.agentId, db), contactCode: r.contactCode, withdrawnAt: r.withdrawnAt.toISOString(),
   })));
 }
 

@@ -56,7 +56,7 @@ export async function customerReceipts(db: BrokerDb, vault: Vault, customerId: s
   const ticketIds = [...new Set(rows.map((r) => r.record.ticketId).filter((t): t is string => t !== null))];
   const tickets = ticketIds.length ? await db.selectFrom('tickets').select(['id', 'purpose']).where('id', 'in', ticketIds).execute() : [];
   const approvers = await grantApprovers(db, rows.flatMap((r) => (r.record.action === 'grant_use' && typeof r.record.details?.grantId === 'string' ? [r.record.details.grantId] : [])));
-  const pseudonyms = new Map(await Promise.all(agentIds.map(async (id) => [id, await agentPseudonym(vault, id)] as const)));
+  const pseudonyms = new Map(await Promise.all(agentIds.map(async (id) => [id, await agentPseudonym(vault, id, db)] as const)));
   return rows.map(({ seq, leaf, record: r }) => {
     const a = r.agentId ? agents.find((x) => x.id === r.agentId) : undefined;
     return {

@@ -148,7 +148,7 @@ function prover(newSize: number, newTiles: readonly TileData[], stored: DbTileRe
 }
 
 function sign(deps: BatchDeps, size: number, rootHash: Uint8Array): StoredCheckpoint {
-  const note = signCheckpoint({ origin: deps.identity.origin, size, rootHash }, [deps.identity.signer]);
+  const note = signCheckpoint({ origin: deps.identity.origin, size, rootHash }, deps.identity.signersAt(deps.clock.now()));
   return Object.freeze({ size, rootHash, note });
 }
 

@@ -74,15 +74,17 @@ export class Integrator {
     this.#opts = { maxBatch: 4096, intervalMs: 250, busyThreshold: 256, followerPollMs: 500, ...opts };
   }
 
-  /** An integrator for `store`: identity from `keys` and KEYHOLE_LOG_ORIGIN in `env`, leader
+  /** An integrator for `store`: identity from `keys` and KEYHOLE_LOG_ORIGIN in `env` (or
+   *  `opts.identity`, shared with the server), its key versions read from the database, leader
    *  election by lease with fencing (leader-lease.ts, KEYHOLE_LEADER_LEASE_S) on PostgreSQL, loop errors on
    *  stderr (each distinct message once in a row) unless `onError` is given.
    *  @throws KeyholeError KEY_UNAVAILABLE, BAD_REQUEST (invalid origin). */
   static async open(
     store: Store, keys: KeyProvider,
-    opts: { readonly env?: Readonly<Record<string, string | undefined>>; readonly instanceId?: string } & Omit<IntegratorOptions, 'identity'> = {},
+    opts: { readonly env?: Readonly<Record<string, string | undefined>>; readonly instanceId?: string; readonly identity?: LogIdentity } & Omit<IntegratorOptions, 'identity'> = {},
   ): Promise<Integrator> {
-    const identity = await openLogIdentity(keys, logOriginFromEnv(opts.env ?? {}));
+    const identity = opts.identity ?? (await openLogIdentity(keys, logOriginFromEnv(opts.env ?? {})));
+    await identity.refresh(store.db, (opts.clock ?? systemClock).now(), 0);
     const leaderLock = opts.leaderLock ?? (store.capabilities.kind === 'postgres'
       ? new LeaseLeaderLock(store.db, opts.instanceId ?? newInstanceId(), leaseSecondsFromEnv(opts.env ?? {}))
       : soleLeader);
@@ -174,6 +176,7 @@ export class Integrator {
   async #batch(fenced: boolean): Promise<BatchResult> {
     const lock = this.#lock;
     const fence = fenced && lock.begin && lock.fence ? { begin: lock.begin.bind(lock), fence: lock.fence.bind(lock) } : undefined;
+    await this.#identity.refresh(this.#db, this.#clock.now()); // a signing-key rotation by any instance
     const result = await this.#db.transaction().execute((trx) => integrateBatch(trx, {
       identity: this.#identity, clock: this.#clock, head: this.#head, maxBatch: this.#opts.maxBatch, beforeCommit: this.#opts.beforeCommit,
       signGate: this.#opts.signGate, fence,

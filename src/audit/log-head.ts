@@ -53,7 +53,7 @@ export class LogHead {
 
   #authenticate(cp: StoredCheckpoint): void {
     try {
-      const opened = openCheckpoint(cp.note, this.#identity.verifier, this.#identity.origin).checkpoint;
+      const opened = openCheckpoint(cp.note, this.#identity.verifiers, this.#identity.origin).checkpoint;
       if (opened.size !== cp.size || !hashesEqual(opened.rootHash, cp.rootHash)) throw new Error('columns differ from the note');
     } catch (cause) {
       throw new KeyholeError('LOG_VERIFY_FAILED', `the stored checkpoint of size ${cp.size} does not verify`, { cause, details: { size: cp.size } });

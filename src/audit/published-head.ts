@@ -115,7 +115,7 @@ export class PublishedHead implements SignGate {
 
   #open(note: string, source: string): Floor {
     try {
-      const { checkpoint } = openCheckpoint(note, this.#opts.identity.verifier, this.#opts.identity.origin);
+      const { checkpoint } = openCheckpoint(note, this.#opts.identity.verifiers, this.#opts.identity.origin);
       return { size: checkpoint.size, rootHash: checkpoint.rootHash, note };
     } catch (cause) {
       throw new KeyholeError('LOG_BEHIND_PUBLISHED', `${source} does not hold a checkpoint of this log; refusing to sign until it is fixed`, { cause });

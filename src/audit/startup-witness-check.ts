@@ -29,7 +29,7 @@ export async function checkWitnessesAtStartup(c: StartupWitnessCheck): Promise<v
     const publishedNote = c.publishedNote();
     if (c.policy.urls.length === 0 && c.policy.policy.witnesses.length === 0 && publishedNote === undefined) return;
     const r = await checkAgainstWitnesses(c.db, {
-      verifier: c.identity.verifier, origin: c.identity.origin, policy: c.policy.policy, urls: c.policy.urls, publishedNote,
+      verifier: c.identity.verifiers, origin: c.identity.origin, policy: c.policy.policy, urls: c.policy.urls, publishedNote,
     });
     for (const w of r.warnings) c.warn(w);
     if (r.ok) return;

@@ -14,7 +14,8 @@ import { TreeRebuild, type Problem } from './tree-rebuild.js';
 
 /** What the log is checked against: its checkpoint key and origin. */
 export interface LogCheck {
-  readonly verifier: NoteVerifier;
+  /** The log's key, or every trusted log key (any of them may have signed). */
+  readonly verifier: NoteVerifier | readonly NoteVerifier[];
   readonly origin: string;
 }
 

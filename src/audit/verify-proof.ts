@@ -8,7 +8,7 @@ import { openCheckpoint, type Checkpoint } from '../shared/tlog/checkpoint.js';
 import { hashesEqual, leafHash } from '../shared/tlog/hash.js';
 import { verifyConsistency } from '../shared/tlog/proof-verify.js';
 import { parseTlogProof, verifyTlogProof } from '../shared/tlog/tlog-proof.js';
-import { parseVerifierKey } from '../shared/tlog/vkey.js';
+import { parseVerifierKeys, type NoteVerifier } from '../shared/tlog/vkey.js';
 import { openWitnessedCheckpoint, type WitnessPolicy } from '../shared/tlog/witness-policy.js';
 
 /** What an offline check needs. All of it is attacker-controlled except `vkey`, which the
@@ -49,8 +49,8 @@ export interface OfflineProofResult {
  *  entry, a failed inclusion check, or a proof tree that is not the trusted checkpoint's (and
  *  not proven consistent with it). */
 export function verifyOfflineProof(input: OfflineProofInput): OfflineProofResult {
-  const verifier = parseVerifierKey(input.vkey.trim());
-  const expectedOrigin = input.origin ?? verifier.name;
+  const verifier = parseVerifierKeys(input.vkey);
+  const expectedOrigin = input.origin ?? (verifier[0] as NoteVerifier).name;
   const parsed = parseTlogProof(input.proof);
   const data = leafData(input.entry ?? (parsed.extraData && new TextDecoder().decode(parsed.extraData)));
   const verified = verifyTlogProof(input.proof, { leafHash: leafHash(data), verifier, expectedOrigin });

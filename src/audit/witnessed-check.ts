@@ -20,7 +20,8 @@ import { originHash } from './witness-store.js';
 
 /** What the database is compared with. */
 export interface WitnessedCheckInput {
-  readonly verifier: NoteVerifier;
+  /** The log's key, or every trusted log key (any of them may have signed). */
+  readonly verifier: NoteVerifier | readonly NoteVerifier[];
   readonly origin: string;
   readonly policy: WitnessPolicy;
   /** Witness URL prefixes to ask for their latest cosigned checkpoint of `origin`. */

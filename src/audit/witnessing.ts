@@ -68,7 +68,7 @@ export class Witnessing {
     // The witness cosigned a larger tree than this one: keep its checkpoint as the floor.
     const note = await client.latest(this.#opts.identity.origin);
     if (note !== undefined && this.#opts.published !== undefined) {
-      const { verifier, origin } = this.#opts.identity;
+      const { verifiers: verifier, origin } = this.#opts.identity;
       const w = openWitnessedCheckpoint(note, verifier, origin, { witnesses: [client.endpoint.verifier], quorum: 1 });
       if (w.checkpoint.size > cp.size) this.#opts.published.raise(note, `witness ${client.endpoint.verifier.name}`);
     }

@@ -6,8 +6,10 @@ import { loadAgent } from '../access/agents.js';
 import { buildApp } from '../server/app.js';
 import { KeyholeError } from '../shared/errors.js';
 import { createRuntime, type Runtime } from '../server/runtime.js';
-import { DEFAULT_DEMO, seedDemo } from '../sim/seed.js';
+import { DEFAULT_DEMO } from '../sim/demo-spec.js';
 import { seedProgressLines } from '../sim/seed-progress.js';
+import { startMailCatcher } from '../incident/mail-catcher.js';
+import { demoMailRoutes } from '../server/routes/demo-mail.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 import { registerIncident } from './incident.js';
 import { registerImport, registerSiem } from './integrations.js';
@@ -44,6 +46,7 @@ export async function withRuntime<T>(opts: { dataDir?: string }, fn: (rt: Runtim
 }
 
 async function seedWithProgress(rt: Runtime, spec = DEFAULT_DEMO) {
+  const { seedDemo } = await import('../sim/seed.js'); // only when seeding: see sim/demo-spec.ts
   if (!process.stderr.isTTY) return seedDemo(rt.db, rt.vault, spec, seedProgressLines(spec.customers)); // perf: progress in logs too
   const bar = new cliProgress.SingleBar({ format: 'seeding customers [{bar}] {value}/{total} {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
   bar.start(spec.customers, 0);
@@ -72,11 +75,19 @@ export function program(originalEnv: Readonly<Record<string, string | undefined>
         const spec = demoSpecFromEnv(process.env);
         await seedDemoOnce(rt, async () => {
           console.log(`first run: seeding the demo exchange (${spec.customers.toLocaleString('en')} customers)…`);
-          await seedWithProgress(rt, spec);
+          await seedWithProgress(rt, { ...spec, now: spec.now ?? rt.clock.now() }); // tickets relative to now
         });
       }
+      // Demo mode with no mail channel configured: notices go to an in-process mail catcher, listed at GET /v1/demo/mail.
+      const catcher = demo && !process.env.KEYHOLE_SMTP_URL?.trim() && !process.env.KEYHOLE_NOTIFY_WEBHOOK?.trim() ? await startMailCatcher() : undefined;
+      if (catcher) {
+        process.env.KEYHOLE_SMTP_URL = catcher.url; // read by the incident routes when they register
+        process.env.KEYHOLE_NOTIFY_FROM ||= 'Security team <security@keyhole.demo>';
+        console.log(`demo mode: notification mail goes to a local catcher at ${catcher.url} (listed under Security → Sent mail)`);
+      }
       const lifecycle = new Lifecycle();
-      const app = await buildApp(rt, { demo, logger: { level: process.env.LOG_LEVEL ?? 'info' }, lifecycle });
+      const app = await buildApp(rt, { demo, logger: { level: process.env.LOG_LEVEL ?? 'info' }, lifecycle, extraAuthenticated: catcher ? [demoMailRoutes(catcher)] : [] });
+      if (catcher) app.addHook('onClose', async () => catcher.close());
       const siem = startSiem(rt.db as never, rt.clock, process.env, () => rt.integrator.isLeader); // KEYHOLE_SIEM_CONFIG sinks, shipped by the log's leader
       app.addHook('onClose', async () => siem.stop()); // app.close() in the shutdown sequence stops the sinks
       installShutdown(app, rt, lifecycle, shutdown);
@@ -93,7 +104,7 @@ export function program(originalEnv: Readonly<Record<string, string | undefined>
     .option('--tickets <n>', 'open tickets', int, DEFAULT_DEMO.tickets)
     .option('--seed <n>', 'seed', int, DEFAULT_DEMO.seed)
     .action(async (o: { customers: number; agents: number; tickets: number; seed: number; dataDir?: string }) => {
-      const r = await withRuntime(o, (rt) => seedWithProgress(rt, { customers: o.customers, agents: o.agents, tickets: o.tickets, seed: o.seed }));
+      const r = await withRuntime(o, (rt) => seedWithProgress(rt, { customers: o.customers, agents: o.agents, tickets: o.tickets, seed: o.seed, now: rt.clock.now() }));
       console.log(`seeded ${r.customers} customers, ${r.agents} staff, ${r.tickets} tickets`);
     });
 

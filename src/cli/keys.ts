@@ -1,4 +1,6 @@
-// `keyhole keys init|status|rotate|rewrap|retire`: key custody for operators. Every operation that
+// `keyhole keys init|status|rotate|rewrap|reindex|retire`: key custody for operators: the KEK,
+// the blind-index key (rotated by re-indexing) and the checkpoint signing key (rotated with an
+// overlap). Every operation that
 // changes a key is a record on the audit log (actor, key id, versions, counts), appended in the
 // same transaction as the change. docs/design/vault.md "Rotation".
 import { randomUUID } from 'node:crypto';
@@ -13,7 +15,12 @@ import type { AuditAction, AuditRecord } from '../shared/audit-entry.js';
 import type { Runtime } from '../server/runtime.js';
 import { keysKind } from '../vault/key-provider.js';
 import { currentKekId, dataKeysToRewrap, kekStatus, retireKek, rotateCurrentKek, type KekDb } from '../vault/kek-state.js';
+import { indexCanonical } from '../fields/index-canonical.js';
+import { keyVersionStatus, liveVersions, type KeyVersionDb } from '../vault/key-versions.js';
+import { indexesToReindex } from '../vault/reindex.js';
+import type { VaultDb } from '../vault/tables.js';
 import { withStoreOptions } from './options.js';
+import { retireVersionedKey, rotateSigningKey, VERSIONED_KEY_ARG } from './signing-keys.js';
 
 type WithRuntime = <T>(opts: { dataDir?: string }, fn: (rt: Runtime) => Promise<T>) => Promise<T>;
 
@@ -65,6 +72,48 @@ async function rewrapWithProgress(rt: Runtime, actor: KeyActor, batchSize: numbe
   return { rewrapped, target };
 }
 
+const kv = (db: unknown) => db as KeyVersionDb;
+const vdb = (db: unknown) => db as VaultDb;
+
+/** Re-indexes every blind index under the current version with a progress bar on stderr, then
+ *  retires the old version; appends a key_rewrap record (keyId blind-index: how many re-indexed
+ *  and dropped) and a key_retire record in the retiring transaction. */
+async function reindexWithProgress(rt: Runtime, actor: KeyActor, batchSize: number): Promise<{ reindexed: number; dropped: number; target: number; retired: readonly number[]; destroyed: readonly number[] }> {
+  const target = (await liveVersions(kv(rt.db), 'blind-index')).current;
+  const total = await indexesToReindex(vdb(rt.db), target);
+  const bar = new cliProgress.SingleBar({ format: `re-indexing blind indexes under version ${target} [{bar}] {value}/{total}`, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
+  bar.start(total, 0);
+  let logged = false;
+  const reindexRecord = (reindexed: number, dropped: number, remaining: number) => keyRecord(rt.clock.now(), 'key_rewrap', actor, { keyId: 'blind-index', toVersion: target, reindexed, dropped, remaining });
+  let r;
+  try {
+    r = await rt.vault.reindexBlindIndexes(vdb(rt.db), indexCanonical, {
+      batchSize,
+      onProgress: (n) => bar.update(Math.min(n, total)),
+      onRetire: async (trx, info) => {
+        if (info.reindexed + info.dropped > 0) await appendAudit(audit(trx), reindexRecord(info.reindexed, info.dropped, 0));
+        logged = true;
+        for (const v of info.versions) {
+          await appendAudit(audit(trx), keyRecord(rt.clock.now(), 'key_retire', actor, { keyId: 'blind-index', version: v, currentVersion: target, references: 0 }));
+        }
+      },
+    });
+    bar.update(total);
+  } finally {
+    bar.stop();
+  }
+  if (!logged && r.reindexed + r.dropped > 0) {
+    const left = await indexesToReindex(vdb(rt.db), target);
+    await rt.db.transaction().execute((trx) => appendAudit(audit(trx), reindexRecord(r.reindexed, r.dropped, left)));
+  }
+  return { reindexed: r.reindexed, dropped: r.dropped, target, retired: r.retired, destroyed: r.destroyed };
+}
+
+function printReindex(done: { reindexed: number; dropped: number; target: number; retired: readonly number[]; destroyed: readonly number[] }): void {
+  console.log(`re-indexed ${done.reindexed} blind indexes under version ${done.target}${done.dropped > 0 ? `; dropped ${done.dropped} whose value is gone` : ''}`);
+  for (const v of done.retired) console.log(`blind-index key version ${v} retired${done.destroyed.includes(v) ? ' and destroyed' : ''}`);
+}
+
 /** Registers `keyhole keys …` on `program`. */
 export function registerKeys(program: Command, withRuntime: WithRuntime): void {
   const keys = program.command('keys').description('key custody: init, status, rotate, rewrap, retire');
@@ -97,10 +146,15 @@ export function registerKeys(program: Command, withRuntime: WithRuntime): void {
     .action(async (o: { json?: boolean; dataDir?: string }) => {
       await withRuntime(o, async (rt) => {
         const keks = await kekStatus(kek(rt.db), rt.keys);
+        const versions = await keyVersionStatus(kv(rt.db));
+        const bi = versions.filter((v) => v.keyId === 'blind-index');
+        const cp = versions.filter((v) => v.keyId === 'checkpoint');
+        const biCurrent = bi.find((v) => v.state === 'current');
+        const reindexPending = biCurrent === undefined ? 0 : await indexesToReindex(vdb(rt.db), biCurrent.version);
         const status = {
           provider: rt.keys.kind, software: rt.keys.software, keks,
-          blindIndexKey: { id: 'blind-index', version: 1 },
-          checkpointKey: { id: 'checkpoint', verifierKey: rt.integrator.identity.verifierKey },
+          blindIndexKey: { id: 'blind-index', version: biCurrent?.version ?? 1, versions: bi, toReindex: reindexPending },
+          checkpointKey: { id: 'checkpoint', verifierKey: rt.integrator.identity.verifierKey, verifierKeys: [...rt.integrator.identity.verifierKeysAt(rt.clock.now())], versions: cp },
           evidenceKey: { id: 'evidence', verifierKey: (await evidenceKey(rt.keys, rt.integrator.identity.origin)).verifierKey },
         };
         if (o.json) {
@@ -110,19 +164,48 @@ export function registerKeys(program: Command, withRuntime: WithRuntime): void {
         console.log(`key provider: ${status.provider}${status.software ? ' (software keys: development and demo only)' : ''}`);
         console.log('KEK          version  state     data keys  created');
         for (const k of keks) console.log(`${k.kekId.padEnd(12)} ${String(k.version).padStart(7)}  ${k.state.padEnd(8)}  ${String(k.dataKeys).padStart(9)}  ${k.createdAt}`);
+        console.log('key          version  state     in use     created');
+        for (const v of versions) {
+          const use = v.keyId === 'blind-index' ? `${v.references} indexes` : v.state === 'previous' && v.overlapUntil ? `signs until ${v.overlapUntil}` : v.state === 'current' ? 'signs' : '-';
+          console.log(`${v.keyId.padEnd(12)} ${String(v.version).padStart(7)}  ${v.state.padEnd(8)}  ${use.padEnd(9)}  ${v.createdAt}`);
+        }
+        if (reindexPending > 0) console.log(`${reindexPending} blind indexes still to re-index: run keyhole keys reindex`);
         console.log(`blind-index key: ${status.blindIndexKey.id} v${status.blindIndexKey.version}`);
-        console.log(`checkpoint key: ${status.checkpointKey.verifierKey}`);
+        for (const k of status.checkpointKey.verifierKeys) console.log(`checkpoint key: ${k}`);
         console.log(`evidence key:   ${status.evidenceKey.verifierKey}`);
       });
     });
 
-  withStoreOptions(keys.command('rotate').description('make a new KEK version current for every server, then re-wrap every data key under it'))
+  withStoreOptions(keys.command('rotate').description('make a new KEK version current for every server, then re-wrap every data key under it (--blind-index: the blind-index key, re-indexing; --signing: the checkpoint key, with an overlap)'))
     .option('--by <staff id>', 'who runs it (recorded on the log)')
-    .option('--batch-size <n>', 'data keys re-wrapped per transaction', int, 500)
-    .option('--no-rewrap', 'only switch the current version; run keyhole keys rewrap later')
-    .action(async (o: { by?: string; batchSize: number; rewrap: boolean; dataDir?: string }) => {
+    .option('--batch-size <n>', 'data keys re-wrapped (or blind indexes re-indexed) per transaction', int, 500)
+    .option('--no-rewrap', 'only switch the current version; run keyhole keys rewrap (or reindex) later')
+    .option('--blind-index', 'rotate the blind-index key: re-index every blind index under a new version, then retire the old one')
+    .option('--signing', 'rotate the checkpoint signing key: both keys sign during the overlap, then only the new one')
+    .option('--overlap <hours>', 'with --signing: how long the old key keeps signing', int, 24)
+    .action(async (o: { by?: string; batchSize: number; rewrap: boolean; blindIndex?: boolean; signing?: boolean; overlap: number; dataDir?: string }) => {
       const actor = actorOf(o.by);
+      if (o.blindIndex && o.signing) throw new Error('rotate one key at a time: --blind-index or --signing');
       await withRuntime(o, async (rt) => {
+        if (o.signing) {
+          await rotateSigningKey(rt, actor, o.overlap);
+          return;
+        }
+        if (o.blindIndex) {
+          const r = await rt.db.transaction().execute(async (trx) => {
+            const { from, to } = await rt.vault.rotateBlindIndexKey(vdb(trx), rt.clock.now());
+            const pending = await indexesToReindex(vdb(trx), to);
+            await appendAudit(audit(trx), keyRecord(rt.clock.now(), 'key_rotate', actor, { keyId: 'blind-index', fromVersion: from, toVersion: to, indexesToReindex: pending }));
+            return { from, to, pending };
+          });
+          console.log(`blind-index key version ${r.to} is now current for every server (was ${r.from}); ${r.pending} blind indexes to re-index`);
+          if (!o.rewrap) {
+            console.log('run keyhole keys reindex to re-index them (resumable; safe while serving; lookups use both versions meanwhile)');
+            return;
+          }
+          printReindex(await reindexWithProgress(rt, actor, o.batchSize));
+          return;
+        }
         const r = await rt.db.transaction().execute(async (trx) => {
           const { from, to } = await rotateCurrentKek(kek(trx), rt.keys, rt.clock.now());
           const pending = await dataKeysToRewrap(kek(trx), to);
@@ -141,6 +224,15 @@ export function registerKeys(program: Command, withRuntime: WithRuntime): void {
       });
     });
 
+  withStoreOptions(keys.command('reindex').description('resume re-indexing every blind index under the current blind-index key version, then retire the old one (idempotent)'))
+    .option('--by <staff id>', 'who runs it (recorded on the log)')
+    .option('--batch-size <n>', 'blind indexes re-indexed per transaction', int, 500)
+    .action(async (o: { by?: string; batchSize: number; dataDir?: string }) => {
+      await withRuntime(o, async (rt) => {
+        printReindex(await reindexWithProgress(rt, actorOf(o.by), o.batchSize));
+      });
+    });
+
   withStoreOptions(keys.command('rewrap').description('resume re-wrapping every data key under the current KEK (idempotent)'))
     .option('--by <staff id>', 'who runs it (recorded on the log)')
     .option('--batch-size <n>', 'data keys re-wrapped per transaction', int, 500)
@@ -151,11 +243,15 @@ export function registerKeys(program: Command, withRuntime: WithRuntime): void {
       });
     });
 
-  withStoreOptions(keys.command('retire').argument('<kek id>', 'e.g. pkcs11:1').description('destroy an old KEK version once no data key is wrapped under it'))
+  withStoreOptions(keys.command('retire').argument('<key id>', 'a KEK (e.g. pkcs11:1), checkpoint:<version> or blind-index:<version>').description('destroy an old key version once nothing uses it (a KEK: no data key wrapped under it; a signing key: its overlap ended; a blind-index key: no index under it)'))
     .option('--by <staff id>', 'who runs it (recorded on the log)')
     .action(async (kekId: string, o: { by?: string; dataDir?: string }) => {
       const actor = actorOf(o.by);
       await withRuntime(o, async (rt) => {
+        if (VERSIONED_KEY_ARG.test(kekId)) {
+          await retireVersionedKey(rt, actor, kekId);
+          return;
+        }
         const r = await rt.db.transaction().execute(async (trx) => {
           const res = await retireKek(kek(trx), rt.keys, kekId, rt.clock.now());
           await appendAudit(audit(trx), keyRecord(rt.clock.now(), 'key_retire', actor, { keyId: 'kek', version: kekId, destroyed: res.destroyed, dataKeys: 0 }));

@@ -2,7 +2,7 @@
 // empty database (issue 18 part 3): the check "no customers yet" and the seeding run under a
 // session advisory lock on PostgreSQL, so the others wait and then find it seeded instead of
 // failing on a duplicate key. PGlite has one process and needs no lock.
-import { DEFAULT_DEMO } from '../sim/seed.js';
+import { DEFAULT_DEMO } from '../sim/demo-spec.js';
 import type { DemoSpec } from '../sim/demo-data.js';
 import { KeyholeError } from '../shared/errors.js';
 import type { Runtime } from '../server/runtime.js';

@@ -4,7 +4,6 @@
 // it through the real broker, guard and consumer on PGlite and shows the BrokerEvents the
 // security dashboard would receive. docs/design/detect.md "Simulator".
 import type { Command } from 'commander';
-import { brokerCustomerSource, createBrokerDriver } from '../sim/broker-driver.js';
 import { SCENARIOS, scenarioByName } from '../sim/scenarios.js';
 import { runScenario, type StoryEvent } from '../sim/simulator.js';
 
@@ -42,6 +41,8 @@ export function registerSimulate(program: Command): void {
 }
 
 async function simulate(o: SimulateOptions): Promise<void> {
+  // The broker driver brings the demo-data generator; load it only when a simulation runs.
+  const { brokerCustomerSource, createBrokerDriver } = await import('../sim/broker-driver.js');
   if (o.list || !o.scenario) {
     for (const s of SCENARIOS) console.log(`${s.name.padEnd(20)} ${s.kind.padEnd(8)} ${s.title}${s.target !== undefined ? ` (target: ≤ ${s.target} accounts)` : ''}`);
     if (!o.list) console.log('\nchoose one with --scenario <name>');

@@ -14,7 +14,7 @@ import { createRuntime } from '../server/runtime.js';
 import { ERROR_CATALOG, KeyholeError } from '../shared/errors.js';
 import { describeWitnessPolicy } from '../shared/tlog/witness-policy-file.js';
 import { decodeBase64, encodeBase64 } from '../shared/tlog/base64.js';
-import { parseVerifierKey } from '../shared/tlog/vkey.js';
+import { parseVerifierKeys } from '../shared/tlog/vkey.js';
 import { verifyBundle } from './incident.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 
@@ -37,7 +37,7 @@ export function registerVerify(program: Command): void {
     .option('--checkpoint <file>', 'with --proof: a signed checkpoint you trust (with a witness policy: as /v1/log/checkpoint serves it, cosigned); the proof must be for that tree')
     .option('--entry <file>', 'with --proof: the audit record (JSON); default: the proof\'s extra data')
     .option('--consistency <file>', 'with --proof: the JSON of /v1/log/proofs/consistency between the two checkpoints, when their sizes differ')
-    .option('--vkey <file|key>', 'the log\'s verifier key (a file or the key itself); required with --proof, default: the key of this installation')
+    .option('--vkey <file|key>', 'the log\'s verifier key (a file or the key itself; a file may list several trusted keys, one a line, as /v1/log/vkey serves them during a signing-key rotation); required with --proof, default: every key of this installation')
     .option('--origin <origin>', 'the log origin (default: KEYHOLE_LOG_ORIGIN, or the verifier key\'s name with --proof)')
     .option('--no-integrate', 'do not integrate pending records before checking')
     .option('--bundle <file>', 'an incident evidence bundle: verify it offline (with --vkey and --evidence-key to pin the keys)')
@@ -64,7 +64,7 @@ export async function verifyLogCommand(o: VerifyOptions): Promise<void> {
     if (o.integrate !== false) {
       await rt.integrator.drain().catch((e: unknown) => console.error(`keyhole: pending records were not integrated (${e instanceof Error ? e.message : String(e)})`));
     }
-    const verifier = o.vkey !== undefined ? parseVerifierKey(readKey(o.vkey)) : rt.integrator.identity.verifier;
+    const verifier = o.vkey !== undefined ? parseVerifierKeys(readKey(o.vkey)) : rt.integrator.identity.verifiers;
     const origin = o.origin ?? rt.integrator.identity.origin;
     const policy = verifierPolicy(o, process.env, rt.witnesses);
     const r = await verifyLog(rt.db, { verifier, origin });

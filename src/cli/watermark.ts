@@ -4,7 +4,6 @@
 // docs/design/watermark.md.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { decodeMarks } from '../watermark/decode.js';
 import { identifyMark, type Identification } from '../watermark/identify.js';
 import { withRuntime } from './commands.js';
 import { withStoreOptions } from './options.js';
@@ -51,6 +50,7 @@ export function registerWatermark(program: Command): void {
         const out: ImageResult[] = [];
         for (const image of images) {
           try {
+            const { decodeMarks } = await import('../watermark/decode.js'); // sharp loads only here
             const marks = await decodeMarks(readFileSync(image));
             const identifications = (await Promise.all(marks.map((m) => identifyMark(rt.db, m)))).flat();
             out.push({ image, marks, identifications });

@@ -12,16 +12,6 @@ export function levelRank(level: Level): number {
   return LEVELS.indexOf(level);
 }
 
-/** The lower of two levels. */
-export function minLevel(a: Level, b: Level): Level {
-  return levelRank(a) <= levelRank(b) ? a : b;
-}
-
-/** The higher of two levels. */
-export function maxLevel(a: Level, b: Level): Level {
-  return levelRank(a) >= levelRank(b) ? a : b;
-}
-
 /** True when `level` is a Level. */
 export function isLevel(level: unknown): level is Level {
   return typeof level === 'string' && (LEVELS as readonly string[]).includes(level);

@@ -7,10 +7,8 @@
 // id) under the action's request id. Staff without a key who signed in with single sign-on
 // may instead re-authenticate at the provider (a session authenticated in the last 5 minutes).
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { webAuthnServer } from '../shared/webauthn-server.js';
 import type { BrokerEvents } from '../access/events.js';
 import type { Agent, BrokerDb } from '../access/model.js';
 import { appendAudit } from '../audit/append.js';
@@ -100,7 +98,7 @@ export async function listKeys(d: StepUpDeps, agentId: string): Promise<StaffKey
 export async function staffRegistrationOptions(d: StepUpDeps, agent: Agent) {
   const existing = await idb(d).selectFrom('staff_credentials').select(['id', 'transports']).where('agent_id', '=', agent.id).execute();
   const challenge = await storeChallenge(d, agent.id, 'register', null, null);
-  return generateRegistrationOptions({
+  return (await webAuthnServer()).generateRegistrationOptions({
     rpName: d.rp.rpName, rpID: d.rp.rpId, userName: agent.email, userDisplayName: agent.name, userID: new TextEncoder().encode(agent.id), challenge: challengeBytes(challenge),
     attestationType: 'none', excludeCredentials: existing.map((c) => ({ id: c.id, transports: c.transports as never })),
     authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
@@ -129,7 +127,7 @@ export async function registerKey(d: StepUpDeps, agent: Agent, name: string, res
   if (!ch) throw new KeyholeError('STEP_UP_INVALID', 'The registration challenge is unknown, used or expired; start again.');
   let v;
   try {
-    v = await verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: originOk(d.rp, origin) ? origin : d.rp.origins[0] ?? '', expectedRPID: d.rp.rpId, requireUserVerification: true });
+    v = await (await webAuthnServer()).verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: originOk(d.rp, origin) ? origin : d.rp.origins[0] ?? '', expectedRPID: d.rp.rpId, requireUserVerification: true });
   } catch (cause) {
     throw new KeyholeError('STEP_UP_INVALID', undefined, { cause });
   }
@@ -159,7 +157,7 @@ export async function stepUpOptions(d: StepUpDeps, agent: Agent, action: StepUpA
   const keys = await idb(d).selectFrom('staff_credentials').select(['id', 'transports']).where('agent_id', '=', agent.id).execute();
   if (keys.length === 0) throw new KeyholeError('STEP_UP_NO_KEY');
   const challenge = await storeChallenge(d, agent.id, 'step_up', action, target);
-  return generateAuthenticationOptions({ rpID: d.rp.rpId, challenge: challengeBytes(challenge), userVerification: 'required', allowCredentials: keys.map((k) => ({ id: k.id, transports: k.transports as never })) });
+  return (await webAuthnServer()).generateAuthenticationOptions({ rpID: d.rp.rpId, challenge: challengeBytes(challenge), userVerification: 'required', allowCredentials: keys.map((k) => ({ id: k.id, transports: k.transports as never })) });
 }
 
 /** Verifies a user-verified assertion answering a challenge made for `action` on `target`
@@ -186,7 +184,7 @@ export async function verifyStepUp(d: StepUpDeps, agent: Agent, action: StepUpAc
   if (!cred) return refuse('not one of this agent\'s keys');
   let v;
   try {
-    v = await verifyAuthenticationResponse({
+    v = await (await webAuthnServer()).verifyAuthenticationResponse({
       response, expectedChallenge: data.challenge, expectedOrigin: originOk(d.rp, data.origin) ? data.origin : d.rp.origins[0] ?? '', expectedRPID: d.rp.rpId, requireUserVerification: true,
       credential: { id: cred.id, publicKey: new Uint8Array(cred.public_key), counter: Number(cred.counter), transports: cred.transports as never },
     });

@@ -50,13 +50,23 @@ export const BlastRadiusSchema = z.object({
   scope: z.object({ agentIds: z.array(z.string()).readonly(), since: z.string().nullable(), until: z.string() }),
   log: z.object({ size: z.number().int(), checkpoint: z.string().nullable().describe('the signed checkpoint note the figures are exact against') }),
   computedAt: z.string(), unsequenced: z.number().int().describe('records of the agents not yet on the log (not included)'),
-  customers: z.array(BlastCustomerSchema).readonly(),
+  customers: z.array(BlastCustomerSchema).readonly().describe('one page of the customers (see `page`); the exports hold every customer'),
+  page: z.object({
+    offset: z.number().int(), limit: z.number().int(), q: z.string(),
+    matching: z.number().int().describe('customers the filter `q` matches (totals.customers counts all)'),
+  }),
   totals: z.object({
     customers: z.number().int(), records: z.number().int(),
     byField: z.record(z.string(), z.object({ customers: z.number().int(), count: z.number().int(), byLevel: Counts })),
     byLevel: z.record(z.string(), z.object({ customers: z.number().int(), fields: z.number().int() })),
     byJurisdiction: Counts, highBalance: z.object({ customers: z.number().int(), byField: Counts }),
   }),
+});
+
+export const BlastRadiusQuery = z.strictObject({
+  offset: z.coerce.number().int().min(0).default(0).describe('skip this many matching customers'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('customers per page'),
+  q: z.string().max(100).optional().describe('case-insensitive text in a customer id, account id, jurisdiction, tier or field name'),
 });
 
 export const TimelineQuery = z.strictObject({

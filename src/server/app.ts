@@ -5,7 +5,7 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../access/ids.js';
 import { requireAgent } from './auth.js';
 import { relyingPartyFromEnv, type RelyingParty } from './customer/webauthn.js';
@@ -44,6 +44,7 @@ import { watermarkRoutes } from './routes/watermark.js';
 import type { Runtime } from './runtime.js';
 import { benchClockRoutes } from './bench-clock.js';
 import { installProbes, Lifecycle } from './probes.js';
+import { SECURITY_SCHEMES, withErrorEnvelope } from './openapi.js';
 
 /** Options of the HTTP app. */
 export interface AppOptions {
@@ -119,15 +120,13 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<Fast
   await app.register(swagger, {
     openapi: {
       info: { title: 'Keyhole API', version: '0.1.0', description: 'Zero-trust access to customer data for support teams.' },
-      // Staff: the session cookie (single sign-on or the demo picker) or a bearer token; the identity provider: a SCIM token (/scim/v2).
-      components: { securitySchemes: {
-        session: { type: 'apiKey', in: 'cookie', name: 'kh_session', description: 'Staff session (httpOnly, SameSite=Strict), from single sign-on at /v1/auth/oidc/login.' },
-        bearer: { type: 'http', scheme: 'bearer', description: 'An agent or service token (`keyhole tokens create`), RFC 6750.' },
-        scimBearer: { type: 'http', scheme: 'bearer', description: 'The SCIM provisioning token of the identity provider (`keyhole tokens create --scim NAME`, scope `scim`) for /scim/v2.' },
-      } },
+      // Staff: the session cookie (single sign-on or the demo picker) or a bearer token; customers:
+      // their portal cookie; the identity provider: a SCIM token (/scim/v2). See openapi.ts.
+      components: { securitySchemes: SECURITY_SCHEMES },
       security: [{ session: [] }, { bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: (doc) => withErrorEnvelope(jsonSchemaTransformObject(doc) as Record<string, unknown>),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

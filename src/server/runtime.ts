@@ -132,6 +132,7 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   const witnesses = witnessSetupFromEnv(env);
   const witnessPolicyOfVerifiers = verifierPolicy({}, env, witnesses); // KEYHOLE_WITNESS_POLICY, else the witnesses'
   const identity = await openLogIdentity(keys, logOriginFromEnv(env));
+  await identity.refresh(db as never, clock.now(), 0); // the checkpoint key versions (rotation)
   const published = new PublishedHead({ file: publishedFile(env, dataDir), identity, clock, overrideSize: overrideFromEnv(env) });
   const witnessing = witnesses.endpoints.length === 0 ? undefined
     : new Witnessing({ db: db as never, identity, witnesses: witnesses.endpoints, clock, published, onError: reportWitnessError() });
@@ -139,7 +140,7 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
   // checkpoint goes to the witnesses.
   const report = reportOnce();
   const integrator = await Integrator.open(store, keys, {
-    env, clock, signGate: published, instanceId,
+    env, clock, signGate: published, instanceId, identity,
     onLeadership: (leader) => leadershipChanged(leader, instanceId, (integrator?.leaderLock as { epoch?: number } | undefined)?.epoch), onCheckpoint: (cp) => { consumer?.kick(); witnessing?.notify(cp); },
     onError: (e) => {
       report(e);
@@ -147,7 +148,7 @@ export async function createRuntime(cfg: RuntimeConfig = {}): Promise<Runtime> {
     },
   });
   if (watchLog) {
-    const check = await checkLogAtStartup(db as unknown as Kysely<AuditTables>, integrator.identity);
+    const check = await checkLogAtStartup(db as unknown as Kysely<AuditTables>, { verifier: integrator.identity.verifiers, origin: integrator.identity.origin });
     if (!check.ok) logHealth.failed(`start-up check: ${check.problem}`);
     logHealth.start();
     // In the background: the database against what the witnesses cosigned (witness.ts's truncation).

@@ -17,9 +17,10 @@ export const PurposeSchema = z.enum(PURPOSES);
 export const LevelSchema = z.enum(LEVELS);
 export const IdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'an id of letters, digits, _ and -');
 
-/** A rendered field value: masked strings, bands, or lists/records of them. */
+/** A rendered field value: masked strings, bands, or lists/records of them. Recursive, so the
+ *  OpenAPI document holds it once as `components.schemas.Rendered` (zod's global registry). */
 const RenderedSchema: z.ZodType<unknown> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(RenderedSchema), z.record(z.string(), RenderedSchema)]));
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(RenderedSchema), z.record(z.string(), RenderedSchema)])).meta({ id: 'Rendered' });
 
 export const FieldViewSchema = z.object({
   name: FieldNameSchema,

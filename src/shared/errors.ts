@@ -101,6 +101,8 @@ export const ERROR_CATALOG = {
   CONFIG_INVALID: { status: 500, exit: 2, message: 'A KEYHOLE_* setting is invalid or unknown.' },
   // hsm: key providers, rotation and erasure on the record (issue 19)
   KEK_IN_USE: { status: 409, exit: 5, message: 'The key-encryption key is current or still wraps data keys.' },
+  KEY_IN_USE: { status: 409, exit: 5, message: 'The key version is current or still in use (indexes under it, or its signing overlap has not ended).' },
+  ROTATION_IN_PROGRESS: { status: 409, exit: 5, message: 'A rotation of this key has not finished; resume it first.' },
   HSM_MODULE_MISSING: { status: 500, exit: 8, message: 'The PKCS#11 module cannot be loaded.' },
   HSM_TOKEN_NOT_FOUND: { status: 500, exit: 8, message: 'No PKCS#11 token has the configured label.' },
   HSM_LOGIN_FAILED: { status: 500, exit: 8, message: 'The HSM refused the PIN.' },

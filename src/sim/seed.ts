@@ -19,8 +19,9 @@ export interface SeedResult {
   readonly tickets: number;
 }
 
-/** The default demo: 10,000 customers, 40 agents, 500 tickets, seed 42, and 5 decoys. */
-export const DEFAULT_DEMO: DemoSpec = { customers: 10_000, agents: 40, tickets: 500, seed: 42, decoys: 5 };
+import { DEFAULT_DEMO } from './demo-spec.js';
+
+export { DEFAULT_DEMO };
 
 /** Writes `batch` (plain rows, data keys, encrypted fields, blind indexes) in `trx`. */
 export async function writeCustomers(trx: BrokerDb, vault: Vault, batch: readonly DemoCustomer[]): Promise<void> {

@@ -3,7 +3,6 @@
 // dialect; what differs between the two lives in `Capabilities`.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import lockfile from 'proper-lockfile';
@@ -99,6 +98,8 @@ async function openPglite(dataDir: string | undefined): Promise<Store> {
     }
     pgDir = path.join(dataDir, 'pg');
   }
+  // Imported here, not at the top: an instance on PostgreSQL never loads PGlite (~8 MB resident).
+  const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite(pgDir ?? 'memory://', { parsers: { 20: (v: string) => Number(v) } });
   const db = new Kysely<any>({ dialect: new PGliteDialect(pglite) });
   return {

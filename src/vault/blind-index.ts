@@ -25,12 +25,13 @@ export function blindIndexMessage(field: string, canonical: string): Uint8Array 
   return Buffer.concat([Buffer.from(field, 'utf8'), Buffer.of(0), Buffer.from(canonical, 'utf8')]);
 }
 
-/** HMAC-SHA-256(blind-index key, blindIndexMessage(field, canonical)), 32 bytes, computed by the
+/** HMAC-SHA-256(blind-index key version `version` (default 1), blindIndexMessage(field,
+ *  canonical)), 32 bytes, computed by the
  *  key provider (on the token for PKCS#11). The caller (the fields module) normalizes
  *  `canonical`; equal canonical strings give equal digests.
  *  @throws KeyholeError BAD_REQUEST for a bad field name; KEY_UNAVAILABLE / HSM_UNAVAILABLE. */
-export async function blindIndexDigest(keys: Pick<KeyProvider, 'blindIndex'>, field: string, canonical: string): Promise<Uint8Array> {
-  const digest = await keys.blindIndex(blindIndexMessage(field, canonical));
+export async function blindIndexDigest(keys: Pick<KeyProvider, 'blindIndex'>, field: string, canonical: string, version?: number): Promise<Uint8Array> {
+  const digest = await keys.blindIndex(blindIndexMessage(field, canonical), version);
   if (digest.length !== DIGEST_BYTES) throw new KeyholeError('KEY_UNAVAILABLE', 'The blind index is not 32 bytes.');
   return digest;
 }

@@ -19,8 +19,10 @@ export interface NewCustomerSecrets {
 
 /** Writes keys, ciphertexts and blind indexes of `customers` in `db` (call it inside a
  *  transaction for all-or-nothing). @throws KeyholeError BAD_REQUEST (field name or a value
- *  JSON cannot encode); the database's unique violation when a customer already has a key. */
-export async function importCustomerSecrets(db: VaultDb, keys: KeyProvider, customers: readonly NewCustomerSecrets[]): Promise<void> {
+ *  JSON cannot encode); the database's unique violation when a customer already has a key.
+ *  `indexVersion` is the blind-index key version to index under (the caller reads the current
+ *  one with a share lock: Vault.importCustomers). */
+export async function importCustomerSecrets(db: VaultDb, keys: KeyProvider, customers: readonly NewCustomerSecrets[], indexVersion = 1): Promise<void> {
   const kekId = customers.length === 0 ? '' : await currentKekId(db as unknown as KekDb, keys);
   const keyRows = [];
   const fieldRows = [];
@@ -38,11 +40,11 @@ export async function importCustomerSecrets(db: VaultDb, keys: KeyProvider, cust
     }
     for (const [field, canonical] of Object.entries(c.indexes)) {
       assertFieldName(field);
-      indexRows.push({ customer_id: c.customerId, field, digest: Buffer.from(await blindIndexDigest(keys, field, canonical)) });
+      indexRows.push({ customer_id: c.customerId, field, digest: Buffer.from(await blindIndexDigest(keys, field, canonical, indexVersion)), key_version: indexVersion });
     }
   }
-  // PostgreSQL allows 65,535 bind parameters a statement; 3 a row.
+  // PostgreSQL allows 65,535 bind parameters a statement; at most 4 a row.
   for (let i = 0; i < keyRows.length; i += 5000) await db.insertInto('customer_keys').values(keyRows.slice(i, i + 5000)).execute();
   for (let i = 0; i < fieldRows.length; i += 20_000) await db.insertInto('customer_fields').values(fieldRows.slice(i, i + 20_000)).execute();
-  for (let i = 0; i < indexRows.length; i += 20_000) await db.insertInto('blind_indexes').values(indexRows.slice(i, i + 20_000)).execute();
+  for (let i = 0; i < indexRows.length; i += 16_000) await db.insertInto('blind_indexes').values(indexRows.slice(i, i + 16_000)).execute();
 }

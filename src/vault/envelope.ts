@@ -49,13 +49,33 @@ export function dataKeyAad(customerId: string, keyVersion: number): Uint8Array {
   return encodeAad(['keyhole/data-key/v1', customerId, keyVersion]);
 }
 
+/** Random nonces are drawn from a pool filled by the CSPRNG 4 KiB at a time: one call into
+ *  OpenSSL per 341 nonces instead of one per seal (the per-call cost was ~10 % of a bulk import).
+ *  Every pooled byte is handed out exactly once; nonces are public, so holding the next few
+ *  in memory reveals nothing (data keys never come from this pool). */
+const NONCE_POOL_BYTES = 4096 - (4096 % NONCE_BYTES);
+let noncePool = Buffer.alloc(0);
+let noncePoolAt = 0;
+
+function takeNonce(into: Buffer, at: number): void {
+  if (noncePoolAt + NONCE_BYTES > noncePool.length) {
+    noncePool = randomBytes(NONCE_POOL_BYTES);
+    noncePoolAt = 0;
+  }
+  noncePool.copy(into, at, noncePoolAt, noncePoolAt + NONCE_BYTES);
+  noncePool.fill(0, noncePoolAt, noncePoolAt + NONCE_BYTES);
+  noncePoolAt += NONCE_BYTES;
+}
+
 /** Seals `plaintext` under the 32-byte `key` with associated data `aad`.
  *  Output: version byte (1) ‖ 12-byte random nonce ‖ ciphertext ‖ 16-byte GCM tag.
  *  Nonces are random: under one key this stays well below the 2^32-message bound of SP 800-38D. */
 export function sealBytes(key: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   if (key.length !== KEY_BYTES) throw new RangeError('AES-256-GCM needs a 32-byte key');
-  const nonce = randomBytes(NONCE_BYTES);
-  const header = Buffer.concat([Buffer.of(FORMAT_VERSION), nonce]);
+  const header = Buffer.allocUnsafe(HEADER_BYTES);
+  header[0] = FORMAT_VERSION;
+  takeNonce(header, 1);
+  const nonce = header.subarray(1);
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.concat([header, aad]));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

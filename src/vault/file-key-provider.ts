@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { KeyholeError } from '../shared/errors.js';
 import { KEY_BYTES, openBytes, sealBytes } from './envelope.js';
-import type { KeyProvider, ProviderSigner, SignerPurpose } from './key-provider.js';
+import { assertKeyVersion, type KeyProvider, type ProviderSigner, type SignerPurpose } from './key-provider.js';
 import { hmacSha256, softwareSignerFor } from './software-keys.js';
 
 /** The key file's name inside the data directory. */
@@ -26,6 +26,10 @@ const KeyFileSchema = z.object({
   keks: z.record(z.string().regex(/^file:[1-9][0-9]{0,8}$/), key32),
   blindIndexKey: key32,
   logSigningSeed: key32,
+  /** Blind-index key versions >= 2 (version 1 is `blindIndexKey`), by version number. */
+  blindIndexKeys: z.record(z.string().regex(/^[1-9][0-9]{0,8}$/), key32).optional(),
+  /** Checkpoint signing seeds of versions >= 2 (version 1 is `logSigningSeed`). */
+  logSigningSeeds: z.record(z.string().regex(/^[1-9][0-9]{0,8}$/), key32).optional(),
 }).refine((f) => Object.hasOwn(f.keks, f.current), 'current KEK is missing');
 
 type KeyFile = z.infer<typeof KeyFileSchema>;
@@ -40,7 +44,7 @@ export class FileKeyProvider implements KeyProvider {
   readonly software = true;
   readonly #file: string;
   #keys: KeyFile;
-  readonly #signers = new Map<SignerPurpose, ProviderSigner>();
+  readonly #signers = new Map<string, ProviderSigner>();
 
   private constructor(file: string, keys: KeyFile) {
     this.#file = file;
@@ -85,17 +89,84 @@ export class FileKeyProvider implements KeyProvider {
     return openBytes(await this.#kek(kekId), aad, wrapped);
   }
 
-  async blindIndex(message: Uint8Array): Promise<Uint8Array> {
-    return hmacSha256(Buffer.from(this.#keys.blindIndexKey, 'base64'), message);
+  async blindIndex(message: Uint8Array, version = 1): Promise<Uint8Array> {
+    assertKeyVersion(version);
+    const key = version === 1 ? this.#keys.blindIndexKey : await this.#versioned('blindIndexKeys', version);
+    return hmacSha256(Buffer.from(key, 'base64'), message);
   }
 
-  async signer(purpose: SignerPurpose): Promise<ProviderSigner> {
-    let s = this.#signers.get(purpose);
+  async signer(purpose: SignerPurpose, version = 1): Promise<ProviderSigner> {
+    assertKeyVersion(version);
+    const v = purpose === 'checkpoint' ? version : 1;
+    const id = `${purpose}/${v}`;
+    let s = this.#signers.get(id);
     if (!s) {
-      s = softwareSignerFor(Buffer.from(this.#keys.logSigningSeed, 'base64'), purpose);
-      this.#signers.set(purpose, s);
+      const seed = v === 1 ? this.#keys.logSigningSeed : await this.#versioned('logSigningSeeds', v);
+      s = softwareSignerFor(Buffer.from(seed, 'base64'), purpose);
+      this.#signers.set(id, s);
     }
     return s;
+  }
+
+  /** Adds blind-index key `version` (>= 2, random) to the file. @throws KeyholeError CONFLICT
+   *  when the file has it already (or for version 1). */
+  async createBlindIndexKey(version: number): Promise<void> {
+    await this.#addVersioned('blindIndexKeys', version);
+  }
+
+  async destroyBlindIndexKey(version: number): Promise<boolean> {
+    return this.#dropVersioned('blindIndexKeys', version);
+  }
+
+  /** Adds checkpoint signing seed `version` (>= 2, random) to the file.
+   *  @throws KeyholeError CONFLICT when the file has it already (or for version 1). */
+  async createSigningKey(version: number): Promise<ProviderSigner> {
+    await this.#addVersioned('logSigningSeeds', version);
+    return this.signer('checkpoint', version);
+  }
+
+  async destroySigningKey(version: number): Promise<boolean> {
+    this.#signers.delete(`checkpoint/${version}`);
+    return this.#dropVersioned('logSigningSeeds', version);
+  }
+
+  /** The base64 key of `version` in `which`, re-reading the file once when it is missing
+   *  (another process may have added it). @throws KeyholeError KEY_UNAVAILABLE. */
+  async #versioned(which: 'blindIndexKeys' | 'logSigningSeeds', version: number): Promise<string> {
+    const get = () => {
+      const m = this.#keys[which];
+      return m !== undefined && Object.hasOwn(m, String(version)) ? m[String(version)] : undefined;
+    };
+    if (get() === undefined) this.#keys = await load(this.#file);
+    const b64 = get();
+    if (b64 === undefined) throw new KeyholeError('KEY_UNAVAILABLE', `The key file has no ${which === 'blindIndexKeys' ? 'blind-index key' : 'signing key'} version ${version}.`);
+    return b64;
+  }
+
+  async #addVersioned(which: 'blindIndexKeys' | 'logSigningSeeds', version: number): Promise<void> {
+    assertKeyVersion(version);
+    this.#keys = await load(this.#file);
+    const m = this.#keys[which] ?? {};
+    if (version === 1 || Object.hasOwn(m, String(version))) throw new KeyholeError('CONFLICT', `The key file already has ${which} version ${version}.`);
+    await this.#save({ ...this.#keys, [which]: { ...m, [String(version)]: randomKey() } });
+  }
+
+  /** Version 1 lives in the fixed field and is overwritten with nothing: it is dropped by
+   *  forgetting it only when a later version exists (the file keeps the field for its format). */
+  async #dropVersioned(which: 'blindIndexKeys' | 'logSigningSeeds', version: number): Promise<boolean> {
+    assertKeyVersion(version);
+    this.#keys = await load(this.#file);
+    if (version === 1) {
+      // The format requires the field: replace the old key with fresh random bytes nobody holds.
+      const field = which === 'blindIndexKeys' ? 'blindIndexKey' : 'logSigningSeed';
+      if (which === 'logSigningSeeds') return false; // the evidence key derives from it: keep it
+      await this.#save({ ...this.#keys, [field]: randomKey() });
+      return true;
+    }
+    const m = this.#keys[which] ?? {};
+    if (!Object.hasOwn(m, String(version))) return false;
+    await this.#save({ ...this.#keys, [which]: Object.fromEntries(Object.entries(m).filter(([v]) => v !== String(version))) });
+    return true;
   }
 
   /** Adds KEK `file:<version>` (random) to the file, re-read first so no other process's KEK is

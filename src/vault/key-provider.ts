@@ -39,12 +39,30 @@ export interface KeyProvider {
    *  @throws KeyholeError KEY_UNAVAILABLE when this provider does not have `kekId`;
    *  DECRYPT_FAILED on any cryptographic failure (reason only in `cause`). */
   unwrap(kekId: string, wrapped: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
-  /** HMAC-SHA-256 of `message` under the blind-index key (32 bytes). The key MUST stay the same
-   *  across KEK rotations, or every stored index stops matching. */
-  blindIndex(message: Uint8Array): Promise<Uint8Array>;
-  /** The Ed25519 key of `purpose`. MUST stay the same across KEK rotations.
+  /** HMAC-SHA-256 of `message` under blind-index key version `version` (default 1, the key
+   *  `keys init` made; 32 bytes). Which version is current lives in the database
+   *  (src/vault/key-versions.ts); a version MUST stay the same until it is retired, or the
+   *  indexes under it stop matching.
+   *  @throws KeyholeError KEY_UNAVAILABLE when there is no such version (never made, or
+   *  destroyed); HSM_KEYS_MISSING / HSM_UNAVAILABLE from the PKCS#11 provider. */
+  blindIndex(message: Uint8Array, version?: number): Promise<Uint8Array>;
+  /** The Ed25519 key of `purpose`; for `checkpoint`, of signing-key version `version` (default
+   *  1; the evidence key has one version). MUST stay the same across KEK rotations.
    *  @throws KeyholeError KEY_UNAVAILABLE / HSM_KEYS_MISSING when it is absent. */
-  signer(purpose: SignerPurpose): Promise<ProviderSigner>;
+  signer(purpose: SignerPurpose, version?: number): Promise<ProviderSigner>;
+  /** Creates blind-index key version `version` (>= 2; 1 is made by `keys init`).
+   *  @throws KeyholeError CONFLICT when it exists already. */
+  createBlindIndexKey(version: number): Promise<void>;
+  /** Destroys blind-index key version `version` (a derived provider forgets it and refuses it
+   *  in this process). Returns false when there was none. The caller checks that no index
+   *  references it. */
+  destroyBlindIndexKey(version: number): Promise<boolean>;
+  /** Creates checkpoint signing-key version `version` (>= 2) and returns its signer.
+   *  @throws KeyholeError CONFLICT when it exists already. */
+  createSigningKey(version: number): Promise<ProviderSigner>;
+  /** Destroys the private half of checkpoint signing-key version `version` (its public key
+   *  stays in the database to verify old checkpoints). Returns false when there was none. */
+  destroySigningKey(version: number): Promise<boolean>;
   /** The KEK ids this provider holds, by version (a derived provider lists those it was asked
    *  about). */
   kekIds(): Promise<string[]>;
@@ -110,6 +128,11 @@ export function keysKind(env: Readonly<Record<string, string | undefined>>): 'ma
 export function kekVersion(kekId: string): number | undefined {
   const m = /^(?:master|file|pkcs11):([1-9][0-9]{0,8})$/.exec(kekId);
   return m ? Number(m[1]) : undefined;
+}
+
+/** Checks a key version: a whole number 1..999,999,999. @throws RangeError otherwise. */
+export function assertKeyVersion(version: number): void {
+  if (!Number.isSafeInteger(version) || version < 1 || version > 999_999_999) throw new RangeError('a key version must be a positive integer');
 }
 
 function parseVersion(raw: string | undefined): number {

@@ -5,7 +5,7 @@
 import { hkdfSync } from 'node:crypto';
 import { KeyholeError } from '../shared/errors.js';
 import { KEY_BYTES, openBytes, sealBytes } from './envelope.js';
-import { kekVersion, type KeyProvider, type ProviderSigner, type SignerPurpose } from './key-provider.js';
+import { assertKeyVersion, kekVersion, type KeyProvider, type ProviderSigner, type SignerPurpose } from './key-provider.js';
 import { hmacSha256, softwareSignerFor } from './software-keys.js';
 
 const SALT = 'keyhole/master-key/v1';
@@ -22,7 +22,9 @@ export class MasterKeyProvider implements KeyProvider {
   readonly #keks = new Map<number, Uint8Array>();
   readonly #retired = new Set<number>();
   readonly #initial: number;
-  readonly #signers = new Map<SignerPurpose, ProviderSigner>();
+  readonly #signers = new Map<string, ProviderSigner>();
+  /** Blind-index and signing-key versions this process was told to forget. */
+  readonly #forgotten = new Set<string>();
 
   /** @param masterKey 32 bytes (copied).
    *  @throws KeyholeError KEY_UNAVAILABLE when it is not 32 bytes or the version is not >= 1. */
@@ -61,19 +63,55 @@ export class MasterKeyProvider implements KeyProvider {
     return openBytes(this.#kek(kekId), aad, wrapped);
   }
 
-  async blindIndex(message: Uint8Array): Promise<Uint8Array> {
-    return hmacSha256(this.#derive('blind-index'), message);
+  /** Version 1 is HKDF(info "blind-index"), version n >= 2 HKDF(info "blind-index/<n>"). */
+  async blindIndex(message: Uint8Array, version = 1): Promise<Uint8Array> {
+    assertKeyVersion(version);
+    if (this.#forgotten.has(`blind-index/${version}`)) throw new KeyholeError('KEY_UNAVAILABLE', `Blind-index key version ${version} was retired.`);
+    return hmacSha256(this.#derive(version === 1 ? 'blind-index' : `blind-index/${version}`), message);
   }
 
-  async signer(purpose: SignerPurpose): Promise<ProviderSigner> {
-    let s = this.#signers.get(purpose);
+  /** The checkpoint seed of version 1 is HKDF(info "log-signing-seed") (the evidence key derives
+   *  from it), version n >= 2 HKDF(info "log-signing-seed/<n>"). */
+  async signer(purpose: SignerPurpose, version = 1): Promise<ProviderSigner> {
+    assertKeyVersion(version);
+    const v = purpose === 'checkpoint' ? version : 1;
+    if (this.#forgotten.has(`signing/${v}`) && purpose === 'checkpoint') throw new KeyholeError('KEY_UNAVAILABLE', `Signing key version ${v} was retired.`);
+    const id = `${purpose}/${v}`;
+    let s = this.#signers.get(id);
     if (!s) {
-      const seed = this.#derive('log-signing-seed');
+      const seed = this.#derive(v === 1 ? 'log-signing-seed' : `log-signing-seed/${v}`);
       s = softwareSignerFor(seed, purpose);
       seed.fill(0);
-      this.#signers.set(purpose, s);
+      this.#signers.set(id, s);
     }
     return s;
+  }
+
+  /** Any version is derivable: "creating" one only un-forgets it. */
+  async createBlindIndexKey(version: number): Promise<void> {
+    assertKeyVersion(version);
+    this.#forgotten.delete(`blind-index/${version}`);
+  }
+
+  async destroyBlindIndexKey(version: number): Promise<boolean> {
+    assertKeyVersion(version);
+    const had = !this.#forgotten.has(`blind-index/${version}`);
+    this.#forgotten.add(`blind-index/${version}`);
+    return had;
+  }
+
+  async createSigningKey(version: number): Promise<ProviderSigner> {
+    assertKeyVersion(version);
+    this.#forgotten.delete(`signing/${version}`);
+    return this.signer('checkpoint', version);
+  }
+
+  async destroySigningKey(version: number): Promise<boolean> {
+    assertKeyVersion(version);
+    const had = !this.#forgotten.has(`signing/${version}`);
+    this.#forgotten.add(`signing/${version}`);
+    this.#signers.delete(`checkpoint/${version}`);
+    return had;
   }
 
   async kekIds(): Promise<string[]> {

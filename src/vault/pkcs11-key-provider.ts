@@ -9,7 +9,7 @@ import type * as P11 from 'pkcs11js';
 import pkcs11default from 'pkcs11js';
 import { KeyholeError, type ErrorCode } from '../shared/errors.js';
 import { decryptFailed, FORMAT_VERSION, KEY_BYTES } from './envelope.js';
-import { kekVersion, type KeyProvider, type ProviderSigner, type SignerPurpose } from './key-provider.js';
+import { assertKeyVersion, kekVersion, type KeyProvider, type ProviderSigner, type SignerPurpose } from './key-provider.js';
 
 // PKCS#11 v3.0 values pkcs11js 2.1.7 does not name.
 /** CKK_EC_EDWARDS (PKCS#11 v3.0 §2.3.5). */
@@ -172,7 +172,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
   #session: Session | undefined;
   #closed = false;
   readonly #handles = new Map<string, P11.Handle>();
-  readonly #signers = new Map<SignerPurpose, ProviderSigner>();
+  readonly #signers = new Map<string, ProviderSigner>();
   #initialKekId = 'pkcs11:1';
 
   private constructor(cfg: Pkcs11Config, lib: P11.PKCS11) {
@@ -241,17 +241,21 @@ export class Pkcs11KeyProvider implements KeyProvider {
     });
   }
 
-  async blindIndex(message: Uint8Array): Promise<Uint8Array> {
+  async blindIndex(message: Uint8Array, version = 1): Promise<Uint8Array> {
+    assertKeyVersion(version);
     return this.#op((s) => {
-      this.#lib.C_SignInit(s.handle, { mechanism: pkcs11js.CKM_SHA256_HMAC }, this.#object(s, pkcs11js.CKO_SECRET_KEY, PKCS11_LABELS.blindIndex));
+      this.#lib.C_SignInit(s.handle, { mechanism: pkcs11js.CKM_SHA256_HMAC }, this.#versioned(s, pkcs11js.CKO_SECRET_KEY, blindIndexLabel(version), version));
       return Buffer.from(this.#lib.C_Sign(s.handle, Buffer.from(message), Buffer.alloc(32)));
     });
   }
 
-  async signer(purpose: SignerPurpose): Promise<ProviderSigner> {
-    let signer = this.#signers.get(purpose);
+  async signer(purpose: SignerPurpose, version = 1): Promise<ProviderSigner> {
+    assertKeyVersion(version);
+    const v = purpose === 'checkpoint' ? version : 1;
+    let signer = this.#signers.get(`${purpose}/${v}`);
     if (!signer) {
-      const label = purpose === 'checkpoint' ? PKCS11_LABELS.checkpoint : PKCS11_LABELS.evidence;
+      const label = purpose === 'checkpoint' ? checkpointLabel(v) : PKCS11_LABELS.evidence;
+      if (v > 1) this.#op((s) => this.#versioned(s, pkcs11js.CKO_PUBLIC_KEY, label, v));
       const publicKey = this.#op((s) => ed25519Point(this.#lib.C_GetAttributeValue(s.handle, this.#object(s, pkcs11js.CKO_PUBLIC_KEY, label), [{ type: pkcs11js.CKA_EC_POINT }])[0]?.value));
       signer = Object.freeze({
         publicKey,
@@ -260,9 +264,63 @@ export class Pkcs11KeyProvider implements KeyProvider {
           return Buffer.from(this.#lib.C_Sign(s.handle, Buffer.from(msg), Buffer.alloc(64)));
         }),
       });
-      this.#signers.set(purpose, signer);
+      this.#signers.set(`${purpose}/${v}`, signer);
     }
     return signer;
+  }
+
+  /** Generates HMAC key `keyhole-blind-index-v<version>` on the token (sensitive,
+   *  non-extractable). @throws KeyholeError CONFLICT when the token has it already. */
+  async createBlindIndexKey(version: number): Promise<void> {
+    assertKeyVersion(version);
+    this.#op((s) => {
+      if (this.#find(s, pkcs11js.CKO_SECRET_KEY, blindIndexLabel(version)).length > 0) throw new KeyholeError('CONFLICT', `The token already has blind-index key version ${version}.`);
+      this.#generateHmac(s, blindIndexLabel(version));
+    });
+  }
+
+  async destroyBlindIndexKey(version: number): Promise<boolean> {
+    assertKeyVersion(version);
+    return this.#destroy(pkcs11js.CKO_SECRET_KEY, blindIndexLabel(version));
+  }
+
+  /** Generates Ed25519 key pair `keyhole-checkpoint-v<version>` on the token.
+   *  @throws KeyholeError CONFLICT when the token has it already. */
+  async createSigningKey(version: number): Promise<ProviderSigner> {
+    assertKeyVersion(version);
+    this.#op((s) => {
+      if (this.#find(s, pkcs11js.CKO_PRIVATE_KEY, checkpointLabel(version)).length > 0) throw new KeyholeError('CONFLICT', `The token already has signing key version ${version}.`);
+      for (const h of this.#find(s, pkcs11js.CKO_PUBLIC_KEY, checkpointLabel(version))) this.#lib.C_DestroyObject(s.handle, h); // orphan half
+      this.#generateEd25519(s, checkpointLabel(version));
+    });
+    return this.signer('checkpoint', version);
+  }
+
+  /** Destroys the private key of signing-key version `version` (the public half stays). */
+  async destroySigningKey(version: number): Promise<boolean> {
+    assertKeyVersion(version);
+    this.#signers.delete(`checkpoint/${version}`);
+    return this.#destroy(pkcs11js.CKO_PRIVATE_KEY, checkpointLabel(version));
+  }
+
+  #destroy(cls: number, label: string): boolean {
+    return this.#op((s) => {
+      const found = this.#find(s, cls, label);
+      for (const h of found) this.#lib.C_DestroyObject(s.handle, h);
+      this.#handles.delete(`${cls}/${label}`);
+      return found.length > 0;
+    });
+  }
+
+  /** The handle of a versioned key; a missing version >= 1 is KEY_UNAVAILABLE (it was never
+   *  made or was retired), not HSM_KEYS_MISSING. */
+  #versioned(s: Session, cls: number, label: string, version: number): P11.Handle {
+    try {
+      return this.#object(s, cls, label);
+    } catch (e) {
+      if (e instanceof KeyholeError && e.code === 'HSM_KEYS_MISSING' && version > 1) throw new KeyholeError('KEY_UNAVAILABLE', `The token has no ${label}.`);
+      throw e;
+    }
   }
 
   async kekIds(): Promise<string[]> {
@@ -454,11 +512,19 @@ export class Pkcs11KeyProvider implements KeyProvider {
       if (keks.length > 0) this.#initialKekId = keks.at(-1) as string;
       if (!requireKeys) return;
       if (keks.length === 0) throw new KeyholeError('HSM_KEYS_MISSING', 'The token holds no Keyhole KEK; run keyhole keys init.');
-      this.#object(s, pkcs11js.CKO_SECRET_KEY, PKCS11_LABELS.blindIndex);
-      for (const label of [PKCS11_LABELS.checkpoint, PKCS11_LABELS.evidence]) {
-        this.#object(s, pkcs11js.CKO_PRIVATE_KEY, label);
-        this.#object(s, pkcs11js.CKO_PUBLIC_KEY, label);
-      }
+      // Some version of each (version 1 may have been retired after a rotation).
+      if (!this.#hasSomeVersion(s, pkcs11js.CKO_SECRET_KEY, PKCS11_LABELS.blindIndex)) throw new KeyholeError('HSM_KEYS_MISSING', `The token has no ${PKCS11_LABELS.blindIndex}; run keyhole keys init.`);
+      if (!this.#hasSomeVersion(s, pkcs11js.CKO_PRIVATE_KEY, PKCS11_LABELS.checkpoint)) throw new KeyholeError('HSM_KEYS_MISSING', `The token has no ${PKCS11_LABELS.checkpoint}; run keyhole keys init.`);
+      this.#object(s, pkcs11js.CKO_PRIVATE_KEY, PKCS11_LABELS.evidence);
+      this.#object(s, pkcs11js.CKO_PUBLIC_KEY, PKCS11_LABELS.evidence);
+    });
+  }
+
+  /** Whether the token holds `base` or some `base-v<n>` of class `cls`. */
+  #hasSomeVersion(s: Session, cls: number, base: string): boolean {
+    return findObjects(this.#lib, s.handle, [{ type: pkcs11js.CKA_CLASS, value: cls }]).some((h) => {
+      const label = this.#lib.C_GetAttributeValue(s.handle, h, [{ type: pkcs11js.CKA_LABEL }])[0]?.value?.toString('utf8') ?? '';
+      return label === base || new RegExp(`^${base}-v[1-9][0-9]{0,8}$`).test(label);
     });
   }
 
@@ -470,39 +536,47 @@ export class Pkcs11KeyProvider implements KeyProvider {
         created.push(kekLabel(1));
         this.#initialKekId = 'pkcs11:1';
       }
-      if (this.#find(s, pkcs11js.CKO_SECRET_KEY, PKCS11_LABELS.blindIndex).length === 0) {
-        this.#lib.C_GenerateKey(s.handle, { mechanism: pkcs11js.CKM_GENERIC_SECRET_KEY_GEN }, [
-          ...secretTemplate(PKCS11_LABELS.blindIndex),
-          { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_GENERIC_SECRET },
-          { type: pkcs11js.CKA_VALUE_LEN, value: KEY_BYTES },
-          { type: pkcs11js.CKA_SIGN, value: true },
-          { type: pkcs11js.CKA_VERIFY, value: true },
-        ]);
+      if (!this.#hasSomeVersion(s, pkcs11js.CKO_SECRET_KEY, PKCS11_LABELS.blindIndex)) {
+        this.#generateHmac(s, PKCS11_LABELS.blindIndex);
         created.push(PKCS11_LABELS.blindIndex);
       }
       for (const label of [PKCS11_LABELS.checkpoint, PKCS11_LABELS.evidence]) {
-        if (this.#find(s, pkcs11js.CKO_PRIVATE_KEY, label).length > 0) continue;
+        if (label === PKCS11_LABELS.checkpoint ? this.#hasSomeVersion(s, pkcs11js.CKO_PRIVATE_KEY, label) : this.#find(s, pkcs11js.CKO_PRIVATE_KEY, label).length > 0) continue;
         for (const h of this.#find(s, pkcs11js.CKO_PUBLIC_KEY, label)) this.#lib.C_DestroyObject(s.handle, h); // orphan half
-        this.#lib.C_GenerateKeyPair(s.handle, { mechanism: CKM_EC_EDWARDS_KEY_PAIR_GEN }, [
-          { type: pkcs11js.CKA_TOKEN, value: true },
-          { type: pkcs11js.CKA_PRIVATE, value: false },
-          { type: pkcs11js.CKA_LABEL, value: label },
-          { type: pkcs11js.CKA_ID, value: Buffer.from(label) },
-          { type: pkcs11js.CKA_EC_PARAMS, value: ED25519_OID },
-          { type: pkcs11js.CKA_VERIFY, value: true },
-        ], [
-          { type: pkcs11js.CKA_TOKEN, value: true },
-          { type: pkcs11js.CKA_PRIVATE, value: true },
-          { type: pkcs11js.CKA_LABEL, value: label },
-          { type: pkcs11js.CKA_ID, value: Buffer.from(label) },
-          { type: pkcs11js.CKA_SENSITIVE, value: true },
-          { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-          { type: pkcs11js.CKA_SIGN, value: true },
-        ]);
+        this.#generateEd25519(s, label);
         created.push(label);
       }
       return created;
     });
+  }
+
+  #generateHmac(s: Session, label: string): void {
+    this.#lib.C_GenerateKey(s.handle, { mechanism: pkcs11js.CKM_GENERIC_SECRET_KEY_GEN }, [
+      ...secretTemplate(label),
+      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_GENERIC_SECRET },
+      { type: pkcs11js.CKA_VALUE_LEN, value: KEY_BYTES },
+      { type: pkcs11js.CKA_SIGN, value: true },
+      { type: pkcs11js.CKA_VERIFY, value: true },
+    ]);
+  }
+
+  #generateEd25519(s: Session, label: string): void {
+    this.#lib.C_GenerateKeyPair(s.handle, { mechanism: CKM_EC_EDWARDS_KEY_PAIR_GEN }, [
+      { type: pkcs11js.CKA_TOKEN, value: true },
+      { type: pkcs11js.CKA_PRIVATE, value: false },
+      { type: pkcs11js.CKA_LABEL, value: label },
+      { type: pkcs11js.CKA_ID, value: Buffer.from(label) },
+      { type: pkcs11js.CKA_EC_PARAMS, value: ED25519_OID },
+      { type: pkcs11js.CKA_VERIFY, value: true },
+    ], [
+      { type: pkcs11js.CKA_TOKEN, value: true },
+      { type: pkcs11js.CKA_PRIVATE, value: true },
+      { type: pkcs11js.CKA_LABEL, value: label },
+      { type: pkcs11js.CKA_ID, value: Buffer.from(label) },
+      { type: pkcs11js.CKA_SENSITIVE, value: true },
+      { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+      { type: pkcs11js.CKA_SIGN, value: true },
+    ]);
   }
 
   #generateAes(s: Session, label: string): void {
@@ -516,6 +590,16 @@ export class Pkcs11KeyProvider implements KeyProvider {
       { type: pkcs11js.CKA_UNWRAP, value: false },
     ]);
   }
+}
+
+/** `keyhole-blind-index` for version 1 (made by `keys init`), `keyhole-blind-index-v<n>` after. */
+export function blindIndexLabel(version: number): string {
+  return version === 1 ? PKCS11_LABELS.blindIndex : `${PKCS11_LABELS.blindIndex}-v${version}`;
+}
+
+/** `keyhole-checkpoint` for version 1, `keyhole-checkpoint-v<n>` after. */
+export function checkpointLabel(version: number): string {
+  return version === 1 ? PKCS11_LABELS.checkpoint : `${PKCS11_LABELS.checkpoint}-v${version}`;
 }
 
 function kekLabel(version: number): string {

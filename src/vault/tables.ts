@@ -18,11 +18,13 @@ export interface CustomerFieldTable {
   ciphertext: Uint8Array;
 }
 
-/** HMAC-SHA-256 blind index (32 bytes) of one field's canonical value. */
+/** HMAC-SHA-256 blind index (32 bytes) of one field's canonical value, under blind-index key
+ *  version `key_version` (key-versions.ts). */
 export interface BlindIndexTable {
   customer_id: string;
   field: string;
   digest: Uint8Array;
+  key_version: import('kysely').ColumnType<number, number | undefined, number>;
 }
 
 /** Non-secret vault settings (e.g. the blind-index key check value). */
@@ -44,6 +46,8 @@ export interface VaultTables {
   blind_indexes: BlindIndexTable;
   vault_meta: VaultMetaTable;
   customers: VaultCustomerTable;
+  key_versions: import('./key-versions.js').KeyVersionTable;
+  blind_index_reindex: import('./key-versions.js').BlindIndexReindexTable;
 }
 
 /** A database (or open transaction) holding at least the vault's tables. */

@@ -10,6 +10,8 @@ import { DataKeys, inTransaction, lockLiveCustomer } from './data-keys.js';
 import { decryptFailed, openField, sealField } from './envelope.js';
 import type { KeyProvider } from './key-provider.js';
 import { rewrapDataKeys, type RewrapProgress } from './rotation.js';
+import { liveVersions, type KeyVersionDb } from './key-versions.js';
+import { reindexBlindIndexes, startBlindIndexRotation, type Canonicalizer, type ReindexOptions, type ReindexResult } from './reindex.js';
 import { importCustomerSecrets, type NewCustomerSecrets } from './bulk-import.js';
 import type { VaultDb } from './tables.js';
 
@@ -136,48 +138,92 @@ export class Vault {
     return out;
   }
 
-  /** HMAC-SHA-256(blind-index key, field ‖ 0x00 ‖ canonical): 32 bytes. The caller normalizes
-   *  `canonical` (the fields module). @throws KeyholeError BAD_REQUEST (field name), KEY_UNAVAILABLE. */
-  async blindIndex(field: string, canonical: string): Promise<Uint8Array> {
-    return blindIndexDigest(this.#keys, field, canonical);
+  /** HMAC-SHA-256(blind-index key version `version`, field ‖ 0x00 ‖ canonical): 32 bytes.
+   *  Without `version`, version 1: callers that store or compare digests use the methods below,
+   *  which pick the database's versions. The caller normalizes `canonical` (the fields module).
+   *  @throws KeyholeError BAD_REQUEST (field name), KEY_UNAVAILABLE. */
+  async blindIndex(field: string, canonical: string, version?: number): Promise<Uint8Array> {
+    return blindIndexDigest(this.#keys, field, canonical, version);
+  }
+
+  /** The database's current blind-index key version (src/vault/key-versions.ts). */
+  async currentBlindIndexVersion(db: VaultDb): Promise<number> {
+    return (await liveVersions(db as unknown as KeyVersionDb, 'blind-index')).current;
   }
 
   /** Onboards many new customers at once (see importCustomerSecrets): their rows MUST exist
-   *  without data keys. Use inside a transaction for all-or-nothing. */
+   *  without data keys. Use inside a transaction for all-or-nothing (and so that a concurrent
+   *  blind-index rotation waits for it). */
   async importCustomers(db: VaultDb, customers: readonly NewCustomerSecrets[]): Promise<void> {
-    await importCustomerSecrets(db, this.#keys, customers);
+    await inTransaction(db, async (trx) => {
+      const version = customers.length === 0 ? 1 : (await liveVersions(trx as unknown as KeyVersionDb, 'blind-index', { lock: 'share' })).current;
+      await importCustomerSecrets(trx, this.#keys, customers, version);
+    });
   }
 
-  /** Stores (replaces) the blind index of the customer's `field`.
+  /** Stores (replaces) the blind index of the customer's `field` under the current blind-index
+   *  key version, read with a share lock so that a rotation waits for this transaction.
    *  @throws KeyholeError BAD_REQUEST, NOT_FOUND, CUSTOMER_ERASED, KEY_UNAVAILABLE. */
   async writeBlindIndex(db: VaultDb, customerId: string, field: string, canonical: string): Promise<void> {
-    const digest = Buffer.from(await this.blindIndex(field, canonical));
+    assertFieldName(field);
     await inTransaction(db, async (trx) => {
       await lockLiveCustomer(trx, customerId);
-      await trx.insertInto('blind_indexes').values({ customer_id: customerId, field, digest })
-        .onConflict((oc) => oc.columns(['customer_id', 'field']).doUpdateSet({ digest }))
+      const { current } = await liveVersions(trx as unknown as KeyVersionDb, 'blind-index', { lock: 'share' });
+      const digest = Buffer.from(await this.blindIndex(field, canonical, current));
+      await trx.insertInto('blind_indexes').values({ customer_id: customerId, field, digest, key_version: current })
+        .onConflict((oc) => oc.columns(['customer_id', 'field']).doUpdateSet({ digest, key_version: current }))
         .execute();
     });
   }
 
   /** Ids of the non-erased customers whose `field` has exactly this canonical value, sorted.
+   *  During a blind-index rotation a row is under the old or the new version, so the digest is
+   *  computed under every live version and each compared with the rows of its version.
    *  @throws KeyholeError BAD_REQUEST, KEY_UNAVAILABLE. */
   async findByBlindIndex(db: VaultDb, field: string, canonical: string): Promise<string[]> {
-    const digest = Buffer.from(await this.blindIndex(field, canonical));
+    const pairs = await this.#liveDigests(db, field, canonical);
     const rows = await db.selectFrom('blind_indexes as b').innerJoin('customers as c', 'c.id', 'b.customer_id')
-      .select('b.customer_id').where('b.field', '=', field).where('b.digest', '=', digest).where('c.erased_at', 'is', null)
+      .select('b.customer_id').where('b.field', '=', field)
+      .where((eb) => eb.or(pairs.map((p) => eb.and([eb('b.digest', '=', p.digest), eb('b.key_version', '=', p.version)]))))
+      .where('c.erased_at', 'is', null)
       .orderBy('b.customer_id').execute();
     return rows.map((r) => r.customer_id);
   }
 
-  /** True when the customer's stored index of `field` equals that of `canonical` (constant-time
-   *  comparison); false when there is no index (never written, or erased).
+  /** True when the customer's stored index of `field` equals that of `canonical` under the
+   *  version the row was computed with (constant-time comparison); false when there is no index
+   *  (never written, or erased).
    *  @throws KeyholeError BAD_REQUEST, KEY_UNAVAILABLE. */
   async matchesBlindIndex(db: VaultDb, customerId: string, field: string, canonical: string): Promise<boolean> {
-    const digest = await this.blindIndex(field, canonical);
-    const row = await db.selectFrom('blind_indexes').select('digest')
-      .where('customer_id', '=', customerId).where('field', '=', field).executeTakeFirst();
-    return row !== undefined && digestsEqual(row.digest, digest);
+    assertFieldName(field);
+    for (let attempt = 0; ; attempt += 1) {
+      const row = await db.selectFrom('blind_indexes').select(['digest', 'key_version'])
+        .where('customer_id', '=', customerId).where('field', '=', field).executeTakeFirst();
+      if (row === undefined) return false;
+      try {
+        return digestsEqual(row.digest, await this.blindIndex(field, canonical, row.key_version));
+      } catch (e) {
+        // The row's version was retired (and destroyed) since we read it: the row was re-indexed.
+        if (attempt > 0 || !isMissingKey(e)) throw e;
+      }
+    }
+  }
+
+  /** The digest of (field, canonical) under each live blind-index version. A previous version
+   *  whose key is gone is skipped only when the database says it was retired meanwhile. */
+  async #liveDigests(db: VaultDb, field: string, canonical: string): Promise<{ version: number; digest: Buffer }[]> {
+    const live = await liveVersions(db as unknown as KeyVersionDb, 'blind-index');
+    const out = [{ version: live.current, digest: Buffer.from(await this.blindIndex(field, canonical, live.current)) }];
+    for (const v of live.previous) {
+      try {
+        out.push({ version: v, digest: Buffer.from(await this.blindIndex(field, canonical, v)) });
+      } catch (e) {
+        if (!isMissingKey(e)) throw e;
+        const again = await liveVersions(db as unknown as KeyVersionDb, 'blind-index');
+        if (again.previous.includes(v) || again.current === v) throw e;
+      }
+    }
+    return out;
   }
 
   /** Re-wraps every live data key not under the database's current KEK (src/vault/kek-state.ts
@@ -192,6 +238,20 @@ export class Vault {
     } finally {
       this.#cache.clear();
     }
+  }
+
+  /** Makes a new blind-index key version current for every server (reindex.ts
+   *  `startBlindIndexRotation`), in `trx` (a transaction), and stores its key check value.
+   *  @throws KeyholeError ROTATION_IN_PROGRESS, KEY_UNAVAILABLE / HSM_*. */
+  async rotateBlindIndexKey(trx: VaultDb, now: Date): Promise<{ readonly from: number; readonly to: number }> {
+    return startBlindIndexRotation(trx, this.#keys, now, (v) => this.#checkKey(trx, v));
+  }
+
+  /** Re-indexes every blind index under the current version and retires the older ones
+   *  (reindex.ts `reindexBlindIndexes`); `canonicalOf` is src/fields `indexCanonical`.
+   *  Resumable and safe while serving. @throws KeyholeError DECRYPT_FAILED / KEY_UNAVAILABLE. */
+  async reindexBlindIndexes(db: VaultDb, canonicalOf: Canonicalizer, opts: ReindexOptions = {}): Promise<ReindexResult> {
+    return reindexBlindIndexes(db, this.#keys, (trx, id, fields) => this.readFields(trx, id, fields), canonicalOf, { now: () => this.#clock.now(), ...opts });
   }
 
   /** The KEK ids some live data key is still wrapped under, sorted; once only the current one
@@ -224,17 +284,36 @@ export class Vault {
     }
   }
 
-  /** Checks that the provider's blind-index key is the one this database was indexed with: on
-   *  first call stores HMAC(index key, "keyhole/key-check/v1") in vault_meta, later compares.
-   *  Call at start-up, since a wrong key would make every verify answer "no match".
-   *  @throws KeyholeError KEY_UNAVAILABLE on a mismatch. */
+  /** Checks that the provider's blind-index keys are the ones this database was indexed with:
+   *  for each live version (current and previous), on first call stores HMAC(key of that
+   *  version, "keyhole/key-check/v1") in vault_meta (version 1 under KEY_CHECK_META, version n
+   *  under `KEY_CHECK_META/v<n>`), later compares. Call at start-up, since a wrong key would make
+   *  every verify answer "no match". @throws KeyholeError KEY_UNAVAILABLE on a mismatch or a
+   *  missing version. */
   async checkKeys(db: VaultDb): Promise<void> {
-    const mine = Buffer.from(await this.#keys.blindIndex(Buffer.from(KEY_CHECK_MESSAGE, 'utf8'))).toString('hex');
-    await db.insertInto('vault_meta').values({ key: KEY_CHECK_META, value: mine })
+    const live = await liveVersions(db as unknown as KeyVersionDb, 'blind-index');
+    for (const v of [live.current, ...live.previous]) await this.#checkKey(db, v);
+  }
+
+  /** Stores or compares the key check value of blind-index version `version`. */
+  async #checkKey(db: VaultDb, version: number): Promise<void> {
+    const metaKey = keyCheckMeta(version);
+    const mine = Buffer.from(await this.#keys.blindIndex(Buffer.from(KEY_CHECK_MESSAGE, 'utf8'), version)).toString('hex');
+    await db.insertInto('vault_meta').values({ key: metaKey, value: mine })
       .onConflict((oc) => oc.column('key').doNothing()).execute();
-    const row = await db.selectFrom('vault_meta').select('value').where('key', '=', KEY_CHECK_META).executeTakeFirstOrThrow();
+    const row = await db.selectFrom('vault_meta').select('value').where('key', '=', metaKey).executeTakeFirstOrThrow();
     if (!digestsEqual(Buffer.from(row.value, 'utf8'), Buffer.from(mine, 'utf8'))) {
-      throw new KeyholeError('KEY_UNAVAILABLE', 'The keys do not match this database (wrong KEYHOLE_MASTER_KEY or key file?).');
+      throw new KeyholeError('KEY_UNAVAILABLE', `The keys do not match this database (blind-index key version ${version}; wrong KEYHOLE_MASTER_KEY or key file?).`);
     }
   }
+}
+
+/** The vault_meta key of the key check value of blind-index version `version`. */
+export function keyCheckMeta(version: number): string {
+  return version === 1 ? KEY_CHECK_META : `${KEY_CHECK_META}/v${version}`;
+}
+
+/** A provider error saying the key (version) is not there. */
+function isMissingKey(e: unknown): boolean {
+  return e instanceof KeyholeError && (e.code === 'KEY_UNAVAILABLE' || e.code === 'HSM_KEYS_MISSING');
 }

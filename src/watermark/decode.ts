@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
+import { findLattices, refineLattice, tileImage, type Residual } from './fold.js';
 import { parseMark, type MarkPayload } from './payload.js';
 
 const require = createRequire(import.meta.url);
@@ -23,7 +24,7 @@ interface Grey { readonly data: Uint8Array; readonly width: number; readonly hei
 
 /** The high-passed grey image at width `width`: each pixel minus its neighbourhood's mean
  *  (Gaussian, σ = `sigma` px), times `gain`, around mid-grey. */
-async function highPass(input: Buffer, width: number, sigma: number, gain: number, median = 0, smooth = 0): Promise<Grey> {
+async function highPass(input: Buffer, width: number, sigma: number, gain: number, median = 0, smooth = 0, clip = 0): Promise<Grey> {
   let base = sharp(input, { failOn: 'none' }).rotate().greyscale();
   if (median > 0) base = sharp(await base.median(median).png().toBuffer());
   base = base.resize({ width, withoutEnlargement: false });
@@ -31,7 +32,9 @@ async function highPass(input: Buffer, width: number, sigma: number, gain: numbe
   const mean = await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).blur(sigma).raw().toBuffer();
   const out = new Uint8Array(info.width * info.height);
   for (let i = 0; i < out.length; i++) {
-    const v = 128 + (data[i * info.channels]! - mean[i]!) * gain;
+    let d = data[i * info.channels]! - mean[i]!;
+    if (clip > 0 && (d > clip || d < -clip)) d = 0;
+    const v = 128 + d * gain;
     out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
   }
   if (smooth > 0) {
@@ -41,19 +44,19 @@ async function highPass(input: Buffer, width: number, sigma: number, gain: numbe
   return { data: out, width: info.width, height: info.height };
 }
 
-async function zxing(g: Grey): Promise<string[]> {
+async function zxing(g: Grey, extra: Record<string, unknown> = {}): Promise<string[]> {
   prepare();
   const rgba = new Uint8ClampedArray(g.width * g.height * 4);
   for (let i = 0; i < g.data.length; i++) {
     const v = g.data[i]!;
     rgba[i * 4] = v; rgba[i * 4 + 1] = v; rgba[i * 4 + 2] = v; rgba[i * 4 + 3] = 255;
   }
-  const results = await readBarcodes({ data: rgba, width: g.width, height: g.height, colorSpace: 'srgb' } as unknown as ImageData, { formats: ['QRCode'], tryHarder: true, tryInvert: true, tryRotate: true, maxNumberOfSymbols: 8 });
+  const results = await readBarcodes({ data: rgba, width: g.width, height: g.height, colorSpace: 'srgb' } as unknown as ImageData, { formats: ['QRCode'], tryHarder: true, tryInvert: true, tryRotate: true, maxNumberOfSymbols: 8, ...extra });
   return results.filter((r) => r.isValid).map((r) => r.text);
 }
 
 /** One decode attempt's parameters (widths relative to the image's own width). */
-export interface DecodePass { readonly scale: number; readonly sigma: number; readonly gain: number; readonly median?: number; readonly smooth?: number }
+export interface DecodePass { readonly scale: number; readonly sigma: number; readonly gain: number; readonly median?: number; readonly smooth?: number; readonly clip?: number; readonly zx?: Record<string, unknown> }
 
 /** The passes tried in order until a mark is found. */
 export const DECODE_PASSES: readonly DecodePass[] = [
@@ -64,22 +67,63 @@ export const DECODE_PASSES: readonly DecodePass[] = [
   { scale: 0.5, sigma: 4, gain: 6 }, // a large phone photo
 ];
 
+/** Residuals further than this from their local mean (grey levels) are page content, not the
+ *  mark (7 % of 255 ≈ 18 at most). */
+const FOLD_CLIP = 40;
+/** Folding works on the picture shrunk to at most this width (px): a 1920-px screenshot's tile
+ *  is then ~110 px, ample for the average, and the fold stays within ~0.3 s. */
+const FOLD_WIDTH = 1024;
+
+/** The picture minus its local mean (Gaussian σ `sigma` px) at most `maxSide` px wide, with
+ *  content — any pixel further than `clip` grey levels from its mean, e.g. text — left out
+ *  (NaN), as folding wants only the faint mark. */
+async function residual(input: Buffer, maxWidth: number, sigma: number, clip: number): Promise<Residual> {
+  const { data, info } = await sharp(input, { failOn: 'none' }).rotate().greyscale().resize({ width: maxWidth, withoutEnlargement: true })
+    .raw().toBuffer({ resolveWithObject: true });
+  const mean = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).blur(sigma).raw().toBuffer();
+  const out = new Float32Array(info.width * info.height);
+  for (let i = 0; i < out.length; i++) {
+    const d = data[i * info.channels]! - mean[i * info.channels]!;
+    out[i] = d > clip || d < -clip ? NaN : d;
+  }
+  return { data: out, width: info.width, height: info.height };
+}
+
+/** Tile folding (src/watermark/fold.ts): the marks read from the average of every copy of the
+ *  tile in the picture, for pictures where no single copy is clean enough. */
+async function foldedMarks(image: Buffer): Promise<string[]> {
+  const r = await residual(image, FOLD_WIDTH, 8, FOLD_CLIP);
+  const lattices = findLattices(r, 50, 520);
+  for (const l of lattices) {
+    const coarse = refineLattice(r, l.a, l.b, [0.003, 0.006], [0.2, 0.4]);
+    const texts = await zxing(tileImage(refineLattice(r, coarse.a, coarse.b, [0.0025], [0.1], 120_000).tile));
+    if (texts.some((t) => parseMark(t) !== undefined)) return texts;
+  }
+  return [];
+}
+
 /** Every distinct Keyhole mark found in `image` (PNG, JPEG, WebP, TIFF bytes), in the order
  *  found; empty when there is none. Texts that decode as QR codes but are not Keyhole marks
  *  are ignored.
  *  @throws Error when the bytes are not an image sharp can read. */
-export async function decodeMarks(image: Buffer, passes: readonly DecodePass[] = DECODE_PASSES): Promise<MarkPayload[]> {
+export async function decodeMarks(image: Buffer, passes: readonly DecodePass[] = DECODE_PASSES, fold = true): Promise<MarkPayload[]> {
   const meta = await sharp(image, { failOn: 'none' }).metadata();
   const width = meta.width ?? 0;
   if (width === 0) throw new Error('not an image');
   const found = new Map<string, MarkPayload>();
   for (const p of passes) {
     const w = Math.max(64, Math.min(4096, Math.round(width * p.scale)));
-    for (const text of await zxing(await highPass(image, w, p.sigma, p.gain, p.median, p.smooth))) {
+    for (const text of await zxing(await highPass(image, w, p.sigma, p.gain, p.median, p.smooth, p.clip), p.zx)) {
       const m = parseMark(text);
       if (m) found.set(text, m);
     }
     if (found.size > 0) break;
+  }
+  if (found.size === 0 && fold) {
+    for (const text of await foldedMarks(image)) {
+      const m = parseMark(text);
+      if (m) found.set(text, m);
+    }
   }
   return [...found.values()];
 }

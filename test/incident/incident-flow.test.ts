@@ -134,6 +134,25 @@ for (const backend of DATABASES) {
       assert.equal(exports.length, 2);
     });
 
+    it('the blast radius comes a page at a time, filtered on the server, totals over every customer (issue 14 item 9)', async () => {
+      const all = blast.customers.map((c) => c.customerId);
+      assert.ok(all.length >= 3, 'the scenario exposes several customers');
+      const seen: string[] = [];
+      for (let offset = 0; offset < all.length; offset += 2) {
+        const page = (await api('GET', `/v1/incidents/${incidentId}/blast-radius?offset=${offset}&limit=2`)).json();
+        assert.ok(page.customers.length <= 2);
+        assert.deepEqual(page.page, { offset, limit: 2, q: '', matching: all.length });
+        assert.deepEqual(page.totals, blast.totals, 'totals count every customer, not the page');
+        seen.push(...page.customers.map((c: { customerId: string }) => c.customerId));
+      }
+      assert.deepEqual(seen, all);
+      const one = all[1]!;
+      const found = (await api('GET', `/v1/incidents/${incidentId}/blast-radius?q=${encodeURIComponent(one.toUpperCase())}`)).json();
+      assert.deepEqual(found.customers.map((c: { customerId: string }) => c.customerId), [one]);
+      assert.equal(found.page.matching, 1);
+      assert.equal((await api('GET', `/v1/incidents/${incidentId}/blast-radius?limit=1001`)).statusCode, 400);
+    });
+
     it('the timeline lists every record of the insider in the window, denials included, in log order', async () => {
       const items: { seq: number; record: { action: string; decision: string; agentId: string }; exposes: unknown[] }[] = [];
       for (let after = -1; ;) {

@@ -29,6 +29,18 @@ describe('envelope', () => {
     assert.notDeepEqual(Buffer.from(a), Buffer.from(b));
   });
 
+  it('never repeats a nonce across pool refills, and a nonce is not all zeros', () => {
+    const k = randomBytes(32);
+    const p = { customerId: 'c1', field: 'email', keyVersion: 1 };
+    const seen = new Set<string>();
+    for (let i = 0; i < 3 * 342; i++) { // the pool holds 341 nonces: this crosses two refills
+      const nonce = Buffer.from(sealField(k, p, Buffer.from('same')).subarray(1, 13));
+      assert.notDeepEqual(nonce, Buffer.alloc(12));
+      seen.add(nonce.toString('hex'));
+    }
+    assert.equal(seen.size, 3 * 342);
+  });
+
   it('fails with DECRYPT_FAILED when only the customer, only the field or only the key version differs', () => {
     fc.assert(fc.property(key, place, place, fc.constantFrom('customerId', 'field', 'keyVersion'), plaintext, (k, p, other, part, pt) => {
       const q = { ...p, [part]: other[part] };

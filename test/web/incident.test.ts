@@ -72,7 +72,7 @@ describe('incident response in the console', { timeout: 90_000 }, () => {
     await page.locator('.mantine-Notification-root').first().waitFor({ state: 'detached' });
   }
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (page: Page, name: string, fullPage = true) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
 
   /** Clicks `button` and returns the text of the file it downloads. */
   async function downloadText(page: Page, button: string): Promise<{ name: string; text: string }> {
@@ -151,11 +151,31 @@ describe('incident response in the console', { timeout: 90_000 }, () => {
     assert.equal(Number(await split.getAttribute('data-full')), fullRows.filter((f) => !plain.has(f ?? '')).length, 'plain attributes are not counted as seen in full');
     assert.ok(fullRows.some((f) => plain.has(f ?? '')), 'the view did show plain attributes');
     assert.ok(Number(await split.getAttribute('data-partly')) > 0);
+    // Customers come a page at a time from the server, filtered there (issue 14 item 9).
+    assert.equal(await sec.page.locator('[data-testid="blast-range"]').innerText(), 'Customers 1–3 of 3');
+    const filtered = sec.page.waitForRequest((r) => r.url().includes('/blast-radius?') && new URL(r.url()).searchParams.get('q') === first);
+    await sec.page.locator('[data-testid="blast-filter"]').fill(first);
+    await filtered;
+    await sec.page.locator('[data-testid="blast-customers"][data-matching="1"]').waitFor();
+    assert.deepEqual(await sec.page.locator('[data-blast-customer]').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-blast-customer')))]), [first]);
+    await sec.page.locator('[data-testid="blast-filter"]').fill('');
+    await sec.page.locator('[data-testid="blast-customers"][data-matching="3"]').waitFor();
     await shot(sec.page, '06-blast-radius');
     await sec.page.locator(`[data-testid="proofs-${viewed[0]!.customer_id}"]`).click();
     await sec.page.locator('[data-testid="proofs"] [data-proof-seq]').first().waitFor();
     assert.match(await sec.page.locator('[data-testid="proofs"]').innerText(), /signed tree of \d+ entries/);
-    await shot(sec.page, '07-inclusion-proofs');
+    await shot(sec.page, '07-inclusion-proofs', false);
+    // On a small laptop or a tablet too, the proofs modal fits the window: inside the viewport, nothing wider than the modal (issue 14 item 9).
+    await sec.page.setViewportSize({ width: 560, height: 640 });
+    const fit = await sec.page.locator('.mantine-Modal-content').evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const codes = [...el.querySelectorAll('pre, code')].map((c) => c.scrollWidth - c.clientWidth);
+      return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, vw: window.innerWidth, vh: window.innerHeight, overflowX: el.scrollWidth - el.clientWidth, codeOverflow: Math.max(0, ...codes) };
+    });
+    assert.ok(fit.top >= 0 && fit.bottom <= fit.vh && fit.left >= 0 && fit.right <= fit.vw, `the modal leaves the window: ${JSON.stringify(fit)}`);
+    assert.ok(fit.overflowX <= 0 && fit.codeOverflow <= 0, `a proof runs off the modal: ${JSON.stringify(fit)}`);
+    await shot(sec.page, '07b-inclusion-proofs-narrow', false);
+    await sec.page.setViewportSize({ width: 1360, height: 900 });
     await sec.page.keyboard.press('Escape');
     await sec.page.locator('[data-testid="proofs"]').waitFor({ state: 'detached' });
     const csv = await downloadText(sec.page, '[data-testid="export-csv"]');

@@ -17,8 +17,10 @@ const AuditExplorer = lazy(() => import('./security/audit-explorer-page'));
 const BreakGlassPage = lazy(() => import('./security/break-glass-page'));
 const AlertsPage = lazy(() => import('./security/alerts-page'));
 const AgentPage = lazy(() => import('./security/agent-page'));
+const LeakIdentifyPage = lazy(() => import('./security/leak-identify-page'));
 const IncidentsPage = lazy(() => import('./incident/incidents-page'));
 const IncidentPage = lazy(() => import('./incident/incident-page'));
+const SentMailPage = lazy(() => import('./security/sent-mail-page'));
 
 /** Where each role starts. */
 export const HOME: Readonly<Record<Role, string>> = { agent: '/queue', supervisor: '/approvals', security: '/security' };
@@ -48,9 +50,11 @@ export function App() {
           <Route path="/security/audit" element={me.role === 'security' ? <AuditExplorer /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/alerts" element={me.role === 'security' ? <AlertsPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/agents/:id" element={me.role === 'security' ? <AgentPage /> : <Navigate to={HOME[me.role]} replace />} />
+          <Route path="/security/identify" element={me.role === 'security' ? <LeakIdentifyPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/break-glass" element={me.role === 'security' ? <BreakGlassPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/incidents" element={me.role === 'security' ? <IncidentsPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="/security/incidents/:id" element={me.role === 'security' ? <IncidentPage /> : <Navigate to={HOME[me.role]} replace />} />
+          <Route path="/security/mail" element={me.role === 'security' ? <SentMailPage /> : <Navigate to={HOME[me.role]} replace />} />
           <Route path="*" element={<Navigate to={HOME[me.role]} replace />} />
         </Routes>
       </Suspense>

@@ -2,10 +2,8 @@
 // signed in, discoverable sign-in, and consent assertions with user verification required,
 // each bound to a single-use, 5-minute challenge stored server-side.
 import { randomBytes } from 'node:crypto';
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { webAuthnServer } from '../../shared/webauthn-server.js';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../shared/clock.js';
 import { KeyholeError } from '../../shared/errors.js';
@@ -87,7 +85,7 @@ async function takeChallenge(db: Db, clock: Clock, challenge: string, purpose: P
 export async function registrationOptions(db: Db, clock: Clock, rp: RelyingParty, customer: { id: string; accountId: string }) {
   const existing = await db.selectFrom('customer_credentials').select(['id', 'transports']).where('customer_id', '=', customer.id).execute();
   const challenge = await storeChallenge(db, clock, 'register', customer.id, null);
-  return generateRegistrationOptions({
+  return (await webAuthnServer()).generateRegistrationOptions({
     rpName: rp.rpName, rpID: rp.rpId, userName: customer.accountId, userID: new TextEncoder().encode(customer.id), challenge: challengeBytes(challenge),
     attestationType: 'none', excludeCredentials: existing.map((c) => ({ id: c.id, transports: c.transports })),
     authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
@@ -101,7 +99,7 @@ export async function verifyRegistration(db: Db, clock: Clock, rp: RelyingParty,
   const origin = clientOrigin(response);
   let v;
   try {
-    v = await verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: originOk(rp, origin) ? origin : rp.origins[0] ?? '', expectedRPID: rp.rpId, requireUserVerification: true });
+    v = await (await webAuthnServer()).verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: originOk(rp, origin) ? origin : rp.origins[0] ?? '', expectedRPID: rp.rpId, requireUserVerification: true });
   } catch (cause) {
     throw new KeyholeError('PASSKEY_INVALID', undefined, { cause });
   }
@@ -128,7 +126,7 @@ export async function assertionOptions(db: Db, clock: Clock, rp: RelyingParty, c
   const allow = consent ? await db.selectFrom('customer_credentials').select(['id', 'transports']).where('customer_id', '=', consent.customerId).execute() : [];
   if (consent && allow.length === 0) throw new KeyholeError('CONFLICT', 'Register a passkey first; consent needs one.');
   const challenge = await storeChallenge(db, clock, consent ? (consent.purpose ?? 'consent') : 'authenticate', consent?.customerId ?? null, consent?.requestId ?? null);
-  return generateAuthenticationOptions({ rpID: rp.rpId, challenge: challengeBytes(challenge), userVerification: 'required', allowCredentials: allow.map((c) => ({ id: c.id, transports: c.transports as never })) });
+  return (await webAuthnServer()).generateAuthenticationOptions({ rpID: rp.rpId, challenge: challengeBytes(challenge), userVerification: 'required', allowCredentials: allow.map((c) => ({ id: c.id, transports: c.transports as never })) });
 }
 
 /** Verifies an assertion (user verification required) and returns the customer it belongs to;
@@ -142,7 +140,7 @@ export async function verifyAssertion(db: Db, clock: Clock, rp: RelyingParty, re
   const origin = clientOrigin(response);
   let v;
   try {
-    v = await verifyAuthenticationResponse({
+    v = await (await webAuthnServer()).verifyAuthenticationResponse({
       response, expectedChallenge: challenge, expectedOrigin: originOk(rp, origin) ? origin : rp.origins[0] ?? '', expectedRPID: rp.rpId, requireUserVerification: true,
       credential: { id: cred.id, publicKey: new Uint8Array(cred.public_key), counter: Number(cred.counter), transports: cred.transports },
     });

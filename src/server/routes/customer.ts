@@ -22,6 +22,8 @@ import { createCustomerSession, CUSTOMER_SESSION_MS, customerForSession, endCust
 import { assertionOptions, registrationOptions, verifyAssertion, verifyRegistration, type RelyingParty } from '../customer/webauthn.js';
 import type { Runtime } from '../runtime.js';
 import { errorResponses, IdSchema } from '../schemas.js';
+import { declareSecurity } from '../openapi.js';
+import { CheckupSchema, ConsentRequestSchema, CustomerGrantSchema, NoticeSchema, ReceiptSchema } from './customer-schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,6 +56,7 @@ const authDb = (rt: Runtime) => rt.store.db as Kysely<CustomerAuthTables & Acces
 /** Public customer routes: passkey sign-in, and the demo picker when `demo`. */
 export function customerPublicRoutes(rt: Runtime, rp: RelyingParty, demo: boolean): FastifyPluginAsyncZod {
   return async (app) => {
+    declareSecurity(app, []); // public: sign-in itself
     const db = authDb(rt);
     app.post('/v1/customer/passkeys/login/options', { schema: { tags: ['customer'], summary: 'Start a passkey sign-in (discoverable credential)' } },
       async () => assertionOptions(db, rt.clock, rp));
@@ -65,11 +68,20 @@ export function customerPublicRoutes(rt: Runtime, rp: RelyingParty, demo: boolea
       return { customerId };
     });
     if (!demo) return;
-    app.get('/v1/customer/demo/customers', { schema: { tags: ['demo'], summary: 'Demo customers with open tickets (KEYHOLE_DEMO=1 only)', response: { 200: z.object({ customers: z.array(z.object({ id: z.string(), accountId: z.string(), jurisdiction: z.string() })) }) } } },
-      async () => ({
-        customers: await rt.db.selectFrom('customers as c').select(['c.id', 'c.account_id as accountId', 'c.jurisdiction']).where('c.erased_at', 'is', null).where('c.is_decoy', '=', false)
-          .where((eb) => eb.exists(eb.selectFrom('tickets as t').select('t.id').whereRef('t.customer_id', '=', 'c.id').where('t.status', '=', 'open'))).orderBy('c.id').limit(25).execute(),
-      }));
+    app.get('/v1/customer/demo/customers', { schema: { tags: ['demo'], summary: 'Demo customers to sign in as (KEYHOLE_DEMO=1 only): with open tickets, or any customer matching `q`',
+      querystring: z.strictObject({ q: z.string().trim().max(64).optional().describe('text in a customer id or account id (case-insensitive); searches every customer') }),
+      response: { 200: z.object({ customers: z.array(z.object({ id: z.string(), accountId: z.string(), jurisdiction: z.string() })) }) } } },
+      async (req) => {
+        let query = rt.db.selectFrom('customers as c').select(['c.id', 'c.account_id as accountId', 'c.jurisdiction']).where('c.erased_at', 'is', null).where('c.is_decoy', '=', false);
+        const q = req.query.q?.toLowerCase();
+        if (q) {
+          const pattern = `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`; // attacker-controlled: LIKE wildcards escaped, bound as a parameter
+          query = query.where((eb) => eb.or([eb(eb.fn('lower', ['c.id']), 'like', pattern), eb(eb.fn('lower', ['c.account_id']), 'like', pattern)]));
+        } else {
+          query = query.where((eb) => eb.exists(eb.selectFrom('tickets as t').select('t.id').whereRef('t.customer_id', '=', 'c.id').where('t.status', '=', 'open')));
+        }
+        return { customers: await query.orderBy('c.id').limit(25).execute() };
+      });
     app.post('/v1/customer/demo/login', { schema: { tags: ['demo'], summary: 'Sign in as a demo customer (KEYHOLE_DEMO=1 only)', body: z.strictObject({ customerId: IdSchema }), response: { 200: z.object({ customerId: z.string() }), ...errorResponses } } },
       async (req, reply) => {
         const c = await rt.db.selectFrom('customers').select('id').where('id', '=', req.body.customerId).where('erased_at', 'is', null).where('is_decoy', '=', false).executeTakeFirst();
@@ -91,6 +103,7 @@ export function customerRoutes(rt: Runtime, rp: RelyingParty): (app: FastifyInst
       if (!customer) throw new KeyholeError('UNAUTHENTICATED');
       req.customer = customer;
     });
+    declareSecurity(scope, [{ customerSession: [] }]);
     await scope.register(portalRoutes(rt, rp));
   };
 }
@@ -116,9 +129,10 @@ function portalRoutes(rt: Runtime, rp: RelyingParty): FastifyPluginAsyncZod {
     app.post('/v1/customer/passkeys/register/verify', { schema: { tags: ['customer'], summary: 'Finish registering a passkey', body: WebAuthnResponse, response: { 201: z.object({ credentialId: z.string() }), ...errorResponses } } },
       async (req, reply) => reply.status(201).send({ credentialId: await verifyRegistration(db, rt.clock, rp, me(req), req.body as never) }));
 
-    app.get('/v1/customer/receipts', { schema: { tags: ['customer'], summary: 'Who looked at my data: access receipts with their log leaves', querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }) } },
+    app.get('/v1/customer/receipts', { schema: { tags: ['customer'], summary: 'Who looked at my data: access receipts with their log leaves', querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+      response: { 200: z.object({ receipts: z.array(ReceiptSchema) }), ...errorResponses } } },
       async (req) => ({ receipts: await customerReceipts(rt.db, rt.vault, me(req), req.query.limit) }));
-    app.get('/v1/customer/consents', { schema: { tags: ['customer'], summary: 'Reveals waiting for my consent' } },
+    app.get('/v1/customer/consents', { schema: { tags: ['customer'], summary: 'Reveals waiting for my consent', response: { 200: z.object({ requests: z.array(ConsentRequestSchema) }), ...errorResponses } } },
       async (req) => ({ requests: await pendingConsents(rt.db, me(req), rt.clock.now()) }));
     app.post('/v1/customer/consents/:id/options', { schema: { tags: ['customer'], summary: 'Passkey challenge for approving one reveal', params: z.object({ id: IdSchema }) } },
       async (req) => assertionOptions(db, rt.clock, rp, { customerId: me(req), requestId: req.params.id }));
@@ -131,7 +145,7 @@ function portalRoutes(rt: Runtime, rp: RelyingParty): FastifyPluginAsyncZod {
     });
     app.post('/v1/customer/consents/:id/deny', { schema: { tags: ['customer'], summary: 'Deny a reveal', params: z.object({ id: IdSchema }) } },
       async (req) => customerDecide(rt.broker.deps, customerCtx(req), req.params.id, 'deny'));
-    app.get('/v1/customer/grants', { schema: { tags: ['customer'], summary: 'Live grants on my data' } },
+    app.get('/v1/customer/grants', { schema: { tags: ['customer'], summary: 'Live grants on my data', response: { 200: z.object({ grants: z.array(CustomerGrantSchema) }), ...errorResponses } } },
       async (req) => ({ grants: await liveGrantsOnCustomer(rt.db, me(req), rt.clock.now()) }));
     app.post('/v1/customer/grants/:id/revoke', { schema: { tags: ['customer'], summary: 'End a grant on my data at once', params: z.object({ id: IdSchema }), response: { 204: z.null(), ...errorResponses } } },
       async (req, reply) => {
@@ -161,9 +175,9 @@ function portalRoutes(rt: Runtime, rp: RelyingParty): FastifyPluginAsyncZod {
         withdrawn: await withdrawnContacts(rt.db, rt.vault, me(req), rt.clock.now()),
         supportNeverAsks: ['your password', 'your 2FA or SMS codes', 'your seed phrase or private keys', 'to move funds to another address or "safe wallet"', 'to install remote-access software'],
       }));
-    app.get('/v1/customer/checkup', { schema: { tags: ['customer'], summary: 'Security checkup of my account protections' } },
+    app.get('/v1/customer/checkup', { schema: { tags: ['customer'], summary: 'Security checkup of my account protections', response: { 200: CheckupSchema, ...errorResponses } } },
       async (req) => securityCheckup(rt.db, rt.vault, me(req)));
-    app.get('/v1/customer/notices', { schema: { tags: ['customer'], summary: 'Notices (e.g. a break-glass access)' } },
+    app.get('/v1/customer/notices', { schema: { tags: ['customer'], summary: 'Notices (e.g. a break-glass access)', response: { 200: z.object({ notices: z.array(NoticeSchema) }), ...errorResponses } } },
       async (req) => ({ notices: await customerNotices(rt.db, me(req)) }));
     app.get('/v1/customer/protections', { schema: { tags: ['customer', 'incident'], summary: 'Protections on my account after an incident: the never-call banner, measures in force, advice', response: { 200: CustomerProtectionsSchema, ...errorResponses } } },
       async (req) => customerProtections(rt.store.db as IncidentDb, me(req)));

@@ -10,10 +10,12 @@ import { createSession, SESSION_TTL_MS } from '../../identity/sessions.js';
 import { setSessionCookie } from '../../identity/cookies.js';
 import { deviceForSignIn, setDeviceCookie } from '../../identity/device.js';
 import { clientOf } from '../auth.js';
+import { declareSecurity } from '../openapi.js';
 
 /** Registers GET /v1/demo/agents and POST /v1/demo/login. */
 export function demoRoutes(rt: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
+    declareSecurity(app, []); // public, demo mode only
     app.get('/v1/demo/agents', { schema: { tags: ['demo'], summary: 'Demo staff to sign in as (KEYHOLE_DEMO=1 only)', response: { 200: z.object({ agents: z.array(AgentSchema) }) } } },
       async () => ({
         agents: await rt.db.selectFrom('agents').select(['id', 'name', 'email', 'role', 'team', 'vendor', 'regions', 'status'])

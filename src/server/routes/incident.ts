@@ -3,6 +3,7 @@
 // measures (also read by the exchange's systems), templates, notifications, the evidence bundle
 // and the regulator report. Thin: validate, call IncidentService, return through a schema.
 // Also runs the outbox sender while the server runs, when a channel is configured.
+import { blastRadiusPage } from '../../incident/blast-page.js';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
@@ -99,9 +100,10 @@ function coreRoutes(app: App, svc: IncidentService): void {
 
 function analysisRoutes(app: App, svc: IncidentService, rt: Runtime): void {
   app.get('/v1/incidents/:id/blast-radius', {
-    schema: { tags, summary: 'The blast radius, exact from the signed log: per customer and field the highest level, count, first and last time, log entries; totals', params: IdParams,
-      response: { 200: S.BlastRadiusSchema, ...errorResponses } },
-  }, async (req) => svc.blastRadius(req.params.id));
+    schema: { tags, summary: 'The blast radius, exact from the signed log: per customer and field the highest level, count, first and last time, log entries; totals',
+      description: 'Customers come a page at a time (`offset`, `limit`, filter `q`); `totals` always count every customer, and the exports hold them all.',
+      params: IdParams, querystring: S.BlastRadiusQuery, response: { 200: S.BlastRadiusSchema, ...errorResponses } },
+  }, async (req) => blastRadiusPage(await svc.blastRadius(req.params.id), req.query));
 
   app.get('/v1/incidents/:id/blast-radius/export', {
     schema: { tags, summary: 'The blast radius as a CSV or JSON download (recorded as an export)', params: IdParams,

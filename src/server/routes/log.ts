@@ -71,8 +71,12 @@ export function logRoutes(rt: Runtime): FastifyPluginAsyncZod {
       witnesses: rt.witnesses.endpoints.map((w) => ({ name: w.verifier.name, vkey: cosignatureVerifierKeyFor(w.verifier.name, w.verifier.publicKey), url: w.url })),
     }));
 
-    app.get('/v1/log/vkey', { schema: { tags: ['log'], summary: 'The verifier key of the checkpoints (C2SP signed-note, Ed25519)', response: text } },
-      async (_req, reply) => reply.type('text/plain; charset=utf-8').send(`${rt.integrator.identity.verifierKey}\n`));
+    app.get('/v1/log/vkey', { schema: { tags: ['log'], summary: 'The verifier keys of the checkpoints (C2SP signed-note, Ed25519), one a line: two during a signing-key rotation', response: text } },
+      async (_req, reply) => {
+        // During a signing-key rotation's overlap both keys sign: one verifier key a line, current first.
+        await rt.integrator.identity.refresh(rt.db as never, rt.clock.now());
+        return reply.type('text/plain; charset=utf-8').send(rt.integrator.identity.verifierKeysAt(rt.clock.now()).map((k) => `${k}\n`).join(''));
+      });
 
     app.get('/v1/log/proofs/inclusion', {
       schema: { tags: ['log'], summary: 'Inclusion proof of a leaf, by index or by leaf hash (RFC 9162 §2.1.3)', querystring: InclusionQuery, response: { 200: InclusionSchema, ...errorResponses } },

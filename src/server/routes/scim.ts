@@ -3,6 +3,7 @@
 // (`keyhole tokens create --scim NAME`, scope `scim`); bodies are application/scim+json or
 // application/json; every failure is a SCIM error response (RFC 7644 §3.12) and changes
 // nothing. The resource logic is src/identity/scim.ts.
+import { declareSecurity } from '../openapi.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import SCIMMY from 'scimmy';
 import { declareScim, checkFilter, normalizePatch, SCIM_MAX_RESULTS, type ScimContext } from '../../identity/scim.js';
@@ -59,6 +60,7 @@ export function scimRoutes(rt: Runtime, mapping: IdentityMapping): (app: Fastify
   declareScim();
   for (const R of [SCIMMY.Resources.User, SCIMMY.Resources.Group, SCIMMY.Resources.Schema, SCIMMY.Resources.ResourceType, SCIMMY.Resources.ServiceProviderConfig]) R.basepath(SCIM_BASE);
   return async (root) => root.register(async (app) => {
+    declareSecurity(app, [{ scimBearer: [] }]);
     const deps = { db: rt.db as unknown as IdentityDb, clock: rt.clock, events: rt.events, mapping };
     app.addContentTypeParser(SCIM_TYPE, { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
       try {

@@ -7,7 +7,6 @@ import { newId } from '../../access/ids.js';
 import { appendAudit } from '../../audit/append.js';
 import type { BrokerDb } from '../../access/model.js';
 import { KeyholeError } from '../../shared/errors.js';
-import { decodeMarks } from '../../watermark/decode.js';
 import { identifyMark } from '../../watermark/identify.js';
 import { ctxOf } from '../auth.js';
 import type { Runtime } from '../runtime.js';
@@ -76,6 +75,9 @@ export function watermarkRoutes(rt: Runtime): FastifyPluginAsyncZod {
       if (ctxOf(req).agent.role !== 'security') throw new KeyholeError('FORBIDDEN', 'Only the security team may identify leaked pictures.');
       let marks;
       try {
+        // sharp (libvips) and the 2-D code reader load on the first identification, not at
+        // start-up: they are ~30 MB of resident memory that most instances never use.
+        const { decodeMarks } = await import('../../watermark/decode.js');
         marks = await decodeMarks(Buffer.from(req.body.image, 'base64'));
       } catch {
         throw new KeyholeError('IMAGE_UNREADABLE');

@@ -75,13 +75,14 @@ export function signCheckpoint(input: CheckpointInput, signers: readonly NoteSig
   return signNote(formatCheckpoint(input), signers);
 }
 
-/** Opens a checkpoint note: its signature by `verifier` (the log's key) MUST verify, other
- *  signatures (witnesses, rotated keys) are ignored, the text MUST parse as a checkpoint and
+/** Opens a checkpoint note: its signature by `verifier` (the log's key, or any of a list of
+ *  trusted log keys, e.g. the old and new key of a signing-key rotation) MUST verify, other
+ *  signatures (witnesses, keys not listed) are ignored, the text MUST parse as a checkpoint and
  *  its origin MUST equal `expectedOrigin`.
  *  @throws KeyholeError CHECKPOINT_INVALID on a malformed note or checkpoint, a missing or bad
  *  signature by `verifier`, or another origin (`details`: expectedOrigin, origin). */
-export function openCheckpoint(note: string | Uint8Array, verifier: NoteVerifier, expectedOrigin: string): OpenedCheckpoint {
-  const opened = openNote(note, [verifier]);
+export function openCheckpoint(note: string | Uint8Array, verifier: NoteVerifier | readonly NoteVerifier[], expectedOrigin: string): OpenedCheckpoint {
+  const opened = openNote(note, Array.isArray(verifier) ? verifier : [verifier as NoteVerifier]);
   const checkpoint = parseCheckpoint(opened.text);
   if (checkpoint.origin !== expectedOrigin) {
     throw new KeyholeError('CHECKPOINT_INVALID', 'the checkpoint is from another log', {

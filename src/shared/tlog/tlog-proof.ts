@@ -39,7 +39,8 @@ export interface TlogProofCheck {
   /** The RFC 6962 leaf hash (32 bytes) of the entry the proof claims to include. */
   readonly leafHash: Uint8Array;
   /** The log's checkpoint key. */
-  readonly verifier: NoteVerifier;
+  /** The log's key, or every trusted log key (any of them may have signed). */
+  readonly verifier: NoteVerifier | readonly NoteVerifier[];
   readonly expectedOrigin: string;
 }
 

@@ -175,3 +175,12 @@ function isWellFormed(s: string): boolean {
 function invalid(message: string): KeyholeError {
   return new KeyholeError('CHECKPOINT_INVALID', message);
 }
+
+/** Parses a list of verifier keys, one a line (blank lines ignored), as /v1/log/vkey serves them
+ *  during a signing-key rotation: a checkpoint signed by any of them is the log's.
+ *  @throws KeyholeError CHECKPOINT_INVALID on a malformed key or an empty list. */
+export function parseVerifierKeys(text: string): NoteVerifier[] {
+  const keys = text.split('\n').map((l) => l.trim()).filter((l) => l !== '').map(parseVerifierKey);
+  if (keys.length === 0) throw new KeyholeError('CHECKPOINT_INVALID', 'no verifier key given');
+  return keys;
+}

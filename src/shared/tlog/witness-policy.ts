@@ -59,18 +59,21 @@ export function witnessPolicy(vkeys: readonly string[], quorum?: number): Witnes
   return Object.freeze({ witnesses: Object.freeze(witnesses), quorum: q });
 }
 
-/** Opens checkpoint `note`: its signature by `logKey` MUST verify and its origin MUST be
+/** Opens checkpoint `note`: its signature by `logKey` (or by one of several trusted log keys,
+ *  e.g. during a signing-key rotation) MUST verify and its origin MUST be
  *  `origin`; signatures from the policy's witnesses MUST verify (a known key with a bad
  *  signature makes the note malformed, C2SP signed-note) and are returned; others are ignored.
  *  @throws KeyholeError CHECKPOINT_INVALID on a malformed note or a bad signature from a
  *  known key, no log signature, or another origin; WITNESS_QUORUM_NOT_MET when fewer than
  *  `policy.quorum` witnesses cosigned (`details`: quorum, cosigned, size). */
 export function openWitnessedCheckpoint(
-  note: string | Uint8Array, logKey: NoteVerifier, origin: string, policy: WitnessPolicy, opts: WitnessCheckOptions = {},
+  note: string | Uint8Array, logKey: NoteVerifier | readonly NoteVerifier[], origin: string, policy: WitnessPolicy, opts: WitnessCheckOptions = {},
 ): WitnessedCheckpoint {
-  const known = [logKey, ...policy.witnesses.filter((w) => !(w.name === logKey.name && w.keyHash === logKey.keyHash))];
+  const logKeys: readonly NoteVerifier[] = Array.isArray(logKey) ? logKey : [logKey as NoteVerifier];
+  const isLog = (k: { name: string; keyHash: number }) => logKeys.some((l) => l.name === k.name && l.keyHash === k.keyHash);
+  const known = [...logKeys, ...policy.witnesses.filter((w) => !isLog(w))];
   const opened = openNote(note, known);
-  const logSig = opened.verifiedSignatures.find((s) => s.name === logKey.name && s.keyHash === logKey.keyHash);
+  const logSig = opened.verifiedSignatures.find(isLog);
   if (logSig === undefined) throw invalid('the checkpoint is not signed by the log');
   const checkpoint = parseCheckpoint(opened.text);
   if (checkpoint.origin !== origin) {

@@ -81,7 +81,8 @@ export class PageRecorder {
   }
 }
 
-/** Saves a screenshot of `page` as test-results/web/<name>.png. */
-export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS_DIR, `${name}.png`), fullPage: true });
+/** Saves a screenshot of `page` as test-results/web/<name>.png: the whole page, or only the
+ *  window with `{ fullPage: false }` (a modal over a long page). */
+export async function shot(page: Page, name: string, opts: { readonly fullPage?: boolean } = {}): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS_DIR, `${name}.png`), fullPage: opts.fullPage ?? true });
 }

@@ -2,6 +2,8 @@
 // cookie, JSON in and out, never cached. Errors become ApiError with the API's stable `code`
 // and its `message`, which the screens show as they are. A 401 tells the session to sign out.
 
+import type { ErrorEnvelope } from './wire';
+
 /** An API failure: the HTTP status and the `{ error: { code, message } }` body. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -54,7 +56,7 @@ async function call<T>(method: string, url: string, body?: unknown, stepUp?: str
     json = undefined;
   }
   if (!res.ok) {
-    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const err = (json as Partial<ErrorEnvelope> | undefined)?.error;
     if (res.status === 401 && url !== '/v1/me') onUnauthenticated?.();
     if (err?.code === 'STEP_UP_REQUIRED' && stepUp === undefined && onStepUp) {
       const token = await onStepUp(method, url);

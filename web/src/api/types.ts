@@ -1,214 +1,62 @@
-// The shapes of the Keyhole API as the console uses them (src/server/schemas.ts and the route
-// files are the source of truth; these mirror their response schemas). No field value is ever
-// typed more precisely than `Rendered`: the console shows what the server rendered.
+// The shapes of the Keyhole API as the console uses them: short names for types generated from
+// the server's OpenAPI document (schema.d.ts, `npm run gen:api`; the route's zod schema is the
+// source of truth). No field value is typed more precisely than `Rendered`: the console shows
+// what the server rendered.
+import type { Item, ResponseBody } from './wire';
 
-export type Role = 'agent' | 'supervisor' | 'security';
-export type Level = 'hidden' | 'verify_only' | 'masked' | 'banded' | 'revealed';
+/** GET /v1/demo/agents: one staff member. */
+export type Agent = Item<ResponseBody<'/v1/demo/agents', 'get'>['agents']>;
+export type Role = Agent['role'];
+export type Level = FieldView['level'];
 
-export interface Agent {
-  readonly id: string;
-  readonly name: string;
-  readonly email: string;
-  readonly role: Role;
-  readonly team: string;
-  readonly vendor: string;
-  readonly regions: readonly string[];
-  readonly status: 'active' | 'suspended';
-}
+/** GET /v1/me: the agent, the session code (watermark), the server clock, and `stepUp` (held
+ *  under step-up by the detectors: reveal requests need the security team). */
+export type Me = ResponseBody<'/v1/me', 'get'>;
 
-/** GET /v1/me: the agent, the session code (watermark) and the server clock. */
-export interface Me extends Agent {
-  readonly sessionCode: string;
-  readonly serverTime: string;
-  /** Held under step-up by the detectors: reveal requests need the security team. */
-  readonly stepUp?: boolean;
-}
+/** A ticket; `contactCode` is the one-time code the customer's portal shows for it. */
+export type Ticket = ResponseBody<'/v1/tickets/{id}', 'get'>;
 
-export interface Ticket {
-  readonly id: string;
-  readonly customerId: string;
-  readonly purpose: string;
-  readonly status: 'open' | 'closed';
-  readonly assigneeId: string | null;
-  readonly channel: string;
-  readonly subject: string;
-  readonly createdAt: string;
-  readonly closedAt: string | null;
-  /** The one-time code the customer's portal shows for this open ticket ("is this really support?"). */
-  readonly contactCode?: string | null;
-}
-
-/** A value as the server rendered it (masked, banded or revealed). */
+/** A value as the server rendered it (masked, banded or revealed): `components.schemas.Rendered`
+ *  spelled out, because TypeScript reads the generated self-referencing alias as `any`. */
 export type Rendered = string | number | boolean | null | readonly Rendered[] | { readonly [key: string]: Rendered };
 
-export interface FieldView {
-  readonly name: string;
-  readonly level: Level;
-  readonly value: Rendered;
-  readonly verifiable: boolean;
-  readonly revealable: boolean;
-  readonly grantExpiresAt: string | null;
-}
+type WireFieldView = Item<ResponseBody<'/v1/tickets/{id}/customer', 'get'>['fields']>;
+export type FieldView = Omit<WireFieldView, 'value'> & { readonly value: Rendered };
+export type CustomerView = Omit<ResponseBody<'/v1/tickets/{id}/customer', 'get'>, 'fields'> & { readonly fields: readonly FieldView[] };
 
-export interface CustomerView {
-  readonly ticketId: string;
-  readonly customerId: string;
-  readonly purpose: string;
-  readonly fields: readonly FieldView[];
-  readonly grantsUsed: readonly string[];
-}
+export type RevealRequest = Item<ResponseBody<'/v1/reveal-requests', 'get'>['requests']>;
+export type RequestStatus = RevealRequest['status'];
 
-export type RequestStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
+export type VerifyResult = ResponseBody<'/v1/tickets/{id}/verify', 'post'>;
 
-export interface RevealRequest {
-  readonly id: string;
-  readonly ticketId: string;
-  readonly agentId: string;
-  readonly fields: readonly string[];
-  readonly reason: string;
-  readonly approval: string;
-  readonly status: RequestStatus;
-  readonly decidedBy: string | null;
-  readonly decidedAt: string | null;
-  readonly comment: string | null;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly grant: { readonly id: string; readonly expiresAt: string; readonly usedAt: string | null; readonly revokedAt: string | null } | null;
-  readonly agentName?: string;
-  readonly ticketSubject?: string;
-  readonly ticketPurpose?: string;
-  readonly decidedByName?: string | null;
-}
-
-export interface VerifyResult {
-  readonly match: boolean;
-  readonly attemptsLeft: number;
-}
-
-export type AuditAction =
-  | 'view' | 'verify' | 'lookup' | 'reveal_request' | 'reveal_approve' | 'reveal_deny' | 'grant_use' | 'grant_revoke'
-  | 'ticket_open' | 'ticket_assign' | 'ticket_close' | 'agent_suspend' | 'agent_reinstate' | 'customer_erase';
+export type AuditPage = ResponseBody<'/v1/security/audit', 'get'>;
+/** One audit record (never a field value). */
+export type AuditRecord = Item<AuditPage['entries']>['record'];
+export type AuditAction = AuditRecord['action'];
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'view', 'verify', 'lookup', 'reveal_request', 'reveal_approve', 'reveal_deny', 'grant_use', 'grant_revoke',
   'ticket_open', 'ticket_assign', 'ticket_close', 'agent_suspend', 'agent_reinstate', 'customer_erase',
 ];
 
-/** One audit record (never a field value). */
-export interface AuditRecord {
-  readonly time: string;
-  readonly requestId: string;
-  readonly action: AuditAction;
-  readonly agentId: string | null;
-  readonly customerId: string | null;
-  readonly ticketId: string | null;
-  readonly decision: 'allow' | 'deny';
-  readonly fields: Readonly<Record<string, string>>;
-  readonly policyIds: readonly string[];
-  readonly reason: string | null;
-  readonly details: Readonly<Record<string, unknown>>;
-}
+/** GET /v1/security/agents: one agent's activity; `risk` decayed to now (null with detection off). */
+export type AgentActivity = Item<ResponseBody<'/v1/security/agents', 'get'>['agents']>;
 
-export interface AgentActivity {
-  readonly id: string;
-  readonly name: string;
-  readonly role: Role;
-  readonly team: string;
-  readonly vendor: string;
-  readonly status: 'active' | 'suspended';
-  readonly viewsLastHour: number;
-  readonly views: number;
-  readonly customers: number;
-  readonly reveals: number;
-  readonly revealRequests: number;
-  readonly denials: number;
-  readonly failedVerifies: number;
-  readonly lastSeenAt: string | null;
-  /** Risk decayed to now; null with detection off or no score yet. */
-  readonly risk: number | null;
-  readonly riskLevel: 'none' | 'alert' | 'step_up' | 'contain' | null;
-  readonly stepUp: boolean;
-}
-
-export interface ActivityResponse {
-  readonly from: string;
-  readonly to: string;
-  readonly bucketMinutes: number;
-  readonly buckets: readonly string[];
-  readonly series: readonly { readonly key: string; readonly label: string; readonly total: number; readonly counts: readonly number[] }[];
-}
-
-export interface AuditPage {
-  readonly entries: readonly { readonly seq: number | null; readonly record: AuditRecord }[];
-  readonly nextBefore: number | null;
-}
+export type ActivityResponse = ResponseBody<'/v1/security/activity', 'get'>;
 
 /** A break-glass request (GET /v1/break-glass): the only way past a customer's privacy lock. */
-export interface BreakGlass {
-  readonly id: string;
-  readonly ticketId: string;
-  readonly agentId: string;
-  readonly reason: string;
-  readonly status: 'pending' | 'approved' | 'denied' | 'expired' | 'revoked';
-  readonly approvers: readonly string[];
-  readonly createdAt: string;
-  readonly expiresAt: string;
-}
+export type BreakGlass = Item<ResponseBody<'/v1/break-glass', 'get'>['requests']>;
 
 /** GET /v1/reveal-requests/{id}/context: what a decider needs beside the request. */
-export interface ApprovalContext {
-  readonly requestId: string;
-  readonly ticket: { readonly id: string; readonly subject: string; readonly purpose: string; readonly channel: string; readonly status: string; readonly createdAt: string };
-  readonly verification: readonly { readonly field: string; readonly matched: boolean; readonly at: string }[];
-  readonly recent: { readonly reveals: number; readonly requests: number; readonly denied: number };
-  readonly risk: { readonly score: number; readonly level: string } | null;
-  readonly consent: { readonly needed: boolean; readonly verdict: 'approved' | 'denied' | null };
-}
-
-/** One detector's contribution to an alert: the evidence (log seqs), figures and baseline. */
-export interface AlertSignal {
-  readonly detector: string;
-  readonly seq: number;
-  readonly at: string;
-  readonly points: number;
-  readonly seqs: readonly number[];
-  readonly figures: Readonly<Record<string, number>>;
-  readonly baseline: Readonly<Record<string, number>>;
-  readonly summary: string;
-}
+export type ApprovalContext = ResponseBody<'/v1/reveal-requests/{id}/context', 'get'>;
 
 /** GET /v1/detect/alerts: one alert with its explanation. */
-export interface DetectAlert {
-  readonly id: string;
-  readonly agentId: string;
-  readonly kind: 'alert' | 'step_up' | 'contain' | 'budget' | 'decoy';
-  readonly risk: number;
-  readonly at: string;
-  readonly seq: number | null;
-  readonly summary: string;
-  readonly createdAt: string;
-  readonly explanation: { readonly threshold: number; readonly signals: readonly AlertSignal[]; readonly containmentId?: string };
-}
+export type DetectAlert = Item<ResponseBody<'/v1/detect/alerts', 'get'>['alerts']>;
+/** One detector's contribution to an alert: the evidence (log seqs), figures and baseline. */
+export type AlertSignal = Item<DetectAlert['explanation']['signals']>;
 
 /** GET /v1/detect/agents/{id}/risk. */
-export interface AgentRisk {
-  readonly agentId: string;
-  readonly status: 'active' | 'suspended';
-  readonly risk: number;
-  readonly level: 'none' | 'alert' | 'step_up' | 'contain';
-  readonly stepUp: boolean;
-  readonly thresholds: { readonly alert: number; readonly stepUp: number; readonly contain: number; readonly halfLifeHours: number };
-  readonly alerts: readonly DetectAlert[];
-  readonly containment: { readonly id: string; readonly openedAt: string; readonly reason: string; readonly source: string } | null;
-}
+export type AgentRisk = ResponseBody<'/v1/detect/agents/{id}/risk', 'get'>;
 
 /** GET /v1/security/agents/{id}/grants. */
-export interface OpenGrant {
-  readonly id: string;
-  readonly ticketId: string;
-  readonly customerId: string;
-  readonly fields: readonly string[];
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly usedAt: string | null;
-}
+export type OpenGrant = Item<ResponseBody<'/v1/security/agents/{id}/grants', 'get'>['grants']>;

@@ -1,13 +1,16 @@
 // The blast radius of an incident, exact from the signed log: the totals, then one row per
 // affected customer and field (highest level, how often, first and last time, the log entries —
-// each opens its inclusion proof), and CSV / JSON exports (each export is recorded).
-import { Fragment, useMemo, useState } from 'react';
-import { Alert, Badge, Button, Group, Paper, Stack, Table, Text, TextInput } from '@mantine/core';
+// each opens its inclusion proof) a page at a time from the server, and CSV / JSON exports of
+// every customer (each export is recorded).
+import { Fragment, useState } from 'react';
+import { Alert, Badge, Button, Group, Pagination, Paper, Stack, Table, Text, TextInput } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconDownload, IconSearch, IconUsers } from '@tabler/icons-react';
 import { ApiError } from '../api/client';
 import { dateTime } from '../common/format';
-import { Empty } from '../common/states';
+import { Empty, ErrorState, Loading } from '../common/states';
+import { useLoad } from '../common/use-load';
 import { LevelBadge } from '../desk/level-badge';
 import { BlastTotalsView } from './blast-totals-view';
 import { download } from './download';
@@ -93,32 +96,52 @@ function CustomerRows({ c, onProof }: { c: BlastCustomer; onProof: (customerId: 
   );
 }
 
+/** The server's page for (`page`, `q`); the page the incident loaded first needs no call. */
+function usePage(first: BlastRadius, page: number, q: string) {
+  return useLoad(() => (page === 1 && q === '' ? Promise.resolve(first) : incidentApi.blastRadius(first.incidentId, { offset: (page - 1) * PAGE, limit: PAGE, q })), [first, page, q]);
+}
+
+/** The affected customers, PAGE at a time from the server (an incident may hold 70,000), with a
+ *  filter the server applies to all of them. */
 function CustomerTable({ blast }: { blast: BlastRadius }) {
   const [filter, setFilter] = useState('');
-  const [shown, setShown] = useState(PAGE);
+  const [q] = useDebouncedValue(filter.trim(), 300);
+  const [page, setPage] = useState(1);
   const [proof, setProof] = useState<{ customerId: string; seq: number | null } | null>(null);
-  const rows = useMemo(() => {
-    const f = filter.trim().toLowerCase();
-    return f ? blast.customers.filter((c) => `${c.customerId} ${c.accountId} ${c.jurisdiction} ${c.tier} ${c.fields.map((x) => x.field).join(' ')}`.toLowerCase().includes(f)) : blast.customers;
-  }, [blast, filter]);
+  const loaded = usePage(blast, page, q);
+  const data = loaded.data;
+  const matching = data?.page.matching ?? 0;
+  const pages = Math.max(1, Math.ceil(matching / PAGE));
+  const from = (page - 1) * PAGE;
   return (
-    <Paper withBorder data-testid="blast-customers">
+    <Paper withBorder data-testid="blast-customers" data-matching={matching} data-page={page}>
       <Group justify="space-between" px="md" py="sm" className="kh-row">
         <Text fw={600}>Affected customers × fields</Text>
-        <TextInput size="xs" w={240} placeholder="Filter: id, country, tier, field" leftSection={<IconSearch size={14} />} value={filter} onChange={(e) => setFilter(e.currentTarget.value)} />
+        <TextInput size="xs" w={240} placeholder="Filter: id, country, tier, field" leftSection={<IconSearch size={14} />} value={filter}
+          onChange={(e) => { setFilter(e.currentTarget.value); setPage(1); }} data-testid="blast-filter" aria-label="Filter the affected customers" />
       </Group>
-      <Table.ScrollContainer minWidth={900}>
-        <Table verticalSpacing={4} fz="sm" withRowBorders>
-          <Table.Thead>
-            <Table.Tr><Table.Th>Customer</Table.Th><Table.Th>Field</Table.Th><Table.Th>Highest level</Table.Th><Table.Th ta="right">Times</Table.Th><Table.Th>First → last</Table.Th><Table.Th>Log entries</Table.Th></Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.slice(0, shown).map((c) => <Fragment key={c.customerId}><CustomerRows c={c} onProof={(customerId, seq) => setProof({ customerId, seq })} /></Fragment>)}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-      {rows.length === 0 && <Text size="sm" c="dimmed" p="md">No affected customer matches “{filter}”.</Text>}
-      {rows.length > shown && <Group justify="center" p="sm"><Button variant="light" onClick={() => setShown((n) => n + PAGE)}>Show {Math.min(PAGE, rows.length - shown)} more of {rows.length - shown}</Button></Group>}
+      {loaded.error ? <ErrorState error={loaded.error} onRetry={() => void loaded.reload()} /> : !data ? <Loading /> : (
+        <Table.ScrollContainer minWidth={900}>
+          <Table verticalSpacing={4} fz="sm" withRowBorders>
+            <Table.Thead>
+              <Table.Tr><Table.Th>Customer</Table.Th><Table.Th>Field</Table.Th><Table.Th>Highest level</Table.Th><Table.Th ta="right">Times</Table.Th><Table.Th>First → last</Table.Th><Table.Th>Log entries</Table.Th></Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {data.customers.map((c) => <Fragment key={c.customerId}><CustomerRows c={c} onProof={(customerId, seq) => setProof({ customerId, seq })} /></Fragment>)}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {data && matching === 0 && <Text size="sm" c="dimmed" p="md">No affected customer matches “{q}”.</Text>}
+      {data && matching > 0 && (
+        <Group justify="space-between" px="md" py="sm" data-testid="blast-pager">
+          <Text size="xs" c="dimmed" data-testid="blast-range">
+            Customers {(from + 1).toLocaleString('en-US')}–{Math.min(from + PAGE, matching).toLocaleString('en-US')} of {matching.toLocaleString('en-US')}
+            {q ? ` matching “${q}” (of ${blast.totals.customers.toLocaleString('en-US')})` : ''}
+          </Text>
+          {pages > 1 && <Pagination size="sm" total={pages} value={page} onChange={setPage} siblings={1} boundaries={1} getControlProps={(c) => ({ 'aria-label': `${c} page` })} />}
+        </Group>
+      )}
       <ProofsModal incidentId={blast.incidentId} customerId={proof?.customerId ?? null} focusSeq={proof?.seq ?? null} onClose={() => setProof(null)} />
     </Paper>
   );
@@ -139,7 +162,7 @@ export function BlastPanel({ blast, onExported }: { blast: BlastRadius; onExport
           They are not counted. The integrator sequences them within seconds; reload this tab. If the number does not fall, check the server's integrator.
         </Alert>
       )}
-      {blast.customers.length === 0 ? (
+      {blast.totals.customers === 0 ? (
         <Paper withBorder>
           <Empty icon={<IconUsers size={22} />} title="No customer was exposed">
             The agents in scope were shown no customer field in this window. Check the window (since / until) and the agents on the incident; denied attempts are on the Timeline tab.

@@ -3,6 +3,7 @@
 // for a customer field value: blast radius, timeline and drafts carry ids, field names, levels.
 import { get, post, put, query } from '../api/client';
 import type { Level } from '../api/types';
+import type { Item, ResponseBody } from '../api/wire';
 
 export interface IncidentScope {
   readonly agentIds: readonly string[];
@@ -41,45 +42,18 @@ export interface Contained {
   readonly sessionsEnded: number;
 }
 
-export interface FieldExposure {
-  readonly field: string;
-  readonly level: Level;
-  readonly count: number;
-  readonly firstAt: string;
-  readonly lastAt: string;
-  readonly seqs: readonly number[];
-}
+/** GET /v1/incidents/{id}/blast-radius (generated from the server's schema): one page of the
+ *  affected customers (`page`), with the totals of every customer. */
+export type BlastRadius = ResponseBody<'/v1/incidents/{id}/blast-radius', 'get'>;
+export type BlastCustomer = Item<BlastRadius['customers']>;
+export type FieldExposure = Item<BlastCustomer['fields']>;
+export type BlastTotals = BlastRadius['totals'];
 
-export interface BlastCustomer {
-  readonly customerId: string;
-  readonly accountId: string;
-  readonly jurisdiction: string;
-  readonly tier: string;
-  readonly highBalance: boolean;
-  readonly fields: readonly FieldExposure[];
-  readonly seqs: readonly number[];
-  readonly firstAt: string;
-  readonly lastAt: string;
-  readonly agents: readonly string[];
-}
-
-export interface BlastTotals {
-  readonly customers: number;
-  readonly records: number;
-  readonly byField: Readonly<Record<string, { readonly customers: number; readonly count: number; readonly byLevel: Readonly<Record<string, number>> }>>;
-  readonly byLevel: Readonly<Record<string, { readonly customers: number; readonly fields: number }>>;
-  readonly byJurisdiction: Readonly<Record<string, number>>;
-  readonly highBalance: { readonly customers: number; readonly byField: Readonly<Record<string, number>> };
-}
-
-export interface BlastRadius {
-  readonly incidentId: string;
-  readonly scope: { readonly agentIds: readonly string[]; readonly since: string | null; readonly until: string };
-  readonly log: { readonly size: number; readonly checkpoint: string | null };
-  readonly computedAt: string;
-  readonly unsequenced: number;
-  readonly customers: readonly BlastCustomer[];
-  readonly totals: BlastTotals;
+/** Which customers of a blast radius to fetch (see BlastRadiusQuery on the server). */
+export interface BlastPageQuery {
+  readonly offset: number;
+  readonly limit: number;
+  readonly q?: string;
 }
 
 export interface TimelineItem {
@@ -186,7 +160,7 @@ export const incidentApi = {
   open: (input: OpenIncidentInput) => post<{ incident: Incident; contained: Contained[] }>('/v1/incidents', input),
   get: (id: string) => get<{ incident: Incident; actions: IncidentAction[] }>(base(id)),
   close: (id: string, reason: string) => post<Incident>(`${base(id)}/close`, { reason }),
-  blastRadius: (id: string) => get<BlastRadius>(`${base(id)}/blast-radius`),
+  blastRadius: (id: string, page?: BlastPageQuery) => get<BlastRadius>(`${base(id)}/blast-radius${page ? query({ offset: page.offset, limit: page.limit, q: page.q }) : ''}`),
   timeline: (id: string, after: number, limit: number) => get<TimelinePage>(`${base(id)}/timeline${query({ after, limit })}`),
   proofs: (id: string, customerId: string) => get<Proofs>(`${base(id)}/customers/${encodeURIComponent(customerId)}/proofs`),
   protect: (id: string, body: { cooldownHours: number; kinds?: readonly ProtectionKind[] }) =>

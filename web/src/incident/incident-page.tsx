@@ -128,7 +128,7 @@ export default function IncidentPage() {
         <Tabs.Panel value="blast" pt="lg">{blastError || (blast.data ? <BlastPanel blast={blast.data} onExported={refresh} /> : <Loading />)}</Tabs.Panel>
         <Tabs.Panel value="timeline" pt="lg"><TimelinePanel incidentId={incident.id} names={new Map([...byId].map(([id, a]) => [id, a.name]))} /></Tabs.Panel>
         <Tabs.Panel value="protections" pt="lg">
-          {blastError || (blast.data ? <ProtectionsPanel incidentId={incident.id} affected={blast.data.customers.length} names={names} onChange={() => { setMeasures((n) => n + 1); refresh(); }} /> : <Loading />)}
+          {blastError || (blast.data ? <ProtectionsPanel incidentId={incident.id} affected={blast.data.totals.customers} names={names} onChange={() => { setMeasures((n) => n + 1); refresh(); }} /> : <Loading />)}
         </Tabs.Panel>
         <Tabs.Panel value="notifications" pt="lg">
           {blastError || (blast.data ? <NotificationsPanel incidentId={incident.id} customers={blast.data.customers} version={measures} /> : <Loading />)}

@@ -3,15 +3,28 @@
 // customer and channel with the version previewed — queueing again never sends twice. The
 // outbox status per channel follows while messages are on their way.
 import { useEffect, useState } from 'react';
-import { Alert, Badge, Button, Code, Grid, Group, Paper, SegmentedControl, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Code, Grid, Group, Paper, SegmentedControl, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { Link } from 'react-router';
 import { notifications } from '@mantine/notifications';
 import { IconMailOff } from '@tabler/icons-react';
-import { ApiError } from '../api/client';
+import { ApiError, get } from '../api/client';
 import { shortTime } from '../common/format';
 import { Empty, ErrorState, Loading } from '../common/states';
 import { useLoad } from '../common/use-load';
 import { incidentApi, type BlastCustomer, type Channel, type NotificationStatus, type Template } from './incident-api';
 import { adviceLabel, protectionLabel, STATUS_COLOR } from './words';
+
+/** In demo mode with the local mail catcher: a link to what it caught (nothing otherwise). */
+function DemoMailLink() {
+  const [caught, setCaught] = useState(false);
+  useEffect(() => {
+    let live = true;
+    get('/v1/demo/mail?limit=1').then(() => live && setCaught(true), () => undefined);
+    return () => { live = false; };
+  }, []);
+  if (!caught) return null;
+  return <Text size="xs" mt={4}>Demo: e-mail goes to a local mail catcher; <Anchor component={Link} to="/security/mail" data-testid="sent-mail-link">see what was sent</Anchor>.</Text>;
+}
 
 const asError = (e: unknown) => (e instanceof ApiError ? e : new ApiError(0, 'INTERNAL', String(e)));
 const CHANNEL_HINT: Readonly<Record<Channel, string>> = {
@@ -110,6 +123,7 @@ function Send({ incidentId, version, total, onQueued }: { incidentId: string; ve
         <Button onClick={() => void send()} loading={busy} disabled={total === 0} data-testid="send-button">Queue {total} with version {version}</Button>
       </Group>
       <Text size="xs" c="dimmed" mt="xs">One message per customer and channel, ever: sending again only adds customers not yet queued.</Text>
+      <DemoMailLink />
       {last && <Text size="sm" mt="xs" data-testid="send-result">Last send: {last.queued} queued, {last.alreadyQueued} already queued before (not sent again).</Text>}
       {error && (
         <Alert mt="sm" color={error.code === 'TEMPLATE_STALE' ? 'yellow' : 'red'} variant="light" title={error.message} data-testid="send-error">

@@ -11,6 +11,10 @@ import { usePortalSession } from './portal-session';
 import { groupReceipts, type ReceiptGroup } from './group-receipts';
 import { ReceiptItem } from './receipt-item';
 import { useVerifiedReceipts, type CheckedReceipt } from './use-verified-receipts';
+import { logOrigin, type LogKeys } from './receipt-verifier';
+import type { NoteVerifier } from '../../../src/shared/tlog/vkey.js';
+
+const keyList = (k: LogKeys): readonly NoteVerifier[] => (Array.isArray(k) ? k : [k as NoteVerifier]);
 
 type Filter = 'all' | 'staff' | 'mine' | 'break_glass';
 
@@ -83,7 +87,7 @@ export default function ActivityPage() {
           <Text size="sm">
             <Text span fw={600}>Verified</Text> means your browser itself checked that this exact record is in our append-only access log,
             whose state we sign and cannot quietly change. We cannot hide an access from you without this page noticing.
-            {key && <Text span c="dimmed"> Log <span className="kh-mono">{key.name}</span>, key {key.keyHash.toString(16).padStart(8, '0')}.</Text>}
+            {key && <Text span c="dimmed"> Log <span className="kh-mono">{logOrigin(key)}</span>, {keyList(key).length > 1 ? 'keys' : 'key'} {keyList(key).map((k) => k.keyHash.toString(16).padStart(8, '0')).join(' and ')}.</Text>}
             {r.head?.cosignedBy && r.head.cosignedBy.length > 0 && (
               <Text span c="dimmed" data-testid="log-witnesses"> Cosigned by independent witnesses: <span className="kh-mono">{r.head.cosignedBy.join(', ')}</span>.</Text>
             )}

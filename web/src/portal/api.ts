@@ -1,138 +1,47 @@
-// The customer portal's view of the API (src/server/routes/customer.ts and routes/log.ts are
-// the source of truth; these mirror their answers) and the calls the portal makes. JSON goes
+// The customer portal's view of the API — short names for types generated from the server's
+// OpenAPI document (web/src/api/schema.d.ts, `npm run gen:api`) — and the calls the portal makes. JSON goes
 // through the console's client; the log's text endpoints (checkpoint, verifier key) are read
 // here as text.
 import { fetchText } from '../api/fetch-text';
-import { get, post, put } from '../api/client';
+import { get, post, put, query } from '../api/client';
+import type { Item, ResponseBody } from '../api/wire';
 
 /** GET /v1/customer/me. `serverTime` corrects countdowns to the server's clock. */
-export interface CustomerMe {
-  readonly id: string;
-  readonly accountId: string;
-  readonly jurisdiction: string;
-  readonly passkeys: number;
-  readonly locked: boolean;
-  readonly serverTime: string;
-}
+export type CustomerMe = ResponseBody<'/v1/customer/me', 'get'>;
 
-/** One access receipt; `leaf` is the exact RFC 8785 JSON the log hashed (null while pending). */
-export interface Receipt {
-  readonly seq: number | null;
-  readonly leaf: string | null;
-  readonly time: string;
-  readonly action: string;
-  readonly decision: 'allow' | 'deny';
-  readonly ticketId: string | null;
-  readonly purpose: string | null;
-  readonly fields: Readonly<Record<string, string>>;
-  readonly breakGlass: boolean;
-  readonly byCustomer: boolean;
-  readonly agent: { readonly pseudonym: string; readonly team: string; readonly vendor: string } | null;
-  /** For a value shown through a grant: who approved it (from the server, not the leaf). */
-  readonly approvedBy?: 'customer' | 'staff' | 'customer_and_staff' | null;
-  /** A verify's outcome; a protection's kind and hours (the server's reading of the record). */
-  readonly matched?: boolean | null;
-  readonly protectionKind?: string | null;
-  readonly hours?: number | null;
-}
+/** One access receipt; `leaf` is the exact RFC 8785 JSON the log hashed (null while pending);
+ *  `approvedBy`, `matched`, `protectionKind` and `hours` are the server's reading of the record. */
+export type Receipt = Item<ResponseBody<'/v1/customer/receipts', 'get'>['receipts']>;
 
 /** A reveal waiting for the customer's answer (expires 10 minutes after `createdAt`). */
-export interface ConsentRequest {
-  readonly id: string;
-  readonly ticketId: string;
-  readonly fields: readonly string[];
-  readonly reason: string;
-  readonly supervisorApproved: boolean;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-}
+export type ConsentRequest = Item<ResponseBody<'/v1/customer/consents', 'get'>['requests']>;
 
-/** A live grant on the customer's data. */
-export interface CustomerGrant {
-  readonly id: string;
-  readonly ticketId: string;
-  readonly fields: readonly string[];
-  readonly expiresAt: string;
-  /** When the agent was shown the value (null: not yet used). */
-  readonly shownAt: string | null;
-}
+/** A live grant on the customer's data; `shownAt` null: not yet used. */
+export type CustomerGrant = Item<ResponseBody<'/v1/customer/grants', 'get'>['grants']>;
 
-/** An open ticket with the assigned agent's pseudonym and the contact code their desk shows. */
-export interface SupportContact {
-  readonly ticketId: string;
-  readonly channel: string;
-  readonly subject: string;
-  readonly openedAt: string;
-  readonly agentPseudonym: string | null;
-  readonly contactCode: string | null;
-}
+/** Open tickets with the assigned agent's pseudonym and contact code, and contacts withdrawn
+ *  (the agent was suspended: no longer from support). */
+export type SupportContacts = ResponseBody<'/v1/customer/support-contacts', 'get'>;
+export type SupportContact = Item<SupportContacts['contacts']>;
+export type WithdrawnContact = Item<SupportContacts['withdrawn']>;
 
-/** A contact that is no longer from support: its agent was suspended. */
-export interface WithdrawnContact {
-  readonly ticketId: string;
-  readonly agentPseudonym: string;
-  readonly contactCode: string | null;
-  readonly withdrawnAt: string;
-}
+export type Checkup = ResponseBody<'/v1/customer/checkup', 'get'>;
+export type CheckupItem = Item<Checkup['items']>;
 
-export interface SupportContacts {
-  readonly contacts: readonly SupportContact[];
-  readonly withdrawn: readonly WithdrawnContact[];
-  readonly supportNeverAsks: readonly string[];
-}
+export type Notice = Item<ResponseBody<'/v1/customer/notices', 'get'>['notices']>;
 
-export interface CheckupItem {
-  readonly id: string;
-  readonly status: 'good' | 'fair' | 'weak';
-  readonly summary: string;
-  readonly recommendation: string | null;
-}
+export type Protections = ResponseBody<'/v1/customer/protections', 'get'>;
 
-export interface Checkup {
-  readonly score: number;
-  readonly items: readonly CheckupItem[];
-}
-
-export interface Notice {
-  readonly id: string;
-  readonly kind: string;
-  readonly body: string;
-  readonly createdAt: string;
-  readonly read: boolean;
-}
-
-export interface Protections {
-  readonly banner: string | null;
-  readonly measures: readonly { readonly kind: string; readonly text: string; readonly since: string; readonly hours: number | null }[];
-  readonly advice: readonly { readonly topic: string; readonly title: string; readonly text: string }[];
-}
-
-export interface DemoCustomer {
-  readonly id: string;
-  readonly accountId: string;
-  readonly jurisdiction: string;
-}
+export type DemoCustomer = Item<ResponseBody<'/v1/customer/demo/customers', 'get'>['customers']>;
 
 /** An inclusion proof as /v1/log/proofs/inclusion answers it (hashes in standard base64). */
-export interface InclusionAnswer {
-  readonly index: number;
-  readonly size: number;
-  readonly leafHash: string;
-  readonly proof: readonly string[];
-}
+export type InclusionAnswer = ResponseBody<'/v1/log/proofs/inclusion', 'get'>;
 
 /** A consistency proof as /v1/log/proofs/consistency answers it. */
-export interface ConsistencyAnswer {
-  readonly from: number;
-  readonly to: number;
-  readonly proof: readonly string[];
-}
+export type ConsistencyAnswer = ResponseBody<'/v1/log/proofs/consistency', 'get'>;
 
 /** GET /v1/log/witnesses: the witnesses whose cosignatures the served checkpoint carries. */
-export interface LogWitnesses {
-  readonly quorum: number;
-  readonly witnesses: readonly { readonly name: string; readonly vkey: string; readonly url: string }[];
-}
+export type LogWitnesses = ResponseBody<'/v1/log/witnesses', 'get'>;
 
 /** GET `url` as text (the log's note formats). @throws ApiError as the JSON calls do. */
 async function getText(url: string): Promise<string> {
@@ -145,7 +54,7 @@ const id = encodeURIComponent;
 export const portalApi = {
   me: () => get<CustomerMe>('/v1/customer/me'),
   logout: () => post<void>('/v1/customer/logout'),
-  demoCustomers: () => get<{ customers: DemoCustomer[] }>('/v1/customer/demo/customers'),
+  demoCustomers: (q = '') => get<{ customers: DemoCustomer[] }>(`/v1/customer/demo/customers${query({ q })}`),
   demoLogin: (customerId: string) => post<{ customerId: string }>('/v1/customer/demo/login', { customerId }),
   loginOptions: () => post<unknown>('/v1/customer/passkeys/login/options'),
   loginVerify: (assertion: unknown) => post<{ customerId: string }>('/v1/customer/passkeys/login/verify', assertion),

@@ -4,8 +4,7 @@
 // this browser already saw is a failure shown to the customer (issue 10 item 2). The stored note
 // is opened again with the log's key on every visit, so a changed log key shows too.
 import { openCheckpoint } from '../../../src/shared/tlog/checkpoint.js';
-import type { NoteVerifier } from '../../../src/shared/tlog/vkey.js';
-import type { TrustedHead } from './receipt-verifier';
+import { logOrigin, type LogKeys, type TrustedHead } from './receipt-verifier';
 
 /** The localStorage key of a log's remembered checkpoint. */
 export const memoryKey = (origin: string) => `keyhole.verified-checkpoint.v1:${origin}`;
@@ -28,11 +27,11 @@ function browserStorage(): LogMemoryStorage | undefined {
 /** The remembered checkpoint of the log of `key` (its name is the origin), or null when this
  *  browser has none. @throws Error when the stored note does not open with `key`: the log's key
  *  changed since the last visit, or the storage was tampered with — either way, fail. */
-export function recallHead(key: NoteVerifier, storage = browserStorage()): TrustedHead | null {
-  const note = storage?.getItem(memoryKey(key.name)) ?? null;
+export function recallHead(key: LogKeys, storage = browserStorage()): TrustedHead | null {
+  const note = storage?.getItem(memoryKey(logOrigin(key))) ?? null;
   if (note === null) return null;
   try {
-    return { checkpoint: openCheckpoint(note, key, key.name).checkpoint, key, note };
+    return { checkpoint: openCheckpoint(note, key, logOrigin(key)).checkpoint, key, note };
   } catch {
     throw new Error('the checkpoint this browser verified on an earlier visit is not signed by the log\'s current key');
   }
@@ -49,7 +48,7 @@ export function rememberHead(head: TrustedHead, storage = browserStorage()): voi
     return; // keep the evidence: never overwrite a note that does not open
   }
   try {
-    storage.setItem(memoryKey(head.key.name), head.note);
+    storage.setItem(memoryKey(logOrigin(head.key)), head.note);
   } catch {
     /* storage full or disabled */
   }

@@ -61,7 +61,7 @@ function NoticeItem({ n }: { n: Notice }) {
     );
   }
   if (n.kind !== 'break_glass') {
-    return <Alert color="blue" variant="light" icon={<IconAlertTriangle size={18} />} title={`Notice · ${shortTime(n.createdAt)}`} data-testid="notice">{n.body}</Alert>;
+    return <Alert color="blue" variant="light" icon={<IconAlertTriangle size={18} />} title={`Notice · ${shortTime(n.createdAt)}`} data-testid="notice">{typeof n.body === 'string' ? n.body : 'There is news about your account. Contact us through the app if anything is unclear.'}</Alert>;
   }
   const b = parseBody(n.body);
   return (

@@ -8,7 +8,7 @@ import { decodeBase64 } from '../../../src/shared/tlog/base64.js';
 import type { Checkpoint } from '../../../src/shared/tlog/checkpoint.js';
 import { leafHash } from '../../../src/shared/tlog/hash.js';
 import { verifyConsistency, verifyInclusion } from '../../../src/shared/tlog/proof-verify.js';
-import { parseVerifierKey, type NoteVerifier } from '../../../src/shared/tlog/vkey.js';
+import { parseVerifierKeys, type NoteVerifier } from '../../../src/shared/tlog/vkey.js';
 import { parseWitnessPolicyFile } from '../../../src/shared/tlog/witness-policy-file.js';
 import { NO_WITNESSES, openWitnessedCheckpoint, witnessPolicy, type WitnessPolicy } from '../../../src/shared/tlog/witness-policy.js';
 import { ApiError } from '../api/client';
@@ -26,9 +26,18 @@ export interface LogSource {
 }
 
 /** A checkpoint whose signature verified with `key`; `note` is the signed note as served. */
+/** The log's trusted keys: one, or several during a signing-key rotation (all named like the
+ *  origin); a checkpoint signed by any of them is the log's. */
+export type LogKeys = NoteVerifier | readonly NoteVerifier[];
+
+/** The origin the keys name (the first key's name). */
+export function logOrigin(key: LogKeys): string {
+  return (Array.isArray(key) ? (key[0] as NoteVerifier) : (key as NoteVerifier)).name;
+}
+
 export interface TrustedHead {
   readonly checkpoint: Checkpoint;
-  readonly key: NoteVerifier;
+  readonly key: LogKeys;
   readonly note: string;
   /** Names of the witnesses whose cosignature verified under the policy. */
   readonly cosignedBy?: readonly string[];
@@ -49,16 +58,17 @@ export type ReceiptCheck =
   | { readonly state: 'pending'; readonly record: LeafRecord | null; readonly why: 'not_sequenced' | 'after_checkpoint' | 'no_checkpoint' }
   | { readonly state: 'failed'; readonly record: LeafRecord | null; readonly reason: string };
 
-/** Parses the log's verifier key text. @throws KeyholeError CHECKPOINT_INVALID. */
-export async function loadLogKey(source: LogSource): Promise<NoteVerifier> {
-  return parseVerifierKey((await source.vkey()).trim());
+/** Parses the log's verifier keys: one a line (or separated by blanks in a pinned value), two
+ *  during a signing-key rotation's overlap. @throws KeyholeError CHECKPOINT_INVALID. */
+export async function loadLogKey(source: LogSource): Promise<NoteVerifier[]> {
+  return parseVerifierKeys((await source.vkey()).trim().split(/\s+/).join('\n'));
 }
 
 /** The latest checkpoint, opened with `key` (its origin MUST be the key's name) and held to
  *  `policy`, or null before the log signed (or the witnesses cosigned) one.
  *  @throws KeyholeError CHECKPOINT_INVALID on a bad signature or format, WITNESS_QUORUM_NOT_MET
  *  when too few of the policy's witnesses cosigned it. */
-export async function openLatestHead(source: LogSource, key: NoteVerifier, policy: WitnessPolicy = NO_WITNESSES): Promise<TrustedHead | null> {
+export async function openLatestHead(source: LogSource, key: LogKeys, policy: WitnessPolicy = NO_WITNESSES): Promise<TrustedHead | null> {
   let note: string;
   try {
     note = await source.checkpoint();
@@ -66,7 +76,7 @@ export async function openLatestHead(source: LogSource, key: NoteVerifier, polic
     if (e instanceof ApiError && e.status === 404) return null;
     throw e;
   }
-  const w = openWitnessedCheckpoint(note, key, key.name, policy, { now: Math.floor(Date.now() / 1000) });
+  const w = openWitnessedCheckpoint(note, key, logOrigin(key), policy, { now: Math.floor(Date.now() / 1000) });
   return { checkpoint: w.checkpoint, key, note, cosignedBy: w.cosignatures.map((c) => c.name) };
 }
 

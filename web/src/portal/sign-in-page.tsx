@@ -1,7 +1,8 @@
 // The customer's sign-in: a passkey (discoverable credential, user verification required) and,
-// when the server runs in demo mode (KEYHOLE_DEMO=1), a picker of demo customers with open
-// tickets.
-import { useEffect, useMemo, useState } from 'react';
+// when the server runs in demo mode (KEYHOLE_DEMO=1), a picker of demo customers: those with open
+// tickets, or any customer by a search the server runs over all of them.
+import { useEffect, useState } from 'react';
+import { useDebouncedValue } from '@mantine/hooks';
 import { Alert, Avatar, Box, Button, Center, Divider, Group, Loader, Paper, ScrollArea, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { IconFingerprint, IconSearch, IconShieldLock } from '@tabler/icons-react';
 import { ApiError } from '../api/client';
@@ -14,14 +15,15 @@ function DemoPicker({ onError }: { onError: (e: ApiError) => void }) {
   const [customers, setCustomers] = useState<readonly DemoCustomer[] | null>(null);
   const [off, setOff] = useState(false);
   const [filter, setFilter] = useState('');
+  const [q] = useDebouncedValue(filter.trim(), 250);
   const [busy, setBusy] = useState<string | null>(null);
+  // Without a search: customers with open tickets; with one: every customer whose id or account matches (server-side).
   useEffect(() => {
-    portalApi.demoCustomers().then((r) => setCustomers(r.customers), (e: ApiError) => (e.status === 404 ? setOff(true) : onError(e)));
-  }, [onError]);
-  const shown = useMemo(() => {
-    const f = filter.trim().toLowerCase();
-    return (customers ?? []).filter((c) => !f || `${c.accountId} ${c.id} ${c.jurisdiction}`.toLowerCase().includes(f));
-  }, [customers, filter]);
+    let live = true;
+    portalApi.demoCustomers(q).then((r) => live && setCustomers(r.customers), (e: ApiError) => live && (e.status === 404 ? setOff(true) : onError(e)));
+    return () => { live = false; };
+  }, [onError, q]);
+  const shown = customers ?? [];
   if (off) return null;
   const pick = async (c: DemoCustomer) => {
     setBusy(c.id);
@@ -37,7 +39,9 @@ function DemoPicker({ onError }: { onError: (e: ApiError) => void }) {
       <Divider label="Demo: sign in as a customer" labelPosition="center" />
       {customers === null ? <Center py="md"><Loader size="sm" /></Center> : (
         <>
-          <TextInput size="xs" placeholder="Filter by account or country" leftSection={<IconSearch size={14} />} value={filter} onChange={(e) => setFilter(e.currentTarget.value)} />
+          <TextInput size="xs" placeholder="Search all customers: account or customer id" leftSection={<IconSearch size={14} />} value={filter} onChange={(e) => setFilter(e.currentTarget.value)}
+            data-testid="demo-customer-search" aria-label="Search all demo customers by account or customer id" />
+          {!q && <Text size="xs" c="dimmed">Customers with an open ticket; search to find anyone.</Text>}
           <ScrollArea.Autosize mah={260} type="auto">
             <Stack gap={2}>
               {shown.map((c) => (
@@ -52,7 +56,7 @@ function DemoPicker({ onError }: { onError: (e: ApiError) => void }) {
                   </Group>
                 </UnstyledButton>
               ))}
-              {shown.length === 0 && <Text size="sm" c="dimmed" ta="center" py="md">{customers.length === 0 ? 'No demo customer has an open ticket. Seed the demo again (npm start).' : 'Nobody matches; clear the filter.'}</Text>}
+              {shown.length === 0 && <Text size="sm" c="dimmed" ta="center" py="md">{q ? `No customer's id or account contains “${q}”.` : 'No demo customer has an open ticket. Search for one, or seed the demo again (npm start).'}</Text>}
             </Stack>
           </ScrollArea.Autosize>
         </>

@@ -8,6 +8,7 @@ const SHORTCUTS: ReadonlyArray<{ keys: string; what: string; roles?: readonly Ro
   { keys: 'g s', what: 'Go to the security dashboard', roles: ['security'] },
   { keys: 'g l', what: 'Go to the audit log', roles: ['security'] },
   { keys: 'g i', what: 'Go to the incidents', roles: ['security'] },
+  { keys: 'g p', what: 'Go to the leaked-picture identification', roles: ['security'] },
   { keys: '/', what: 'Look up an inbound contact' },
   { keys: 'j k', what: 'Move through a list' },
   { keys: 'Enter', what: 'Open the selected ticket' },

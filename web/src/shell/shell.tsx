@@ -4,7 +4,7 @@
 import { type ReactNode, useState } from 'react';
 import { NavLink as RouterLink, useLocation, useNavigate } from 'react-router';
 import { Alert, AppShell, Kbd, NavLink, Stack, Text, useMantineColorScheme, useComputedColorScheme } from '@mantine/core';
-import { IconAlertOctagon, IconAlertTriangle, IconChecklist, IconFlame, IconInbox, IconShieldLock, IconTimeline } from '@tabler/icons-react';
+import { IconAlertOctagon, IconAlertTriangle, IconChecklist, IconFlame, IconInbox, IconPhotoSearch, IconShieldLock, IconTimeline } from '@tabler/icons-react';
 import type { Role } from '../api/types';
 import { useMe, useSession } from '../session/session';
 import { HeaderBar } from './header-bar';
@@ -27,6 +27,7 @@ const NAV: readonly NavItem[] = [
   { to: '/security/audit', label: 'Audit log', icon: <IconTimeline size={17} />, keys: 'g l', roles: ['security'] },
   { to: '/security/alerts', label: 'Alerts', icon: <IconAlertTriangle size={17} />, keys: 'g r', roles: ['security'] },
   { to: '/security/break-glass', label: 'Break-glass', icon: <IconFlame size={17} />, keys: 'g b', roles: ['security'] },
+  { to: '/security/identify', label: 'Leaked picture', icon: <IconPhotoSearch size={17} />, keys: 'g p', roles: ['security'] },
   { to: '/security/incidents', label: 'Incidents', icon: <IconAlertOctagon size={17} />, keys: 'g i', roles: ['security'] },
   { to: '/approvals', label: 'Approvals', icon: <IconChecklist size={17} />, keys: 'g a', roles: ['supervisor', 'security'] },
   { to: '/queue', label: 'My queue', icon: <IconInbox size={17} />, keys: 'g q', roles: ['agent', 'supervisor', 'security'] },
