@@ -86,7 +86,10 @@ async function main(): Promise<void> {
   const scenarios = SCENARIOS.filter((s) => !ONLY || ONLY.includes(s.name));
   const real = REAL === 'none' ? [] : REAL === 'all' ? scenarios.map((s) => s.name) : REAL.split(',').filter(Boolean);
   const jobs: Job[] = [
-    ...real.flatMap((s) => [{ mode: 'http' as const, scenario: s, seed: REAL_WORLD.seed }, { mode: 'model-small' as const, scenario: s, seed: REAL_WORLD.seed }]),
+    // Every HTTP run before any model run in a worker: a model run earlier in the same process
+    // was once seen to change a later HTTP run (not yet explained; see the issue 15 report).
+    ...real.map((s) => ({ mode: 'http' as const, scenario: s, seed: REAL_WORLD.seed })),
+    ...real.map((s) => ({ mode: 'model-small' as const, scenario: s, seed: REAL_WORLD.seed })),
     ...Array.from({ length: SEEDS }, (_, i) => scenarios.map((s) => ({ mode: 'model' as const, scenario: s.name, seed: i + 1 }))).flat(),
   ];
   const t0 = performance.now();

@@ -202,7 +202,9 @@ export class Broker implements BrokerDriver {
   async #ctx(a: SimAgent, step: Step): Promise<RequestContext> {
     const agent = await loadAgent(this.runtime.db, a.id);
     if (!agent) throw new Error(`unknown agent ${a.id}`);
-    return { agent, requestId: newId('req'), ...(a === step.task.agent ? { client: step.task.client } : {}) };
+    const c = step.task.client;
+    // The session the step rides on goes on the record as the server puts it (`details.sess`).
+    return { agent, requestId: newId('req'), ...(a === step.task.agent ? { client: { net: c.net, dev: c.dev, ...(c.sess ? { session: c.sess } : {}) } } : {}) };
   }
 
   /** Integrates and consumes the log — after every insider step (`force`: the next one then

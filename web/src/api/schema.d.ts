@@ -9124,7 +9124,7 @@ export interface paths {
             readonly path?: never;
             readonly cookie?: never;
         };
-        /** The verifier key of the checkpoints (C2SP signed-note, Ed25519) */
+        /** The verifier keys of the checkpoints (C2SP signed-note, Ed25519), one a line: two during a signing-key rotation */
         readonly get: {
             readonly parameters: {
                 readonly query?: never;
@@ -10325,6 +10325,132 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/v1/me/session/confirm": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /** Confirm with a security key (step-up action session_confirm, target "session") that this device and network are mine, after a session-binding step-up */
+        readonly post: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path?: never;
+                readonly cookie?: never;
+            };
+            readonly requestBody?: never;
+            readonly responses: {
+                /** @description Default Response */
+                readonly 204: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": null;
+                    };
+                };
+                /** @description The error envelope */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description The error envelope */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description The error envelope */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description The error envelope */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description The error envelope */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description The error envelope */
+                readonly 410: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description The error envelope */
+                readonly 429: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description The error envelope */
+                readonly 500: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description The error envelope */
+                readonly 503: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description The error envelope */
+                readonly default: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+            };
+        };
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/v1/me/step-up": {
         readonly parameters: {
             readonly query?: never;
@@ -10346,7 +10472,7 @@ export interface paths {
                 readonly content: {
                     readonly "application/json": {
                         /** @enum {string} */
-                        readonly action: "reveal_approve" | "break_glass_approve" | "break_glass_deny" | "agent_suspend" | "agent_reinstate" | "incident_open" | "protection_apply";
+                        readonly action: "reveal_approve" | "break_glass_approve" | "break_glass_deny" | "agent_suspend" | "agent_reinstate" | "incident_open" | "protection_apply" | "session_confirm";
                         readonly response: {
                             readonly id: string;
                             readonly response: {
@@ -10494,7 +10620,7 @@ export interface paths {
                 readonly content: {
                     readonly "application/json": {
                         /** @enum {string} */
-                        readonly action: "reveal_approve" | "break_glass_approve" | "break_glass_deny" | "agent_suspend" | "agent_reinstate" | "incident_open" | "protection_apply";
+                        readonly action: "reveal_approve" | "break_glass_approve" | "break_glass_deny" | "agent_suspend" | "agent_reinstate" | "incident_open" | "protection_apply" | "session_confirm";
                         readonly target: string;
                     };
                 };
@@ -14375,7 +14501,7 @@ export interface components {
         readonly ErrorEnvelope: {
             readonly error: {
                 /** @enum {string} */
-                readonly code: "BAD_REQUEST" | "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "TOKEN_NOT_FOUND" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "CONFLICT" | "RATE_LIMITED" | "CROSS_ORIGIN_REJECTED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "MALFORMED_URL" | "URL_TOO_LONG" | "INTERNAL" | "STORE_LOCKED" | "MIGRATION_CHECKSUM" | "DATABASE_UNAVAILABLE" | "DECRYPT_FAILED" | "KEY_UNAVAILABLE" | "CUSTOMER_ERASED" | "UNKNOWN_FIELD" | "FIELD_NOT_VERIFIABLE" | "FIELD_VALUE_INVALID" | "POLICY_INVALID" | "POLICY_DENIED" | "TICKET_NOT_FOUND" | "TICKET_CLOSED" | "AGENT_SUSPENDED" | "VERIFY_LOCKED" | "REVEAL_NOT_ALLOWED" | "REQUEST_NOT_FOUND" | "REQUEST_NOT_PENDING" | "SELF_APPROVAL" | "LOOKUP_NO_MATCH" | "PASSKEY_INVALID" | "BUDGET_EXCEEDED" | "AUDIT_APPEND_FAILED" | "LOG_UNHEALTHY" | "LOG_PUSHBACK" | "LOG_VERIFY_FAILED" | "PROOF_INVALID" | "CHECKPOINT_INVALID" | "INDEX_OUT_OF_RANGE" | "WITNESS_QUORUM_NOT_MET" | "WITNESS_UNKNOWN_LOG" | "WITNESS_SIGNATURE_INVALID" | "WITNESS_CONFLICT" | "WITNESS_INCONSISTENT" | "WITNESS_UNAVAILABLE" | "LOG_BEHIND_PUBLISHED" | "INCIDENT_NOT_FOUND" | "PROTECTION_NOT_FOUND" | "TEMPLATE_INVALID" | "TEMPLATE_STALE" | "CHANNEL_NOT_CONFIGURED" | "BUNDLE_INVALID" | "IMAGE_UNREADABLE" | "IDENTITY_MAPPING_INVALID" | "OIDC_CONFIG_INVALID" | "OIDC_NOT_CONFIGURED" | "OIDC_PROVIDER_UNAVAILABLE" | "OIDC_STATE_INVALID" | "OIDC_SIGN_IN_REJECTED" | "OIDC_NOT_PROVISIONED" | "STEP_UP_REQUIRED" | "STEP_UP_INVALID" | "STEP_UP_NO_KEY" | "CREDENTIAL_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_STALE" | "WEBHOOK_REPLAYED" | "INTEGRATION_NOT_CONFIGURED" | "SINK_UNAVAILABLE" | "CUSTOMER_LOCKED" | "PASSKEY_REQUIRED" | "LEADER_LOST" | "SCHEMA_TOO_NEW" | "SHUTTING_DOWN" | "CONFIG_INVALID" | "KEK_IN_USE" | "HSM_MODULE_MISSING" | "HSM_TOKEN_NOT_FOUND" | "HSM_LOGIN_FAILED" | "HSM_KEYS_MISSING" | "HSM_KEY_EXTRACTABLE" | "HSM_UNAVAILABLE" | "REASON_REQUIRED";
+                readonly code: "BAD_REQUEST" | "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "TOKEN_NOT_FOUND" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "CONFLICT" | "RATE_LIMITED" | "CROSS_ORIGIN_REJECTED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "MALFORMED_URL" | "URL_TOO_LONG" | "INTERNAL" | "STORE_LOCKED" | "MIGRATION_CHECKSUM" | "DATABASE_UNAVAILABLE" | "DECRYPT_FAILED" | "KEY_UNAVAILABLE" | "CUSTOMER_ERASED" | "UNKNOWN_FIELD" | "FIELD_NOT_VERIFIABLE" | "FIELD_VALUE_INVALID" | "POLICY_INVALID" | "POLICY_DENIED" | "TICKET_NOT_FOUND" | "TICKET_CLOSED" | "AGENT_SUSPENDED" | "VERIFY_LOCKED" | "REVEAL_NOT_ALLOWED" | "REQUEST_NOT_FOUND" | "REQUEST_NOT_PENDING" | "SELF_APPROVAL" | "LOOKUP_NO_MATCH" | "PASSKEY_INVALID" | "BUDGET_EXCEEDED" | "AUDIT_APPEND_FAILED" | "LOG_UNHEALTHY" | "LOG_PUSHBACK" | "LOG_VERIFY_FAILED" | "PROOF_INVALID" | "CHECKPOINT_INVALID" | "INDEX_OUT_OF_RANGE" | "WITNESS_QUORUM_NOT_MET" | "WITNESS_UNKNOWN_LOG" | "WITNESS_SIGNATURE_INVALID" | "WITNESS_CONFLICT" | "WITNESS_INCONSISTENT" | "WITNESS_UNAVAILABLE" | "LOG_BEHIND_PUBLISHED" | "INCIDENT_NOT_FOUND" | "PROTECTION_NOT_FOUND" | "TEMPLATE_INVALID" | "TEMPLATE_STALE" | "CHANNEL_NOT_CONFIGURED" | "BUNDLE_INVALID" | "IMAGE_UNREADABLE" | "IDENTITY_MAPPING_INVALID" | "OIDC_CONFIG_INVALID" | "OIDC_NOT_CONFIGURED" | "OIDC_PROVIDER_UNAVAILABLE" | "OIDC_STATE_INVALID" | "OIDC_SIGN_IN_REJECTED" | "OIDC_NOT_PROVISIONED" | "STEP_UP_REQUIRED" | "STEP_UP_INVALID" | "STEP_UP_NO_KEY" | "CREDENTIAL_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_STALE" | "WEBHOOK_REPLAYED" | "INTEGRATION_NOT_CONFIGURED" | "SINK_UNAVAILABLE" | "CUSTOMER_LOCKED" | "PASSKEY_REQUIRED" | "LEADER_LOST" | "SCHEMA_TOO_NEW" | "SHUTTING_DOWN" | "CONFIG_INVALID" | "KEK_IN_USE" | "KEY_IN_USE" | "ROTATION_IN_PROGRESS" | "HSM_MODULE_MISSING" | "HSM_TOKEN_NOT_FOUND" | "HSM_LOGIN_FAILED" | "HSM_KEYS_MISSING" | "HSM_KEY_EXTRACTABLE" | "HSM_UNAVAILABLE" | "REASON_REQUIRED";
                 readonly message: string;
             };
         };
