@@ -2,6 +2,8 @@
 // the seed's "now", on the signed log like any record, so the dashboard is alive on first start.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { demoSpecFromEnv } from '../../src/cli/seed-once.js';
+import { isKeyholeError } from '../../src/shared/errors.js';
 import { DATABASES } from '../support/databases.js';
 import { startHarness, TEST_DEMO, type Harness } from '../support/harness.js';
 
@@ -36,4 +38,10 @@ describe('seeded background activity', () => {
     const log = await h.rt.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     assert.ok(Number(log.n) > 200, `${log.n} records on the log`);
   });
+});
+
+test('the demo seeds 7 days of background by default; KEYHOLE_DEMO_ACTIVITY_DAYS changes it', () => {
+  assert.equal(demoSpecFromEnv({}).activityDays, 7);
+  assert.equal(demoSpecFromEnv({ KEYHOLE_DEMO_ACTIVITY_DAYS: '0', KEYHOLE_DEMO_CUSTOMERS: '30' }).activityDays, 0);
+  assert.throws(() => demoSpecFromEnv({ KEYHOLE_DEMO_ACTIVITY_DAYS: '31' }), (e) => isKeyholeError(e, 'CONFIG_INVALID'));
 });
