@@ -12,6 +12,7 @@ import { PURPOSES } from '../fields/catalog-types.js';
 import type { AuditRecord } from '../shared/audit-entry.js';
 import type { DemoAgent } from './demo-data.js';
 import { Rng } from './rng.js';
+import { demoRoster } from '../detect/rosters.js';
 
 const DAY_MS = 86_400_000;
 
@@ -25,8 +26,8 @@ export interface ActivityResult {
 }
 
 /** Writes `days` days before today, and today until `now`, of benign work by the support agents of `staff`
- *  over customer ids `customerIds`, 2 to 9 tickets per agent per working day, between 08:00
- *  and 17:00 UTC on weekdays. Each ticket: ticket_open, one or two views, ticket_close. */
+ *  over customer ids `customerIds`, 2 to 9 tickets per agent per weekday, inside each agent's
+ *  demo roster (detect/rosters.ts: no off-shift activity). Each ticket: ticket_open, one or two views, ticket_close. */
 export async function seedBackgroundActivity(db: BrokerDb, staff: readonly DemoAgent[], customerIds: readonly string[], now: Date, days: number, seed: number): Promise<ActivityResult> {
   const rng = new Rng(seed, 7);
   const agents = staff.filter((a) => a.role === 'agent');
@@ -40,7 +41,8 @@ export async function seedBackgroundActivity(db: BrokerDb, staff: readonly DemoA
     for (const a of agents) {
       const n = 2 + rng.int(8);
       for (let k = 0; k < n; k++) {
-        const opened = day + 8 * 3_600_000 + rng.int(9 * 3_600_000);
+        const shift = demoRoster(a); // inside the agent's rostered shift: no off-shift signal
+        const opened = day + shift.startMin * 60_000 + rng.int(Math.max(1, shift.minutes - 60) * 60_000);
         const closed = opened + (5 + rng.int(40)) * 60_000;
         if (closed >= now.getTime()) continue;
         const customerId = rng.pick(customerIds);

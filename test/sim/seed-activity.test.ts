@@ -14,7 +14,7 @@ describe('seeded background activity', () => {
   let h: Harness;
   before(async () => {
     const pglite = DATABASES.find((d) => d.name === 'pglite')!;
-    h = await startHarness(pglite, { ...TEST_DEMO, now: NOW, activityDays: 7 });
+    h = await startHarness(pglite, { ...TEST_DEMO, now: NOW, activityDays: 7, rosters: true });
   });
   after(async () => h.close());
 
@@ -37,6 +37,13 @@ describe('seeded background activity', () => {
     assert.ok(busy.length >= 3, `${busy.length} agents with views`);
     const log = await h.rt.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     assert.ok(Number(log.n) > 200, `${log.n} records on the log`);
+    // Benign means benign: the detectors read it all and suspend nobody, hold nobody under step-up.
+    assert.ok(h.rt.detection);
+    await h.rt.detection.consumer.drain();
+    const alerts = (await h.app.inject({ method: 'GET', url: '/v1/detect/alerts', headers: { cookie } })).json().alerts as { kind: string; summary: string }[];
+    assert.deepEqual(alerts.filter((a) => a.kind !== 'alert'), [], 'no step-up or containment from the background');
+    const suspended = await h.rt.db.selectFrom('agents').select('id').where('status', '=', 'suspended').execute();
+    assert.deepEqual(suspended, []);
   });
 });
 
