@@ -59,6 +59,7 @@ export async function seedBackgroundActivity(db: BrokerDb, staff: readonly DemoA
       }
     }
   }
+  returningCaller(rng, agents[0], customerIds, now, days, tickets, records);
   for (let s = 0; s < tickets.length; s += 500) {
     await db.insertInto('tickets').values(tickets.slice(s, s + 500).map((t) => ({
       ...t, status: 'closed' as const, channel: 'chat', referenced_tx: [], created_by: 'seed', contact_code: null,
@@ -72,4 +73,31 @@ export async function seedBackgroundActivity(db: BrokerDb, staff: readonly DemoA
     });
   }
   return { tickets: tickets.length, records: records.length };
+}
+
+/** The demo's one alert-worthy story, real for the detectors: an agent looks up the same
+ *  customer by account id on four different days in their shift (re-access: an alert, well below
+ *  step-up and containment). Appends to `tickets` and `records`. */
+function returningCaller(rng: Rng, agent: DemoAgent | undefined, customerIds: readonly string[], now: Date, days: number, tickets: { id: string; customer_id: string; purpose: string; assignee_id: string; created_at: Date; closed_at: Date; subject: string }[], records: AuditRecord[]): void {
+  if (!agent || customerIds.length === 0 || days < 4) return;
+  const customerId = rng.pick(customerIds);
+  const shift = demoRoster(agent);
+  const today = Math.floor(now.getTime() / DAY_MS);
+  for (let back = 4; back >= 1; back--) {
+    const opened = (today - back) * DAY_MS + shift.startMin * 60_000 + 90 * 60_000;
+    const closed = opened + 12 * 60_000;
+    const id = newId('tkt');
+    tickets.push({ id, customer_id: customerId, purpose: 'account_access', assignee_id: agent.id, created_at: new Date(opened), closed_at: new Date(closed), subject: 'Caller asking about the account again' });
+    const rec = (action: AuditRecord['action'], at: number, fields: Readonly<Record<string, string>>, details: AuditRecord['details']): AuditRecord => ({
+      v: 1, time: new Date(at).toISOString(), requestId: newId('req'), action, agentId: agent.id, customerId, ticketId: id,
+      decision: 'allow', fields, policyIds: [], reason: null, details: { ...details, seeded: true },
+    });
+    records.push(
+      rec('lookup', opened, {}, { by: 'accountId' }),
+      rec('ticket_open', opened, {}, { purpose: 'account_access', channel: 'phone' }),
+      rec('view', opened + 60_000, VIEW_FIELDS, {}),
+      rec('verify', opened + 2 * 60_000, { dateOfBirth: 'verify_only' }, { matched: true }), // the caller was checked: customer-facing work
+      rec('ticket_close', closed, {}, {}),
+    );
+  }
 }

@@ -42,6 +42,7 @@ describe('seeded background activity', () => {
     await h.rt.detection.consumer.drain();
     const alerts = (await h.app.inject({ method: 'GET', url: '/v1/detect/alerts', headers: { cookie } })).json().alerts as { kind: string; summary: string }[];
     assert.deepEqual(alerts.filter((a) => a.kind !== 'alert'), [], 'no step-up or containment from the background');
+    assert.ok(alerts.some((a) => a.kind === 'alert' && /same customer again/.test(JSON.stringify(a))), `the seeded returning-caller alert: ${JSON.stringify(alerts.map((a) => a.summary))}`);
     const suspended = await h.rt.db.selectFrom('agents').select('id').where('status', '=', 'suspended').execute();
     assert.deepEqual(suspended, []);
   });
