@@ -48,6 +48,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'KEYHOLE_HOST', secret: false, description: '`keyhole serve` address; --host wins (default 127.0.0.1; 0.0.0.0 in a container)' },
   { name: 'KEYHOLE_DEMO', secret: false, description: '1: demo mode (demo picker; seeds an empty database once)', check: oneOf('0', '1') },
   { name: 'KEYHOLE_DEMO_CUSTOMERS', secret: false, description: 'customers the demo seeds (default 10,000)', check: wholeNumber(1, 1_000_000) },
+  { name: 'KEYHOLE_DEMO_ACTIVITY_DAYS', secret: false, description: 'days of benign background work the demo seeds before now (default 7; 0: none)', check: wholeNumber(0, 30) },
   { name: 'KEYHOLE_ORIGIN', secret: false, description: 'the public origin of the console (WebAuthn, allowed origins)', check: url('http:', 'https:') },
   { name: 'KEYHOLE_RP_ID', secret: false, description: 'WebAuthn relying-party id (default: KEYHOLE_ORIGIN\'s host)' },
   { name: 'LOG_LEVEL', secret: false, description: 'pino log level (default info)', check: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },

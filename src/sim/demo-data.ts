@@ -83,6 +83,8 @@ export interface DemoSpec {
   /** Write shift rosters for the staff (default true; the test harness turns them off so its
    *  fixed 09:00 UTC clock does not put two regions off shift). */
   readonly rosters?: boolean;
+  /** Days of benign background work to write before `now` (seed-activity.ts; default 0). */
+  readonly activityDays?: number;
 }
 
 const pick = <T>(f: Faker, weighted: ReadonlyArray<readonly [T, number]>): T => {

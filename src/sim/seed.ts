@@ -10,6 +10,7 @@ import { canonicalFromValue } from '../fields/normalize.js';
 import type { BrokerDb } from '../access/model.js';
 import { newContactCode } from '../access/ids.js';
 import type { Vault } from '../vault/vault.js';
+import { seedBackgroundActivity } from './seed-activity.js';
 import { demoCustomer, demoDecoy, demoStaff, demoTickets, type DemoCustomer, type DemoSpec } from './demo-data.js';
 
 /** Counts written by a seed. */
@@ -73,6 +74,10 @@ export async function seedDemo(db: BrokerDb, vault: Vault, spec: DemoSpec = DEFA
     }))).execute();
   }
   await seedDecoys(db, vault, spec, now);
+  if (spec.activityDays) {
+    const sample = Array.from({ length: Math.min(spec.customers, 1000) }, (_, k) => demoCustomer(spec.seed, Math.floor((k * spec.customers) / Math.min(spec.customers, 1000)), now).id);
+    await seedBackgroundActivity(db, staff, sample, now, spec.activityDays, spec.seed);
+  }
   await sql`analyze`.execute(db);
   return { customers: written, agents: staff.length, tickets: tickets.length };
 }

@@ -106,7 +106,7 @@ for (const backend of DATABASES) {
       const r = await fetch(`${base}/v1/auth/providers`);
       assert.deepEqual(await r.json(), { demo: false, oidc: { name: 'Test IdP', loginUrl: '/v1/auth/oidc/login' } });
       const doc = (await (await fetch(`${base}/docs/json`)).json()) as { components: { securitySchemes: Record<string, { type: string }> } };
-      assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['bearer', 'scimBearer', 'session']);
+      assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['bearer', 'customerSession', 'scimBearer', 'session']);
     });
 
     it('signs a provisioned agent in through the login form, bounds the session by exp, and signs out at the provider', async () => {
