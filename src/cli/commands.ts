@@ -8,7 +8,6 @@ import { KeyholeError } from '../shared/errors.js';
 import { createRuntime, type Runtime } from '../server/runtime.js';
 import { DEFAULT_DEMO } from '../sim/demo-spec.js';
 import { seedProgressLines } from '../sim/seed-progress.js';
-import { startMailCatcher } from '../incident/mail-catcher.js';
 import { demoMailRoutes } from '../server/routes/demo-mail.js';
 import { runtimeConfig, withStoreOptions } from './options.js';
 import { registerIncident } from './incident.js';
@@ -79,7 +78,7 @@ export function program(originalEnv: Readonly<Record<string, string | undefined>
         });
       }
       // Demo mode with no mail channel configured: notices go to an in-process mail catcher, listed at GET /v1/demo/mail.
-      const catcher = demo && !process.env.KEYHOLE_SMTP_URL?.trim() && !process.env.KEYHOLE_NOTIFY_WEBHOOK?.trim() ? await startMailCatcher() : undefined;
+      const catcher = demo && !process.env.KEYHOLE_SMTP_URL?.trim() && !process.env.KEYHOLE_NOTIFY_WEBHOOK?.trim() ? await (await import('../incident/mail-catcher.js')).startMailCatcher() : undefined; // smtp-server loads in demo mode only
       if (catcher) {
         process.env.KEYHOLE_SMTP_URL = catcher.url; // read by the incident routes when they register
         process.env.KEYHOLE_NOTIFY_FROM ||= 'Security team <security@keyhole.demo>';
