@@ -115,6 +115,9 @@ export const SETTINGS: readonly Setting[] = [
   // TLS and proxies (src/server, src/identity)
   { name: 'KEYHOLE_TLS_CERT_FILE', secret: false, description: 'TLS certificate chain (PEM file) to serve HTTPS directly' },
   { name: 'KEYHOLE_TLS_KEY_FILE', secret: false, description: 'TLS private key (PEM file; keep it mode 0600)' },
+  { name: 'KEYHOLE_CLOCK', secret: false, description: 'system (default) or controlled: a clock a benchmark or test moves (PUT /v1/bench/clock); refused unless KEYHOLE_MODE is test or bench', check: oneOf('system', 'controlled') },
+  { name: 'KEYHOLE_CLOCK_START', secret: false, description: 'ISO 8601 start time of the controlled clock (default: now)' },
+  { name: 'KEYHOLE_MODE', secret: false, description: 'test or bench: allows KEYHOLE_CLOCK=controlled; unset in production', check: oneOf('test', 'bench') },
   { name: 'KEYHOLE_TRUST_PROXY', secret: false, description: 'proxies trusted for X-Forwarded-* (addresses or hop count)' },
 ];
 
