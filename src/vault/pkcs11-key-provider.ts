@@ -255,7 +255,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
     let signer = this.#signers.get(`${purpose}/${v}`);
     if (!signer) {
       const label = purpose === 'checkpoint' ? checkpointLabel(v) : PKCS11_LABELS.evidence;
-      if (v > 1) this.#op((s) => this.#versioned(s, pkcs11js.CKO_PUBLIC_KEY, label, v));
+      if (v > 1) this.#op((s) => this.#versioned(s, pkcs11js.CKO_PRIVATE_KEY, label, v)); // destroyed once retired
       const publicKey = this.#op((s) => ed25519Point(this.#lib.C_GetAttributeValue(s.handle, this.#object(s, pkcs11js.CKO_PUBLIC_KEY, label), [{ type: pkcs11js.CKA_EC_POINT }])[0]?.value));
       signer = Object.freeze({
         publicKey,

@@ -3,13 +3,13 @@
 // canonicalizer), in batches whose cursor lives in blind_index_reindex, so a run resumes where
 // any instance stopped; the old version is retired once no row references it. Lookups keep
 // working throughout (they try every live version). docs/design/vault.md "Blind-index key rotation".
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import { KeyholeError } from '../shared/errors.js';
 import { blindIndexDigest } from './blind-index.js';
 import { inTransaction } from './data-keys.js';
 import type { KeyProvider } from './key-provider.js';
 import { liveVersions, markRetired, rotateKeyVersion, type KeyVersionDb } from './key-versions.js';
-import type { VaultDb } from './tables.js';
+import type { VaultDb, VaultTables } from './tables.js';
 
 /** The canonical string a stored value is indexed by (src/fields `canonicalFromValue`), or null
  *  when the field has no blind index or the value does not parse. `jurisdiction` is the
@@ -148,16 +148,19 @@ async function reindexBatch(
       else throw e;
     }
     for (const r of mine) {
-      const same = (qb: any) => qb.where('customer_id', '=', r.customer_id).where('field', '=', r.field).where('key_version', '=', r.key_version).where('digest', '=', Buffer.from(r.digest));
+      // Only the row as read: a row rewritten or erased meanwhile belongs to its writer.
+      const unchanged = (eb: ExpressionBuilder<VaultTables, 'blind_indexes'>) => eb.and([
+        eb('customer_id', '=', r.customer_id), eb('field', '=', r.field), eb('key_version', '=', r.key_version), eb('digest', '=', Buffer.from(r.digest)),
+      ]);
       const value = values.get(r.field);
       const canonical = value === undefined ? null : canonicalOf(r.field, value, { jurisdiction: r.jurisdiction });
       if (canonical === null) {
-        const res = await same(trx.deleteFrom('blind_indexes')).executeTakeFirst();
+        const res = await trx.deleteFrom('blind_indexes').where(unchanged).executeTakeFirst();
         dropped += Number(res.numDeletedRows);
         continue;
       }
       const digest = Buffer.from(await blindIndexDigest(keys, r.field, canonical, to));
-      const res = await same(trx.updateTable('blind_indexes').set({ digest, key_version: to })).executeTakeFirst();
+      const res = await trx.updateTable('blind_indexes').set({ digest, key_version: to }).where(unchanged).executeTakeFirst();
       reindexed += Number(res.numUpdatedRows);
     }
   }

@@ -120,6 +120,41 @@ export function providerSuite(fx: ProviderFixture): void {
     }
   });
 
+  it('creates blind-index and signing key versions that differ from version 1, equal across restarts, and refuses them once destroyed', async () => {
+    const p = await fx.open();
+    const msg = Buffer.from('email\u0000a@b.example');
+    try {
+      const v1 = Buffer.from(await p.blindIndex(msg, 1));
+      assert.deepEqual(Buffer.from(await p.blindIndex(msg)), v1); // the default is version 1
+      await p.createBlindIndexKey(7);
+      const v7 = Buffer.from(await p.blindIndex(msg, 7));
+      assert.equal(v7.length, 32);
+      assert.notDeepEqual(v7, v1);
+      const s1 = await p.signer('checkpoint', 1);
+      const s7 = await p.createSigningKey(7);
+      assert.notDeepEqual(Buffer.from(s7.publicKey), Buffer.from(s1.publicKey));
+      const m = randomBytes(64);
+      assert.ok(ed25519.verify(s7.sign(m), m, s7.publicKey));
+      assert.deepEqual(Buffer.from((await p.signer('evidence')).publicKey), Buffer.from((await p.signer('evidence', 7)).publicKey)); // evidence has one version
+      const q = await fx.open(); // a restart (another instance) sees the same versions
+      try {
+        assert.deepEqual(Buffer.from(await q.blindIndex(msg, 7)), v7);
+        assert.deepEqual(Buffer.from((await q.signer('checkpoint', 7)).publicKey), Buffer.from(s7.publicKey));
+      } finally {
+        await q.close();
+      }
+      if (fx.kind !== 'master') await assert.rejects(p.createBlindIndexKey(7), code('CONFLICT'));
+      assert.equal(await p.destroyBlindIndexKey(7), true);
+      await assert.rejects(p.blindIndex(msg, 7), code('KEY_UNAVAILABLE'));
+      assert.equal(await p.destroySigningKey(7), true);
+      await assert.rejects(p.signer('checkpoint', 7), code('KEY_UNAVAILABLE'));
+      if (fx.kind !== 'master') await assert.rejects(p.blindIndex(msg, 8), code('KEY_UNAVAILABLE')); // never made
+      assert.deepEqual(Buffer.from(await p.blindIndex(msg, 1)), v1); // version 1 untouched
+    } finally {
+      await p.close();
+    }
+  });
+
   it('hands out no key bytes: no method returns a key, and check() resolves', async () => {
     const p = await fx.open();
     try {
