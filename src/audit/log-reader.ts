@@ -72,13 +72,16 @@ export class LogReader {
    *  else the latest read now: saves a query per proof without refusing a new size. Between
    *  LATEST_TTL_MS and LATEST_MAX_STALE_MS the remembered one is served while one background
    *  read refreshes it, so a busy server never waits for that query on a proof (issue 13:
-   *  it was the p99 of cached proofs); an older one is never served. */
+   *  it was the p99 of cached proofs); an older one is never served. A `size` above the
+   *  remembered one is always checked against the latest read now, however fresh the
+   *  remembered one: a checkpoint signed a moment ago (the witnesses ask for its consistency
+   *  proof at once) is never refused as outside the log. */
   async #latestCovering(size: number | undefined): Promise<StoredCheckpoint> {
     const r = this.#recent;
-    if (r !== undefined && size !== undefined && size <= r.cp.size) return r.cp;
+    if (r !== undefined && size !== undefined) return size <= r.cp.size ? r.cp : this.latest();
     const age = r === undefined ? Infinity : performance.now() - r.at;
     if (r !== undefined && age < LATEST_TTL_MS) return r.cp;
-    if (r !== undefined && age < LATEST_MAX_STALE_MS && size === undefined) {
+    if (r !== undefined && age < LATEST_MAX_STALE_MS) {
       this.#refreshing ??= this.latest().catch(() => r.cp).finally(() => { this.#refreshing = undefined; });
       return r.cp;
     }
