@@ -58,7 +58,8 @@ describe('break-glass in the console', { timeout: 120_000 }, () => {
     const agent = await signIn(agentId, 'Agents');
     await agent.goto(`${base}/tickets/${ticket.id}`);
     const panel = agent.locator('[data-testid="customer-locked"]');
-    await panel.waitFor();
+    // The panel can mount before its text renders (seen on a loaded machine): wait for the words.
+    await panel.filter({ hasText: 'The customer has locked their data' }).waitFor();
     const text = await panel.innerText();
     assert.ok(text.includes('The customer has locked their data'), text);
     assert.ok(text.includes('ask them to turn the lock off'), text);
