@@ -34,5 +34,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/livez').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "/app/bin/keyhole.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "/app/bin/keyhole.js"]
 CMD ["serve"]

@@ -5,6 +5,8 @@
 // the resident set (VmRSS from /proc, MB) once ready and after 50 views. Goal: ready ≤ 2 s,
 // RSS ≤ 200 MB. Needs KEYHOLE_BENCH_DATABASE_URL or KEYHOLE_TEST_DATABASE_URL (an admin URL; a
 // database of its own is created and dropped) and a built dist/ (`npm run build`).
+// The release variant runs with the V8 flags every release start passes (package.json
+// config.nodeFlags: npm start, the Dockerfile's ENTRYPOINT, the systemd unit).
 // Writes bench/results/startup.json. BENCH_RUNS (default 5) runs per variant.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +21,8 @@ const adminUrl = process.env.KEYHOLE_BENCH_DATABASE_URL ?? process.env.KEYHOLE_T
 if (!adminUrl) throw new Error('set KEYHOLE_BENCH_DATABASE_URL (or KEYHOLE_TEST_DATABASE_URL)');
 if (!existsSync('dist/cli/main.js')) throw new Error('dist/ is missing: run `npm run build` first');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const VARIANTS = { dist: ['dist/cli/main.js'], tsx: ['--import', 'tsx', 'src/cli/main.ts'] } as const;
+const nodeFlags = (JSON.parse(readFileSync('package.json', 'utf8')) as { config: { nodeFlags: string } }).config.nodeFlags.split(' ');
+const VARIANTS = { dist: [...nodeFlags, 'dist/cli/main.js'], tsx: ['--import', 'tsx', 'src/cli/main.ts'] } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const rssMb = (pid: number) => {
@@ -95,7 +98,7 @@ const summary = Object.fromEntries(Object.entries(results).map(([k, rs]) => [k, 
 }]));
 const out = {
   benchmark: 'startup', date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), loadavg: loadavg(),
-  database: 'postgresql', goal: { readyMs: 2000, rssMb: 200 }, runsPerVariant: RUNS, ...summary,
+  database: 'postgresql', releaseNodeFlags: nodeFlags, goal: { readyMs: 2000, rssMb: 200 }, runsPerVariant: RUNS, ...summary,
 };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/startup.json', `${JSON.stringify(out, null, 2)}\n`);

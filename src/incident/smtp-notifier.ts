@@ -2,7 +2,9 @@
 // timeouts, the Message-ID and idempotency key as headers, and errors reduced to a code that
 // names no address. close() ends the connection.
 // RFC 5321 (a 250 reply to DATA transfers responsibility), RFC 5322 Message-ID.
-import nodemailer, { type Transporter } from 'nodemailer';
+// nodemailer is loaded at the first send, not at start-up (a server that never mails does not
+// carry it: ~2 MB of heap, issue 18's start-up memory).
+import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { PermanentSendError, TransientSendError, type Notifier, type OutboundMessage, type SendReceipt } from './notifier.js';
 
@@ -16,20 +18,28 @@ export interface SmtpNotifierOptions {
 
 /** Sends each message over SMTP and resolves on the server's 250 to DATA. */
 export class SmtpNotifier implements Notifier {
-  readonly #transport: Transporter<SMTPTransport.SentMessageInfo>;
+  readonly #options: SMTPTransport.Options;
   readonly #from: string;
+  #transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;
 
   constructor(opts: SmtpNotifierOptions) {
     const t = opts.timeoutMs ?? 15_000;
-    this.#transport = nodemailer.createTransport({ url: opts.url, pool: true, maxConnections: 1, connectionTimeout: t, greetingTimeout: t, socketTimeout: t, logger: false, debug: false } as SMTPTransport.Options);
+    this.#options = { url: opts.url, pool: true, maxConnections: 1, connectionTimeout: t, greetingTimeout: t, socketTimeout: t, logger: false, debug: false } as SMTPTransport.Options;
     this.#from = opts.from;
+  }
+
+  /** The pooled transport, created at the first send. */
+  #transportOnce(): Promise<Transporter<SMTPTransport.SentMessageInfo>> {
+    this.#transport ??= import('nodemailer').then((m) => m.default.createTransport(this.#options));
+    return this.#transport;
   }
 
   /** @throws PermanentSendError on a 5xx reply (e.g. the recipient is refused);
    *  TransientSendError on anything else (4xx, timeouts, connection errors). */
   async send(m: OutboundMessage): Promise<SendReceipt> {
     try {
-      const info = await this.#transport.sendMail({
+      const transport = await this.#transportOnce();
+      const info = await transport.sendMail({
         from: this.#from, to: m.to, subject: m.subject, text: m.text, messageId: m.messageId,
         headers: { 'X-Keyhole-Idempotency-Key': m.idempotencyKey, ...(m.redelivery ? { 'X-Keyhole-Redelivery': 'yes' } : {}) },
       });
@@ -43,6 +53,8 @@ export class SmtpNotifier implements Notifier {
   }
 
   async close(): Promise<void> {
-    this.#transport.close();
+    const t = this.#transport;
+    this.#transport = undefined;
+    if (t) (await t).close();
   }
 }

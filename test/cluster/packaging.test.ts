@@ -12,6 +12,11 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Service } from 'kubernetes-models/v1';
 
+/** The V8 flags every release start uses (package.json `config.nodeFlags`, which `npm start` and
+ *  bench:startup read): the Dockerfile and the systemd unit must pass the same ones. */
+const nodeFlags = (JSON.parse(readFileSync('package.json', 'utf8')) as { config: { nodeFlags: string } }).config.nodeFlags;
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('Dockerfile', () => {
   const text = readFileSync('Dockerfile', 'utf8');
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
@@ -31,7 +36,8 @@ describe('Dockerfile', () => {
     assert.ok(!/^(root|0)(:|$)/.test(user!), `USER ${user} is not root`);
     assert.match(finalStage, /^VOLUME \["\/data"\]/m);
     assert.match(finalStage, /KEYHOLE_DATA_DIR=\/data/);
-    assert.match(finalStage, /ENTRYPOINT \["node", "\/app\/bin\/keyhole.js"\]/);
+    const entry = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(finalStage)?.[1] ?? 'null') as string[] | null;
+    assert.deepEqual(entry, ['node', ...nodeFlags.split(' '), '/app/bin/keyhole.js'], 'the compiled bin, with package.json config.nodeFlags');
     assert.ok(!/npm (ci|install)/.test(finalStage), 'nothing is installed in the runtime stage');
     assert.match(finalStage, /COPY --from=build [^\n]*\/release \/app/);
   });
@@ -44,6 +50,14 @@ describe('Dockerfile', () => {
   });
 });
 
+describe('npm start', () => {
+  it('starts the release build with the same V8 flags', () => {
+    const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+    assert.match(start, / node \$npm_package_config_nodeFlags dist\/cli\/main\.js serve$/);
+    assert.match(nodeFlags, /^--max-semi-space-size=\d+$/, 'a bounded young generation (docs/operations.md, sizing)');
+  });
+});
+
 describe('systemd unit', () => {
   it('scores at most 2.0 with systemd-analyze security --offline=true', () => {
     const r = spawnSync('systemd-analyze', ['security', '--offline=true', '--no-pager', 'deploy/systemd/keyhole.service'], { encoding: 'utf8' });
@@ -52,7 +66,7 @@ describe('systemd unit', () => {
     assert.ok(m, r.stdout.slice(-500) + r.stderr);
     assert.ok(Number(m[1]) <= 2.0, `exposure ${m[1]}`);
     const unit = readFileSync('deploy/systemd/keyhole.service', 'utf8');
-    assert.match(unit, /ExecStart=\/usr\/bin\/node \/opt\/keyhole\/bin\/keyhole\.js serve/);
+    assert.match(unit, new RegExp(`^ExecStart=/usr/bin/node ${escapeRe(nodeFlags)} /opt/keyhole/bin/keyhole\\.js serve$`, 'm'));
     assert.match(unit, /_FILE=%d\//, 'secrets through credentials as <NAME>_FILE');
   });
 });
