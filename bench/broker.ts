@@ -10,6 +10,8 @@
 // before it starts and the data-key cache hit rate. Run it alone; run it three times and take
 // the median. Writes bench/results/broker.json (ratio_pg, ratio_pglite, views_per_s_pg,
 // p99_ms_pg). Tiny check: BENCH_DURATION_S=1 BENCH_CUSTOMERS=200 BENCH_TICKETS=60 npm run bench:broker
+// `npm run` starts it with the V8 flags of every release start (package.json config.nodeFlags),
+// since the server runs in this process.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
