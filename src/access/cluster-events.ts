@@ -44,6 +44,14 @@ export function newInstanceId(): string {
   return `${hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
+/** Whether a NOTIFY payload (`<instanceId> <max seq>`, written by #flush) announces only rows
+ *  written by `instanceId`. Any other payload, or none, is someone else's wake-up. */
+export function isOwnWakeUp(payload: string | undefined, instanceId: string): boolean {
+  if (payload === undefined) return false;
+  const space = payload.lastIndexOf(' ');
+  return space > 0 && payload.slice(0, space) === instanceId && /^[0-9]+$/.test(payload.slice(space + 1));
+}
+
 const READ_LIMIT = 1000;
 const WRITE_BATCH = 500;
 
@@ -128,7 +136,7 @@ export class ClusterEvents extends BrokerEvents {
     this.#writing = sql`
       with i as (insert into cluster_events (origin, event)
                  select ${this.#opts.instanceId}, e from jsonb_array_elements(${JSON.stringify(batch)}::jsonb) as e returning seq)
-      select pg_notify(${EVENTS_CHANNEL}, coalesce(max(seq), 0)::text) from i`.execute(this.#db).then(
+      select pg_notify(${EVENTS_CHANNEL}, ${this.#opts.instanceId} || ' ' || coalesce(max(seq), 0)::text) from i`.execute(this.#db).then(
       () => {
         this.#queue.splice(0, batch.length);
         this.#writing = undefined;
@@ -185,7 +193,12 @@ export class ClusterEvents extends BrokerEvents {
     const client = new pg.Client({ connectionString: this.#opts.connectionString, application_name: LISTENER_APP_NAME, keepAlive: true });
     client.on('error', (e) => this.#lostListener(e, client));
     client.on('end', () => this.#lostListener(undefined, client));
-    client.on('notification', () => this.#read());
+    // A wake-up for rows this server wrote itself needs no read: its subscribers already have
+    // them. Those rows are still read (and skipped) by the next poll or foreign wake-up, so the
+    // sequence bookkeeping is unchanged; a payload of another form (another version) reads.
+    client.on('notification', (n) => {
+      if (!isOwnWakeUp(n.payload, this.#opts.instanceId)) this.#read();
+    });
     this.#listener = client;
     await client.connect();
     await client.query(`listen ${EVENTS_CHANNEL}`);
