@@ -4,6 +4,7 @@
 import type { AuditAction } from '../shared/audit-entry.js';
 import { CompiledQuery } from 'kysely';
 import type { FieldName, Purpose } from '../fields/catalog-types.js';
+import { SEALED_FIELDS_COLUMNS, type SealedFieldsPrefetch } from '../vault/vault.js';
 import type { LiveGrant } from './grants.js';
 import type { BrokerDb, RequestContext } from './model.js';
 import { denial } from './recorder.js';
@@ -49,14 +50,16 @@ interface TicketJoinRow {
 const LOAD_TICKET = `select ${TICKET_COLUMNS} from tickets t join customers c on c.id = t.customer_id where t.id = $1`;
 
 // The view's first statement: the ticket, its customer, and the caller's live grants on it,
-// claimed (marked used) atomically in the same statement — issue 10 item 6 and issue 13. A
+// claimed (marked used) atomically in the same statement — issue 10 item 6 and issue 13 — and
+// the customer's sealed fields for the vault to open (still encrypted; no second round trip). A
 // claim on a ticket that fails the gate rolls back with the denial.
 const LOAD_TICKET_CLAIMING_GRANTS = `with g as (
     update grants set used_at = $3
     where ticket_id = $1 and agent_id = $2 and used_at is null and revoked_at is null and expires_at > $3
     returning id, fields, expires_at, created_at)
   select ${TICKET_COLUMNS},
-    (select coalesce(json_agg(json_build_object('id', g.id, 'fields', g.fields, 'expiresAt', g.expires_at) order by g.created_at, g.id), '[]'::json) from g) as claimed
+    (select coalesce(json_agg(json_build_object('id', g.id, 'fields', g.fields, 'expiresAt', g.expires_at) order by g.created_at, g.id), '[]'::json) from g) as claimed,
+    ${SEALED_FIELDS_COLUMNS}
   from tickets t join customers c on c.id = t.customer_id where t.id = $1`;
 
 function toTicketRow(r: TicketJoinRow): TicketRow {
@@ -93,15 +96,24 @@ export async function openTicketOf(trx: BrokerDb, ctx: RequestContext, ticketId:
 }
 
 /** As openTicketOf for a view, in one statement that also claims the caller's live grants on
- *  the ticket (see claimLiveGrants in grants.ts): only the returned grants may be rendered, and
+ *  the ticket (see claimLiveGrants in grants.ts) and reads the customer's sealed fields
+ *  (`sealed`, for Vault.openPrefetched): only the returned grants may be rendered, and
  *  unneeded ones go back with releaseGrants. MUST run inside the request's transaction (a
  *  denial rolls the claims back). @throws KeyholeError TICKET_NOT_FOUND as openTicketOf. */
-export async function openTicketClaimingGrants(trx: BrokerDb, ctx: RequestContext, ticketId: string, now: Date): Promise<{ ticket: TicketRow; claimed: LiveGrant[] }> {
-  const r = await trx.executeQuery<TicketJoinRow & { claimed: unknown }>(CompiledQuery.raw(LOAD_TICKET_CLAIMING_GRANTS, [ticketId, ctx.agent.id, now]));
+export async function openTicketClaimingGrants(
+  trx: BrokerDb, ctx: RequestContext, ticketId: string, now: Date,
+): Promise<{ ticket: TicketRow; claimed: LiveGrant[]; sealed: SealedFieldsPrefetch }> {
+  const r = await trx.executeQuery<TicketJoinRow & { claimed: unknown; vault_key: unknown; vault_fields: unknown }>(
+    CompiledQuery.raw(LOAD_TICKET_CLAIMING_GRANTS, [ticketId, ctx.agent.id, now]));
   const row = r.rows[0];
   const ticket = gate(row ? toTicketRow(row) : undefined, ctx, ticketId, 'view');
-  const raw = (typeof row?.claimed === 'string' ? JSON.parse(row.claimed) : row?.claimed) as Array<{ id: string; fields: FieldName[]; expiresAt: string }>;
-  return { ticket, claimed: raw.map((g) => ({ id: g.id, fields: g.fields, expiresAt: new Date(g.expiresAt) })) };
+  const json = <T>(v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+  const raw = json<Array<{ id: string; fields: FieldName[]; expiresAt: string }>>(row!.claimed);
+  return {
+    ticket,
+    claimed: raw.map((g) => ({ id: g.id, fields: g.fields, expiresAt: new Date(g.expiresAt) })),
+    sealed: { vault_key: json<SealedFieldsPrefetch['vault_key']>(row!.vault_key), vault_fields: json<SealedFieldsPrefetch['vault_fields']>(row!.vault_fields) },
+  };
 }
 
 function gate(t: TicketRow | undefined, ctx: RequestContext, ticketId: string, action: AuditAction): TicketRow {

@@ -46,11 +46,11 @@ const needsValue = (level: Level) => levelRank(level) >= levelRank('masked');
 export function viewCustomer(deps: BrokerDeps, ctx: RequestContext, ticketId: string): Promise<CustomerView> {
   return audited(deps, ctx, async (trx, rec) => {
     const now = deps.clock.now();
-    // One statement: the ticket gate, the customer's plain attributes and the caller's live
-    // grants, consumed first (issue 10 item 6): they are claimed atomically and only what this
+    // One statement: the ticket gate, the customer's plain attributes, their sealed fields and
+    // the caller's live grants, consumed first (issue 10 item 6): they are claimed atomically and only what this
     // request claimed is rendered; a concurrent view of the same grant gets none of it. A
     // denial below rolls the claims back with everything else.
-    const { ticket, claimed } = await openTicketClaimingGrants(trx, ctx, ticketId, now);
+    const { ticket, claimed, sealed } = await openTicketClaimingGrants(trx, ctx, ticketId, now);
     const base = { action: 'view' as const, customerId: ticket.customerId, ticketId: ticket.id };
     await checkGuard(deps, ctx, trx, { action: 'view', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now });
     const granted = [...new Set(claimed.flatMap((g) => g.fields))];
@@ -70,7 +70,7 @@ export function viewCustomer(deps: BrokerDeps, ctx: RequestContext, ticketId: st
     await releaseGrants(trx, claimed.filter((g) => !grants.includes(g)).map((g) => g.id), now);
     const consumed = grants.map((g) => g.id);
     const toDecrypt = FIELD_NAMES.filter((f) => FIELD_CATALOG[f].protected && needsValue(levels[f]));
-    const values = await deps.vault.readFields(trx, ticket.customerId, toDecrypt);
+    const values = await deps.vault.openPrefetched(ticket.customerId, ticket.customer.erased, sealed, toDecrypt);
     const c = ticket.customer;
     const plain: Partial<Record<FieldName, unknown>> = { accountId: c.accountId, tier: c.tier, accountStatus: c.status, jurisdiction: c.jurisdiction, createdAt: c.createdAt.toISOString() };
     const fields = FIELD_NAMES.map((name): FieldView => {

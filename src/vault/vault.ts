@@ -23,6 +23,23 @@ const READ_FIELDS = `select c.erased_at, k.kek_id, k.key_version, k.wrapped_key,
   left join customer_fields f on f.customer_id = c.id and f.field = any($2::text[])
   where c.id = $1`;
 
+/** Select-list items for a statement that has the customer's row as `c` (a `customers` alias):
+ *  the customer's data-key row and every sealed field, for Vault.openPrefetched — so a request
+ *  reads its ticket, customer and ciphertexts in one round trip (issue 13). Ciphertexts stay
+ *  sealed until openPrefetched decrypts the fields it is asked for. Columns: `vault_key` (json
+ *  {kekId, keyVersion, wrapped: base64 | null} or null) and `vault_fields` (json
+ *  [{field, ciphertext: base64}] or null). */
+export const SEALED_FIELDS_COLUMNS = `(select json_build_object('kekId', k.kek_id, 'keyVersion', k.key_version, 'wrapped', encode(k.wrapped_key, 'base64'))
+     from customer_keys k where k.customer_id = c.id) as vault_key,
+  (select json_agg(json_build_object('field', f.field, 'ciphertext', encode(f.ciphertext, 'base64')))
+     from customer_fields f where f.customer_id = c.id) as vault_fields`;
+
+/** The columns SEALED_FIELDS_COLUMNS adds to a row (json columns as the driver parses them). */
+export interface SealedFieldsPrefetch {
+  readonly vault_key: { kekId: string; keyVersion: number; wrapped: string | null } | null;
+  readonly vault_fields: ReadonlyArray<{ field: string; ciphertext: string }> | null;
+}
+
 interface ReadFieldsRow {
   erased_at: Date | null; kek_id: string | null; key_version: number | null; wrapped_key: Uint8Array | null; field: string | null; ciphertext: Uint8Array | null;
 }
@@ -116,21 +133,41 @@ export class Vault {
     const { rows } = await db.executeQuery<ReadFieldsRow>(CompiledQuery.raw(READ_FIELDS, [customerId, wanted]));
     const head = rows[0];
     if (!head) throw new KeyholeError('NOT_FOUND', 'No such customer.');
-    if (head.erased_at !== null || (head.kek_id !== null && head.wrapped_key === null)) {
+    const key = head.kek_id === null ? null : { kekId: head.kek_id, keyVersion: head.key_version as number, wrapped: head.wrapped_key };
+    const sealed = rows.flatMap((r) => (r.field !== null && r.ciphertext !== null ? [{ field: r.field, ciphertext: r.ciphertext }] : []));
+    return this.#open(customerId, head.erased_at !== null, key, sealed);
+  }
+
+  /** As readFields, on what a caller's own statement read with SEALED_FIELDS_COLUMNS (so a view
+   *  needs no statement of its own for the vault): `prefetch` is that statement's vault_key and
+   *  vault_fields columns, `erased` its customers.erased_at is not null. Only `fields` are
+   *  decrypted. @throws KeyholeError as readFields (BAD_REQUEST for a malformed prefetch). */
+  async openPrefetched(customerId: string, erased: boolean, prefetch: SealedFieldsPrefetch, fields: readonly string[]): Promise<Map<string, unknown>> {
+    fields.forEach(assertFieldName);
+    const wanted = new Set(fields);
+    const k = prefetch.vault_key;
+    const key = k === null ? null : { kekId: k.kekId, keyVersion: k.keyVersion, wrapped: k.wrapped === null ? null : Buffer.from(k.wrapped, 'base64') };
+    const sealed = (prefetch.vault_fields ?? []).flatMap((f) => (wanted.has(f.field) ? [{ field: f.field, ciphertext: Buffer.from(f.ciphertext, 'base64') }] : []));
+    return this.#open(customerId, erased, key, sealed);
+  }
+
+  async #open(
+    customerId: string, erased: boolean, key: { kekId: string; keyVersion: number; wrapped: Uint8Array | null } | null,
+    sealed: ReadonlyArray<{ field: string; ciphertext: Uint8Array }>,
+  ): Promise<Map<string, unknown>> {
+    if (erased || (key !== null && key.wrapped === null)) {
       this.#cache.delete(customerId);
       throw new KeyholeError('CUSTOMER_ERASED');
     }
     const out = new Map<string, unknown>();
-    const sealed = rows.filter((r) => r.field !== null && r.ciphertext !== null);
     if (sealed.length === 0) return out;
-    if (head.kek_id === null || head.key_version === null) throw decryptFailed(new Error('fields without a data key'));
-    const keyVersion = head.key_version;
-    const dataKey = await this.#dataKeys.unwrap(customerId, { kekId: head.kek_id, keyVersion, wrapped: head.wrapped_key });
+    if (key === null) throw decryptFailed(new Error('fields without a data key'));
+    const keyVersion = key.keyVersion;
+    const dataKey = await this.#dataKeys.unwrap(customerId, { kekId: key.kekId, keyVersion, wrapped: key.wrapped });
     for (const r of sealed) {
-      const field = r.field as string;
-      const bytes = openField(dataKey, { customerId, field, keyVersion }, r.ciphertext as Uint8Array);
+      const bytes = openField(dataKey, { customerId, field: r.field, keyVersion }, r.ciphertext);
       try {
-        out.set(field, JSON.parse(Buffer.from(bytes).toString('utf8')));
+        out.set(r.field, JSON.parse(Buffer.from(bytes).toString('utf8')));
       } catch (cause) {
         throw decryptFailed(cause);
       }
