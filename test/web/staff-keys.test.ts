@@ -1,7 +1,9 @@
 // Staff security keys in the console (issue 11 items 3 and 4): a security engineer adds a key
 // on their profile page (CDP virtual authenticator in headless Chromium), suspends an agent
 // from the security dashboard — the console meets STEP_UP_REQUIRED, asks the key for an
-// assertion bound to that suspension, and retries — and the credential id is on the log.
+// assertion bound to that suspension, and retries — and the credential id is on the log. An
+// agent held under step-up confirms their session from the desk's notice with their key (the
+// session-binding detector lifts its hold on a step-up recorded from that client).
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -78,6 +80,45 @@ describe('staff security keys in the console', { timeout: 120_000 }, () => {
     assert.equal(step.requestId, suspend.requestId);
     const key = await h.rt.db.selectFrom('staff_credentials' as never).select('id' as never).executeTakeFirstOrThrow() as { id: string };
     assert.equal(step.details.credentialId, key.id);
+    await ctx.close();
+  });
+  it('an agent under step-up confirms their session with their key from the desk', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    });
+    const agent = h.staff.filter((s) => s.role === 'agent')[1]!;
+    await sql`delete from detect_agent_risk where agent_id = ${agent.id}`.execute(h.rt.store.db);
+    await sql`insert into detect_agent_risk (agent_id, risk, risk_at, level, step_up, last_seq) values (${agent.id}, 7, now(), 'step_up', true, 0)`.execute(h.rt.store.db);
+    await page.goto(`${base}/`);
+    await page.getByText('Agents', { exact: true }).click();
+    await page.locator(`[data-agent-id="${agent.id}"]`).click();
+    await page.getByTestId('step-up-notice').waitFor();
+
+    // Without a key the confirmation says what to do.
+    await page.getByTestId('session-confirm').click();
+    assert.match(await page.getByTestId('session-confirm-error').innerText(), /Register a security key/);
+
+    await page.getByTestId('account-menu').click();
+    await page.getByTestId('profile').click();
+    await page.getByLabel('Name of the new key').fill('Desk key');
+    await page.getByTestId('add-key').click();
+    await page.locator('[data-testid="key-list"][data-keys="1"]').waitFor();
+    await page.getByTestId('session-confirm').click();
+    await page.getByTestId('session-confirmed').waitFor();
+    await shot(page, 'staff-keys-session-confirm');
+    const rows = await sql<{ entry: unknown }>`select entry from audit_pending where entry->>'action' = 'step_up' and entry->>'agentId' = ${agent.id}`.execute(h.rt.store.db);
+    const recs = rows.rows.map((r) => (typeof r.entry === 'string' ? JSON.parse(r.entry) : r.entry) as AuditRecord);
+    assert.equal(recs.length, 1);
+    assert.equal(recs[0]!.details.stepUpAction, 'session_confirm');
+    assert.equal(recs[0]!.details.target, 'session');
+    assert.equal(recs[0]!.details.method, 'webauthn');
+    assert.equal(typeof recs[0]!.details.dev, 'string', 'recorded with the client it came from');
     await ctx.close();
   });
 });

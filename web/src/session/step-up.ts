@@ -17,8 +17,9 @@ export interface StaffKey {
   readonly lastUsedAt: string | null;
 }
 
-/** The gated actions: the path of each and the action name the server binds the challenge to. */
-const GATED: ReadonlyArray<readonly [string, RegExp, string]> = [
+/** The gated actions: the path of each, the action name the server binds the challenge to, and
+ *  a fixed target where the path names none. */
+const GATED: ReadonlyArray<readonly [string, RegExp, string, string?]> = [
   ['POST', /^\/v1\/reveal-requests\/([^/?]+)\/approve$/, 'reveal_approve'],
   ['POST', /^\/v1\/break-glass\/([^/?]+)\/approve$/, 'break_glass_approve'],
   ['POST', /^\/v1\/break-glass\/([^/?]+)\/deny$/, 'break_glass_deny'],
@@ -26,6 +27,7 @@ const GATED: ReadonlyArray<readonly [string, RegExp, string]> = [
   ['POST', /^\/v1\/agents\/([^/?]+)\/reinstate$/, 'agent_reinstate'],
   ['POST', /^\/v1\/incidents$/, 'incident_open'],
   ['POST', /^\/v1\/incidents\/([^/?]+)\/protections$/, 'protection_apply'],
+  ['POST', /^\/v1\/me\/session\/confirm$/, 'session_confirm', 'session'],
 ];
 
 /** A WebAuthn failure as a sentence the person can act on. */
@@ -65,13 +67,19 @@ export async function confirmWithKey(action: string, target: string): Promise<st
   }
 }
 
+/** Confirms with a security key that this browser and network are mine (after a
+ *  session-binding step-up, src/detect/detectors/session-binding.ts): the server records the
+ *  step-up from this client, which re-binds the session to it. @throws ApiError (KEY_CANCELLED,
+ *  STEP_UP_NO_KEY when no key is registered, …). */
+export const confirmSession = (): Promise<void> => post<void>('/v1/me/session/confirm');
+
 /** Installs the step-up prompt on every API call (once, at start). */
 export function installStepUpPrompt(): void {
   setStepUpHandler(async (method, url) => {
     const path = url.split('?')[0] ?? url;
-    for (const [m, re, action] of GATED) {
+    for (const [m, re, action, fixed] of GATED) {
       const hit = m === method ? re.exec(path) : null;
-      if (hit) return confirmWithKey(action, hit[1] ? decodeURIComponent(hit[1]) : 'new');
+      if (hit) return confirmWithKey(action, fixed ?? (hit[1] ? decodeURIComponent(hit[1]) : 'new'));
     }
     return undefined;
   });

@@ -13,6 +13,7 @@ import { useHotkeys } from './hotkeys';
 import { requestLookupFocus } from './lookup-focus';
 import { Watermarked } from './watermark';
 import { ForensicMark } from './forensic-mark';
+import { SessionConfirm } from '../session/session-confirm';
 
 interface NavItem {
   readonly to: string;
@@ -75,6 +76,7 @@ export function Shell({ children }: { children: ReactNode }) {
             <Alert color="orange" variant="light" mb="md" icon={<IconShieldLock size={18} />} title="Extra approval is on for you" data-testid="step-up-notice">
               Your recent activity stands out from your usual pattern, so until the security team has reviewed it, your reveal requests need approval from
               security, not your supervisor. Keep to the customers of your tickets; nothing else changes.
+              <SessionConfirm />
             </Alert>
           )}
           {children}
