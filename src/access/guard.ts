@@ -16,6 +16,18 @@ export interface GuardRequest {
   readonly isDecoy: boolean;
   readonly at: Date;
   readonly requestId: string;
+  /** The value of the guard's `prefetch` column when the broker's first statement of this
+   *  request carried it (a view); absent otherwise, and the guard reads for itself. */
+  readonly prefetched?: unknown;
+}
+
+/** A guard's read that the broker folds into the first statement of a view (one round trip
+ *  fewer, issue 13): `column` is one SQL expression over the statement's parameters $2 (the
+ *  agent id, text) and $3 (the request time, timestamptz). It may take row locks (they are held
+ *  to the end of the request's transaction, as the guard's own read would). Its value goes
+ *  back as GuardRequest.prefetched. */
+export interface GuardPrefetch {
+  readonly column: string;
 }
 
 /** The guard's answer: allow, or deny with a stable code, a reason for the audit record, and
@@ -39,6 +51,8 @@ export interface AccessGuard {
   /** True when reveals requested by `agentId` need a security-role approver (the detectors put
    *  the agent under step-up). Read inside the decision's transaction `db`. */
   requiresStepUp?(db: BrokerDb, agentId: string): Promise<boolean>;
+  /** A read to fold into a view's first statement (see GuardPrefetch). */
+  readonly prefetch?: GuardPrefetch;
 }
 
 /** The minimal guard: suspended agents are denied, everything else passes (detect adds more). */

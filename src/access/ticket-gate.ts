@@ -6,6 +6,7 @@ import { CompiledQuery } from 'kysely';
 import type { FieldName, Purpose } from '../fields/catalog-types.js';
 import { SEALED_FIELDS_COLUMNS, type SealedFieldsPrefetch } from '../vault/vault.js';
 import type { LiveGrant } from './grants.js';
+import type { GuardPrefetch } from './guard.js';
 import type { BrokerDb, RequestContext } from './model.js';
 import { denial } from './recorder.js';
 
@@ -53,14 +54,18 @@ const LOAD_TICKET = `select ${TICKET_COLUMNS} from tickets t join customers c on
 // claimed (marked used) atomically in the same statement — issue 10 item 6 and issue 13 — and
 // the customer's sealed fields for the vault to open (still encrypted; no second round trip). A
 // claim on a ticket that fails the gate rolls back with the denial.
-const LOAD_TICKET_CLAIMING_GRANTS = `with g as (
+const claimingGrants = (guardColumn: string | undefined) => `with g as (
     update grants set used_at = $3
     where ticket_id = $1 and agent_id = $2 and used_at is null and revoked_at is null and expires_at > $3
     returning id, fields, expires_at, created_at)
   select ${TICKET_COLUMNS},
     (select coalesce(json_agg(json_build_object('id', g.id, 'fields', g.fields, 'expiresAt', g.expires_at) order by g.created_at, g.id), '[]'::json) from g) as claimed,
-    ${SEALED_FIELDS_COLUMNS}
+    ${SEALED_FIELDS_COLUMNS}${guardColumn === undefined ? '' : `,
+    ${guardColumn} as guard_prefetch`}
   from tickets t join customers c on c.id = t.customer_id where t.id = $1`;
+const LOAD_TICKET_CLAIMING_GRANTS = claimingGrants(undefined);
+// The statement with a guard's prefetch column, built once per distinct column (one guard).
+const withGuard = new Map<string, string>();
 
 function toTicketRow(r: TicketJoinRow): TicketRow {
   return {
@@ -96,15 +101,22 @@ export async function openTicketOf(trx: BrokerDb, ctx: RequestContext, ticketId:
 }
 
 /** As openTicketOf for a view, in one statement that also claims the caller's live grants on
- *  the ticket (see claimLiveGrants in grants.ts) and reads the customer's sealed fields
- *  (`sealed`, for Vault.openPrefetched): only the returned grants may be rendered, and
- *  unneeded ones go back with releaseGrants. MUST run inside the request's transaction (a
- *  denial rolls the claims back). @throws KeyholeError TICKET_NOT_FOUND as openTicketOf. */
+ *  the ticket (see claimLiveGrants in grants.ts), reads the customer's sealed fields (`sealed`,
+ *  for Vault.openPrefetched) and, given the guard's `prefetch`, its read (`guardPrefetched`,
+ *  for GuardRequest.prefetched): only the returned grants may be rendered, and unneeded ones
+ *  go back with releaseGrants. MUST run inside the request's transaction (a denial rolls the
+ *  claims back and releases the guard's locks). @throws KeyholeError TICKET_NOT_FOUND as
+ *  openTicketOf. */
 export async function openTicketClaimingGrants(
-  trx: BrokerDb, ctx: RequestContext, ticketId: string, now: Date,
-): Promise<{ ticket: TicketRow; claimed: LiveGrant[]; sealed: SealedFieldsPrefetch }> {
-  const r = await trx.executeQuery<TicketJoinRow & { claimed: unknown; vault_key: unknown; vault_fields: unknown }>(
-    CompiledQuery.raw(LOAD_TICKET_CLAIMING_GRANTS, [ticketId, ctx.agent.id, now]));
+  trx: BrokerDb, ctx: RequestContext, ticketId: string, now: Date, prefetch?: GuardPrefetch,
+): Promise<{ ticket: TicketRow; claimed: LiveGrant[]; sealed: SealedFieldsPrefetch; guardPrefetched?: unknown }> {
+  let text = LOAD_TICKET_CLAIMING_GRANTS;
+  if (prefetch !== undefined) {
+    text = withGuard.get(prefetch.column) ?? claimingGrants(prefetch.column);
+    withGuard.set(prefetch.column, text);
+  }
+  const r = await trx.executeQuery<TicketJoinRow & { claimed: unknown; vault_key: unknown; vault_fields: unknown; guard_prefetch?: unknown }>(
+    CompiledQuery.raw(text, [ticketId, ctx.agent.id, now]));
   const row = r.rows[0];
   const ticket = gate(row ? toTicketRow(row) : undefined, ctx, ticketId, 'view');
   const json = <T>(v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as T;
@@ -113,6 +125,7 @@ export async function openTicketClaimingGrants(
     ticket,
     claimed: raw.map((g) => ({ id: g.id, fields: g.fields, expiresAt: new Date(g.expiresAt) })),
     sealed: { vault_key: json<SealedFieldsPrefetch['vault_key']>(row!.vault_key), vault_fields: json<SealedFieldsPrefetch['vault_fields']>(row!.vault_fields) },
+    ...(prefetch !== undefined ? { guardPrefetched: json<unknown>(row!.guard_prefetch) } : {}),
   };
 }
 

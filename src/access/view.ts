@@ -46,13 +46,14 @@ const needsValue = (level: Level) => levelRank(level) >= levelRank('masked');
 export function viewCustomer(deps: BrokerDeps, ctx: RequestContext, ticketId: string): Promise<CustomerView> {
   return audited(deps, ctx, async (trx, rec) => {
     const now = deps.clock.now();
-    // One statement: the ticket gate, the customer's plain attributes, their sealed fields and
-    // the caller's live grants, consumed first (issue 10 item 6): they are claimed atomically and only what this
+    // One statement: the ticket gate, the customer's plain attributes, their sealed fields, the
+    // guard's read (its budget counters, locked) and the caller's live grants, consumed first (issue 10 item 6): they are claimed atomically and only what this
     // request claimed is rendered; a concurrent view of the same grant gets none of it. A
     // denial below rolls the claims back with everything else.
-    const { ticket, claimed, sealed } = await openTicketClaimingGrants(trx, ctx, ticketId, now);
+    const { ticket, claimed, sealed, guardPrefetched } = await openTicketClaimingGrants(trx, ctx, ticketId, now, deps.guard.prefetch);
     const base = { action: 'view' as const, customerId: ticket.customerId, ticketId: ticket.id };
-    await checkGuard(deps, ctx, trx, { action: 'view', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now });
+    await checkGuard(deps, ctx, trx, { action: 'view', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now,
+      ...(deps.guard.prefetch !== undefined ? { prefetched: guardPrefetched } : {}) });
     const granted = [...new Set(claimed.flatMap((g) => g.fields))];
     const facts = await ticketFacts(trx, ticket, now);
     const decision = deps.policy.decideView({ agent: policyAgent(ctx.agent), ...facts, grantedFields: granted });

@@ -4,7 +4,8 @@
 // requests, plus the supervisors' live extensions. Sliding windows (last hour, last shift of
 // 12 h). The row is read under a row lock (which serializes the agent's requests) and written
 // back once per allowed request: two precompiled statements per guarded request, whatever the
-// agent's volume, instead of a lock, four counts and two inserts. docs/design/detect.md "Budgets".
+// agent's volume, instead of a lock, four counts and two inserts; a view folds the read into its
+// first statement (LOCK_READ_EXPRESSION). docs/design/detect.md "Budgets".
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { BudgetUsage, GuardedAction } from './budget-rules.js';
 import { BUDGET_WINDOW_MS, type BudgetName } from './config.js';
@@ -27,6 +28,15 @@ const LOCK_READ = `select c.touches, c.lookups, c.reveals,
   (select coalesce(json_agg(json_build_object('budget', x.budget, 'extra', x.extra)), '[]'::json)
      from detect_budget_extensions x where x.agent_id = $1 and x.expires_at > $2) as ext
   from detect_budget_counters c where c.agent_id = $1 for update of c`;
+/** The same read as one SQL expression (a json object {touches, lookups, reveals, ext}, or null
+ *  when the agent has no counters row yet) for the broker to fold into a view's first statement
+ *  (AccessGuard.prefetch): $2 is the agent id, $3 the request time. It takes the same row lock
+ *  (a locking clause in a sub-SELECT locks, and after a wait reads the newest version, as the
+ *  statement above does). */
+export const LOCK_READ_EXPRESSION = `(select json_build_object('touches', c.touches, 'lookups', c.lookups, 'reveals', c.reveals, 'ext',
+    (select coalesce(json_agg(json_build_object('budget', x.budget, 'extra', x.extra)), '[]'::json)
+       from detect_budget_extensions x where x.agent_id = $2 and x.expires_at > $3))
+  from detect_budget_counters c where c.agent_id = $2 for update of c)`;
 const CREATE = 'insert into detect_budget_counters (agent_id) values ($1) on conflict (agent_id) do nothing';
 const WRITE = 'update detect_budget_counters set touches = $2::jsonb, lookups = $3::jsonb, reveals = $4::jsonb where agent_id = $1';
 
@@ -37,16 +47,21 @@ const parsed = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v)
 /** Usage of `agentId` before a request on `customerId` at `at`, the live extensions, and the
  *  counters to hand to recordUsage. A null `customerId` (a lookup miss) is a customer not seen
  *  in any window. Locks the agent's counters row until the transaction ends (creating it on
- *  first use). MUST run inside a transaction. */
+ *  first use). `prefetched`, when given, is the value of LOCK_READ_EXPRESSION read (and
+ *  locked) earlier in this same transaction for this agent at this time; null or absent reads
+ *  here. MUST run inside a transaction. */
 export async function readUsage(
-  trx: Kysely<DetectTables>, agentId: string, customerId: string | null, at: Date,
+  trx: Kysely<DetectTables>, agentId: string, customerId: string | null, at: Date, prefetched?: unknown,
 ): Promise<{ usage: BudgetUsage; extensions: Array<{ budget: BudgetName; extra: number }>; counters: BudgetCounters }> {
-  let r = await trx.executeQuery<LockedRow>(CompiledQuery.raw(LOCK_READ, [agentId, at]));
-  if (r.rows.length === 0) {
-    await trx.executeQuery(CompiledQuery.raw(CREATE, [agentId]));
-    r = await trx.executeQuery<LockedRow>(CompiledQuery.raw(LOCK_READ, [agentId, at]));
+  let row = prefetched !== null && typeof prefetched === 'object' ? (prefetched as LockedRow) : undefined;
+  if (row === undefined) {
+    let r = await trx.executeQuery<LockedRow>(CompiledQuery.raw(LOCK_READ, [agentId, at]));
+    if (r.rows.length === 0) {
+      await trx.executeQuery(CompiledQuery.raw(CREATE, [agentId]));
+      r = await trx.executeQuery<LockedRow>(CompiledQuery.raw(LOCK_READ, [agentId, at]));
+    }
+    row = r.rows[0];
   }
-  const row = r.rows[0];
   if (!row) throw new Error('budget counters row missing after insert');
   const counters: BudgetCounters = {
     touches: parsed<Record<string, number>>(row.touches), lookups: parsed<number[]>(row.lookups), reveals: parsed<number[]>(row.reveals),

@@ -3,12 +3,12 @@
 // (honeytoken) customer or ticket is denied and the agent contained; a request past a budget is
 // denied (the detectors raise the alert from the denial on the log) until a supervisor extends
 // it. docs/design/detect.md "The guard".
-import type { AccessGuard, GuardRequest, GuardVerdict } from '../access/guard.js';
+import type { AccessGuard, GuardPrefetch, GuardRequest, GuardVerdict } from '../access/guard.js';
 import type { Agent, BrokerDb } from '../access/model.js';
 import type { BrokerEvents } from '../access/events.js';
 import type { Clock } from '../shared/clock.js';
 import { budgetReason, decideBudget, withExtensions } from './budget-rules.js';
-import { readUsage, recordUsage } from './budget-store.js';
+import { LOCK_READ_EXPRESSION, readUsage, recordUsage } from './budget-store.js';
 import { budgetsFor, type DetectConfig } from './config.js';
 import { containInTransaction, type DetectDb } from './containment.js';
 
@@ -23,6 +23,8 @@ export interface DetectGuardOptions {
 /** The detect module's AccessGuard. */
 export class DetectGuard implements AccessGuard {
   readonly #opts: DetectGuardOptions;
+  /** The budget counters read (and row lock) folded into a view's first statement. */
+  readonly prefetch: GuardPrefetch = { column: LOCK_READ_EXPRESSION };
 
   constructor(opts: DetectGuardOptions) {
     this.#opts = opts;
@@ -39,7 +41,7 @@ export class DetectGuard implements AccessGuard {
       return { allow: false, code: 'POLICY_DENIED', reason: `decoy ${req.ticketId ? 'ticket' : 'customer'} touched: agent contained`, contain: true, rule: 'decoy' };
     }
     const db = req.db as unknown as DetectDb;
-    const { usage, extensions, counters } = await readUsage(db, req.agent.id, req.customerId, req.at);
+    const { usage, extensions, counters } = await readUsage(db, req.agent.id, req.customerId, req.at, req.prefetched);
     const limits = withExtensions(budgetsFor(this.#opts.config, req.agent.role, req.agent.team), extensions);
     const d = decideBudget(req.action, limits, usage);
     if (!d.allow) {
