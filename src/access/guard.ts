@@ -19,6 +19,18 @@ export interface GuardRequest {
   /** The value of the guard's `prefetch` column when the broker's first statement of this
    *  request carried it (a view); absent otherwise, and the guard reads for itself. */
   readonly prefetched?: unknown;
+  /** Set by a caller that runs an allowing verdict's `write` itself, in a statement of its own
+   *  request transaction before it commits (the view folds it into its audit append). Without
+   *  it the guard writes for itself. */
+  readonly deferWrite?: boolean;
+}
+
+/** A guard's write handed back to the broker (GuardRequest.deferWrite): one data-modifying SQL
+ *  statement (no trailing semicolon) with parameters $1…$n. The caller MUST run it in the
+ *  request's transaction before commit when it acts on the allowing verdict. */
+export interface DeferredWrite {
+  readonly sql: string;
+  readonly params: readonly unknown[];
 }
 
 /** A guard's read that the broker folds into the first statement of a view (one round trip
@@ -33,7 +45,7 @@ export interface GuardPrefetch {
 /** The guard's answer: allow, or deny with a stable code, a reason for the audit record, and
  *  whether the agent must be contained (suspended at once). */
 export type GuardVerdict =
-  | { readonly allow: true }
+  | { readonly allow: true; readonly write?: DeferredWrite }
   | {
       readonly allow: false; readonly code: 'AGENT_SUSPENDED' | 'BUDGET_EXCEEDED' | 'POLICY_DENIED'; readonly reason: string; readonly contain: boolean;
       /** Which rule denied (e.g. `budget:lookupsPerHour`, `decoy`) and its non-secret figures,

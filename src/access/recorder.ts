@@ -2,7 +2,7 @@
 // DESIGN.md invariant 1: the decision and its audit record commit together, before any
 // response; a failure anywhere rolls both back and the caller gets an error, not data.
 import type { AuditAction, AuditRecord } from '../shared/audit-entry.js';
-import { appendAudit } from '../audit/append.js';
+import { appendAudit, type CoWrite } from '../audit/append.js';
 import { isKeyholeError, KeyholeError } from '../shared/errors.js';
 import type { BrokerDb, BrokerDeps, RequestContext } from './model.js';
 
@@ -18,9 +18,10 @@ export interface RecordInput {
   readonly details?: AuditRecord['details'];
 }
 
-/** Appends audit records inside the operation's transaction. */
+/** Appends audit records inside the operation's transaction; `also` is another write of the
+ *  operation run in the same statement (see appendAudit). */
 export interface Recorder {
-  append(input: RecordInput): Promise<void>;
+  append(input: RecordInput, also?: CoWrite): Promise<void>;
 }
 
 /** A request made by a customer in their portal (consent, lock): recorded with no agent. */
@@ -61,9 +62,9 @@ export async function audited<T>(deps: BrokerDeps, ctx: ActorContext, fn: (trx: 
     const work = async (tx: BrokerDb) => {
       const trx: BrokerDb = tx; // a Transaction<X> is a Kysely<X>; narrowing to AuditTables needs the Kysely type
       const rec: Recorder = {
-        append: async (input) => {
+        append: async (input, also) => {
           const r = buildRecord(deps, ctx, input);
-          await appendAudit(trx, r);
+          await appendAudit(trx, r, also);
           records.push(r);
         },
       };

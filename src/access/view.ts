@@ -52,8 +52,10 @@ export function viewCustomer(deps: BrokerDeps, ctx: RequestContext, ticketId: st
     // denial below rolls the claims back with everything else.
     const { ticket, claimed, sealed, guardPrefetched } = await openTicketClaimingGrants(trx, ctx, ticketId, now, deps.guard.prefetch);
     const base = { action: 'view' as const, customerId: ticket.customerId, ticketId: ticket.id };
-    await checkGuard(deps, ctx, trx, { action: 'view', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now,
-      ...(deps.guard.prefetch !== undefined ? { prefetched: guardPrefetched } : {}) });
+    // The guard's counter write is deferred to the allow record's statement below (one round
+    // trip fewer); a denial rolls the transaction back either way.
+    const guardWrite = await checkGuard(deps, ctx, trx, { action: 'view', customerId: ticket.customerId, ticketId: ticket.id, isDecoy: ticket.customer.isDecoy, at: now,
+      deferWrite: true, ...(deps.guard.prefetch !== undefined ? { prefetched: guardPrefetched } : {}) });
     const granted = [...new Set(claimed.flatMap((g) => g.fields))];
     const facts = await ticketFacts(trx, ticket, now);
     const decision = deps.policy.decideView({ agent: policyAgent(ctx.agent), ...facts, grantedFields: granted });
@@ -94,7 +96,7 @@ export function viewCustomer(deps: BrokerDeps, ctx: RequestContext, ticketId: st
       fields: Object.fromEntries(fields.filter((f) => f.level !== 'hidden').map((f) => [f.name, f.level])),
       policyIds,
       details: { ...(consumed.length > 0 ? { grantsUsed: consumed } : {}), ...(facts.ticket.breakGlass ? { breakGlass: true } : {}) },
-    });
+    }, guardWrite);
     for (const g of consumed) {
       await rec.append({ action: 'grant_use', customerId: ticket.customerId, ticketId: ticket.id, decision: 'allow', details: { grantId: g },
         fields: Object.fromEntries((grants.find((x) => x.id === g)?.fields ?? []).map((f) => [f, levels[f]])) });

@@ -8,6 +8,17 @@ import type { AuditTables } from './tables.js';
 
 // Precompiled: no query building per append (issue 13).
 const INSERT_PENDING = 'insert into audit_pending (entry) values ($1) returning id';
+// INSERT_PENDING after another write of the same request, as a data-modifying WITH (always run
+// to completion), built once per distinct statement.
+const withWrite = new Map<string, string>();
+const insertAfter = (write: string) => `with w as (${write.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 1}`)}) ${INSERT_PENDING}`;
+
+/** Another data-modifying statement (parameters $1…$n, no `$` outside placeholders) that
+ *  appendAudit runs in the same round trip as the record. */
+export interface CoWrite {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
 
 /** Writes `record` to audit_pending using `trx` (the request's own transaction). Returns the
  *  pending id, which identifies the record until it has a sequence number.
@@ -15,13 +26,21 @@ const INSERT_PENDING = 'insert into audit_pending (entry) values ($1) returning 
  *  and before any customer data is returned. A record the log could not integrate (not
  *  representable as RFC 8785 JSON, or a `time` that is not a date) is refused here, so one bad
  *  record can never hold up the queue.
+ *  `also`, when given, runs in the same statement (one round trip; it commits or rolls back
+ *  with the record).
  *  @throws KeyholeError AUDIT_APPEND_FAILED when the record is refused or the insert fails
  *  (the caller's transaction then rolls back, so the request returns no data). */
-export async function appendAudit(trx: Kysely<AuditTables>, record: AuditRecord): Promise<number> {
+export async function appendAudit(trx: Kysely<AuditTables>, record: AuditRecord, also?: CoWrite): Promise<number> {
   try {
     const text = canonicalAuditJson(record);
     if (Number.isNaN(Date.parse(record.time))) throw new TypeError('audit record time is not a date');
-    const r = await trx.executeQuery<{ id: number }>(CompiledQuery.raw(INSERT_PENDING, [text]));
+    let query = CompiledQuery.raw(INSERT_PENDING, [text]);
+    if (also !== undefined) {
+      const sql = withWrite.get(also.sql) ?? insertAfter(also.sql);
+      withWrite.set(also.sql, sql);
+      query = CompiledQuery.raw(sql, [text, ...also.params]);
+    }
+    const r = await trx.executeQuery<{ id: number }>(query);
     const row = r.rows[0];
     if (!row) throw new Error('audit_pending insert returned no id');
     return row.id;

@@ -93,6 +93,15 @@ export async function readUsage(
 export async function recordUsage(
   trx: Kysely<DetectTables>, agentId: string, counters: BudgetCounters, customerId: string | null, action: GuardedAction, at: Date,
 ): Promise<void> {
+  const w = usageWrite(agentId, counters, customerId, action, at);
+  await trx.executeQuery(CompiledQuery.raw(w.sql, [...w.params]));
+}
+
+/** The statement recordUsage runs, for a caller that runs it itself in the same transaction
+ *  (AccessGuard deferred write): `{ sql, params }` with parameters $1…$4. */
+export function usageWrite(
+  agentId: string, counters: BudgetCounters, customerId: string | null, action: GuardedAction, at: Date,
+): { sql: string; params: readonly unknown[] } {
   const now = at.getTime();
   const horizon = now - Math.max(...Object.values(BUDGET_WINDOW_MS));
   const touches: Record<string, number> = {};
@@ -103,7 +112,7 @@ export async function recordUsage(
   const reveals = keep(counters.reveals, BUDGET_WINDOW_MS.revealsPerShift);
   if (action === 'lookup') lookups.push(now);
   if (action === 'reveal_request') reveals.push(now);
-  await trx.executeQuery(CompiledQuery.raw(WRITE, [agentId, JSON.stringify(touches), JSON.stringify(lookups), JSON.stringify(reveals)]));
+  return { sql: WRITE, params: [agentId, JSON.stringify(touches), JSON.stringify(lookups), JSON.stringify(reveals)] };
 }
 
 /** Deletes extensions that have expired by `at`, and the rows of the pre-0040 counter tables

@@ -8,7 +8,7 @@ import type { Agent, BrokerDb } from '../access/model.js';
 import type { BrokerEvents } from '../access/events.js';
 import type { Clock } from '../shared/clock.js';
 import { budgetReason, decideBudget, withExtensions } from './budget-rules.js';
-import { LOCK_READ_EXPRESSION, readUsage, recordUsage } from './budget-store.js';
+import { LOCK_READ_EXPRESSION, readUsage, recordUsage, usageWrite } from './budget-store.js';
 import { budgetsFor, type DetectConfig } from './config.js';
 import { containInTransaction, type DetectDb } from './containment.js';
 
@@ -31,7 +31,8 @@ export class DetectGuard implements AccessGuard {
   }
 
   /** Decides `req` (see the file comment). Reads and writes the budget counters in `req.db`, the
-   *  request's own transaction: a denied or failed request counts nothing. Never throws for a
+   *  request's own transaction (or, when `req.deferWrite`, hands the write back in the verdict
+   *  for the caller to run): a denied or failed request counts nothing. Never throws for a
    *  denial; a database error propagates and the broker denies (fail closed). */
   async check(req: GuardRequest): Promise<GuardVerdict> {
     if (req.agent.status === 'suspended') {
@@ -47,6 +48,7 @@ export class DetectGuard implements AccessGuard {
     if (!d.allow) {
       return { allow: false, code: 'BUDGET_EXCEEDED', reason: budgetReason(d), contain: false, rule: `budget:${d.budget}`, evidence: { limit: d.limit, used: d.used } };
     }
+    if (req.deferWrite === true) return { allow: true, write: usageWrite(req.agent.id, counters, req.customerId, req.action, req.at) };
     await recordUsage(db, req.agent.id, counters, req.customerId, req.action, req.at);
     return { allow: true };
   }
