@@ -5,7 +5,7 @@
 import { newId } from '../../access/ids.js';
 import { sealNewCustomers, type SealedCustomer } from '../../vault/bulk-import.js';
 import { parseCustomerRecord, RecordError, type CustomerRecord } from './record.js';
-import type { SourceRow } from './sources.js';
+import { sourceValue, type SourceRow } from './sources.js';
 
 /** A checked row; `sealed` (when it has a jurisdiction, i.e. may be a new customer) holds its
  *  values sealed for a customer id that is used only if the externalId turns out to be new. */
@@ -27,14 +27,15 @@ export function sealRows(rows: readonly SourceRow[], mode: 'json' | 'text'): { c
   const refused: RefusedRow[] = [];
   const records: Array<{ line: number; record: CustomerRecord }> = [];
   for (const row of rows) {
-    if (row.error !== undefined) {
-      refused.push({ line: row.line, externalId: null, reason: row.error });
+    const { value, error } = sourceValue(row);
+    if (error !== undefined) {
+      refused.push({ line: row.line, externalId: null, reason: error });
       continue;
     }
     try {
-      records.push({ line: row.line, record: parseCustomerRecord(row.value, { mode }) });
+      records.push({ line: row.line, record: parseCustomerRecord(value, { mode }) });
     } catch (e) {
-      const ext = row.value.externalId;
+      const ext = value.externalId;
       refused.push({ line: row.line, externalId: typeof ext === 'string' && ext.length <= 128 ? ext : null, reason: e instanceof RecordError ? e.message : 'invalid row' });
     }
   }
