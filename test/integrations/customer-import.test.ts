@@ -140,6 +140,18 @@ for (const backend of DATABASES) {
       assert.equal(again.alreadyDone, true);
     });
 
+    it('seals a batch larger than one in-process chunk (yields between chunks) without losing or reordering rows', async () => {
+      const file = path.join(dir, `big-${backend.name}.ndjson`);
+      const lines = Array.from({ length: 250 }, (_, i) => JSON.stringify(row(1000 + i)));
+      lines[149] = '{ broken';
+      writeFileSync(file, lines.join('\n'));
+      const s = await importCustomers(deps(), file, { batchSize: 250, sealInWorker: false });
+      assert.deepEqual({ created: s.created, rejected: s.rejected }, { created: 249, rejected: 1 });
+      assert.deepEqual((await importRejects(db, s.importId)).map((r) => r.line), [150]);
+      const c = (await byExt('ext-1249'))!;
+      assert.equal((await h.rt.vault.readFields(h.rt.db, c.id, ['fullName'])).get('fullName'), 'Imported Person 1249');
+    });
+
     it('resumes after a crash mid-file: every row once, the cursor where it stopped', async () => {
       const file = path.join(dir, `e-${backend.name}.ndjson`);
       writeFileSync(file, Array.from({ length: 50 }, (_, i) => JSON.stringify(row(100 + i))).join('\n'));
