@@ -24,6 +24,8 @@ import { createPostgresDatabase } from '../test/support/databases.js';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_IMPORT_BATCH ?? 1000);
+// BENCH_IMPORT_WORKER=0/1 forces sealing in-process / in the worker (default: by file size).
+const WORKER = process.env.BENCH_IMPORT_WORKER === undefined ? undefined : process.env.BENCH_IMPORT_WORKER === '1';
 const ADMIN = process.env.KEYHOLE_BENCH_DATABASE_URL ?? process.env.KEYHOLE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const JURISDICTIONS = ['DE', 'FR', 'GB', 'US', 'SG', 'JP', 'BR', 'NG'];
 
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const s = await importCustomers({ db, vault, clock: systemClock }, file, {
       batchSize: BATCH,
+      ...(WORKER === undefined ? {} : { sealInWorker: WORKER }),
       onProgress: (p) => {
         if (performance.now() - last > 5000) {
           last = performance.now();

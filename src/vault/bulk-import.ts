@@ -1,8 +1,12 @@
-// Bulk onboarding: data keys, sealed fields and blind indexes of many new customers written
-// with three multi-row inserts instead of a dozen statements per customer. Same envelope
-// format as Vault.writeFields (docs/design/vault.md); used by the demo seeder and imports.
+// Bulk onboarding: data keys, sealed fields and blind indexes of many new customers, in three
+// stages so an import can overlap them: `sealNewCustomers` (pure, node:crypto only, so it runs
+// in a worker thread too), `wrapAndIndex` (the key provider: wrap each data key, HMAC each blind
+// index) and `insertSecrets` (one statement per table over unnest() arrays, ciphertexts as ONE
+// binary bytea parameter). Same envelope format as Vault.writeFields (docs/design/vault.md);
+// used by the demo seeder and imports.
 import { randomBytes } from 'node:crypto';
-import { assertFieldName, blindIndexDigest } from './blind-index.js';
+import { CompiledQuery } from 'kysely';
+import { assertFieldName, blindIndexDigest, DIGEST_BYTES } from './blind-index.js';
 import { dataKeyAad, KEY_BYTES, sealField } from './envelope.js';
 import type { KeyProvider } from './key-provider.js';
 import { currentKekId, type KekDb } from './kek-state.js';
@@ -17,34 +21,177 @@ export interface NewCustomerSecrets {
   readonly indexes: Readonly<Record<string, string>>;
 }
 
+/** A new customer's fields sealed under a fresh data key (key version 1). `ciphertexts[i]` is
+ *  field `fields[i]`; the views of one batch lie back to back in one buffer, which is then sent
+ *  to the database as it is. `dataKey` is plain key material: keep it in memory only. */
+export interface SealedCustomer {
+  readonly customerId: string;
+  readonly dataKey: Uint8Array;
+  readonly fields: readonly string[];
+  readonly ciphertexts: readonly Uint8Array[];
+}
+
+/** A sealed customer ready to insert: its data key wrapped under `kekId`, its blind indexes
+ *  under `indexVersion` (32 bytes each, in `indexFields` order). */
+export interface PreparedSecrets {
+  readonly sealed: SealedCustomer;
+  readonly indexes: Readonly<Record<string, string>>;
+  kekId: string;
+  wrapped: Uint8Array;
+  indexVersion: number;
+  indexFields: string[];
+  digests: Uint8Array[];
+}
+
+/** Customers between two yields to the event loop in wrapAndIndex (~5 ms of work). */
+const YIELD_EVERY = 100;
+
+/** Seals each customer's values (JSON-encoded) under a fresh random data key, bound to
+ *  (customer, field, key version 1). Pure: no I/O, no key provider.
+ *  @throws KeyholeError BAD_REQUEST (field name, or a value JSON cannot encode). */
+export function sealNewCustomers(customers: ReadonlyArray<Pick<NewCustomerSecrets, 'customerId' | 'values'>>): SealedCustomer[] {
+  const parts: Array<{ customerId: string; dataKey: Uint8Array; fields: string[]; sealed: Uint8Array[] }> = [];
+  const keys = randomBytes(KEY_BYTES * customers.length);
+  let total = 0;
+  customers.forEach((c, n) => {
+    const dataKey = keys.subarray(n * KEY_BYTES, (n + 1) * KEY_BYTES);
+    const fields: string[] = [];
+    const sealed: Uint8Array[] = [];
+    for (const [field, value] of Object.entries(c.values)) {
+      assertFieldName(field);
+      const json = JSON.stringify(value) as string | undefined;
+      if (json === undefined) throw new KeyholeError('BAD_REQUEST', `Field ${field} has no JSON value.`);
+      const ct = sealField(dataKey, { customerId: c.customerId, field, keyVersion: 1 }, Buffer.from(json, 'utf8'));
+      fields.push(field);
+      sealed.push(ct);
+      total += ct.length;
+    }
+    parts.push({ customerId: c.customerId, dataKey, fields, sealed });
+  });
+  // One buffer for the batch: the ciphertexts parameter of insertSecrets without a copy.
+  const all = Buffer.allocUnsafe(total);
+  let at = 0;
+  return parts.map((p) => ({
+    customerId: p.customerId, dataKey: p.dataKey, fields: p.fields,
+    ciphertexts: p.sealed.map((ct) => {
+      all.set(ct, at);
+      at += ct.length;
+      return all.subarray(at - ct.length, at);
+    }),
+  }));
+}
+
+/** Wraps each data key under `kekId` and computes each blind index under `indexVersion`
+ *  through the key provider. Yields to the event loop every YIELD_EVERY customers, so that the
+ *  I/O of a write running meanwhile (the import's pipeline) is not held up for a whole batch.
+ *  @throws KeyholeError BAD_REQUEST (field name), KEY_UNAVAILABLE. */
+export async function wrapAndIndex(keys: KeyProvider, sealed: readonly SealedCustomer[], indexes: ReadonlyArray<Readonly<Record<string, string>>>, kekId: string, indexVersion: number): Promise<PreparedSecrets[]> {
+  const out: PreparedSecrets[] = [];
+  for (let i = 0; i < sealed.length; i++) {
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+    const p: PreparedSecrets = { sealed: sealed[i] as SealedCustomer, indexes: indexes[i] ?? {}, kekId: '', wrapped: new Uint8Array(0), indexVersion: 0, indexFields: [], digests: [] };
+    await rewrap(keys, p, kekId);
+    await reindex(keys, p, indexVersion);
+    out.push(p);
+  }
+  return out;
+}
+
+/** (Re)wraps `p`'s data key under `kekId` (when the current KEK changed since it was wrapped). */
+export async function rewrap(keys: KeyProvider, p: PreparedSecrets, kekId: string): Promise<void> {
+  p.wrapped = await keys.wrap(kekId, p.sealed.dataKey, dataKeyAad(p.sealed.customerId, 1));
+  p.kekId = kekId;
+}
+
+/** (Re)computes `p`'s blind indexes under `version`. */
+export async function reindex(keys: KeyProvider, p: PreparedSecrets, version: number): Promise<void> {
+  const fields: string[] = [];
+  const digests: Uint8Array[] = [];
+  for (const [field, canonical] of Object.entries(p.indexes)) {
+    fields.push(field);
+    digests.push(await blindIndexDigest(keys, field, canonical, version));
+  }
+  p.indexFields = fields;
+  p.digests = digests;
+  p.indexVersion = version;
+}
+
+// Parameters: arrays of text and int, and the bytes of every row back to back in ONE binary
+// bytea (offsets are 1-based for substring), so the statement stays the same size at any batch
+// size and no byte is hex-encoded.
+const INSERT_KEYS = `insert into customer_keys (customer_id, kek_id, key_version, wrapped_key)
+  select c, k, 1, substring($3::bytea from o for l) from unnest($1::text[], $2::text[], $4::int[], $5::int[]) as t(c, k, o, l)`;
+const INSERT_FIELDS = `insert into customer_fields (customer_id, field, ciphertext)
+  select c, f, substring($3::bytea from o for l) from unnest($1::text[], $2::text[], $4::int[], $5::int[]) as t(c, f, o, l)`;
+const INSERT_INDEXES = `insert into blind_indexes (customer_id, field, digest, key_version)
+  select c, f, substring($3::bytea from o for ${DIGEST_BYTES}), v from unnest($1::text[], $2::text[], $4::int[], $5::int[]) as t(c, f, o, v)`;
+
+/** Inserts the keys, ciphertexts and blind indexes of `prepared` in `db` (call it inside a
+ *  transaction for all-or-nothing). Three statements whatever the count.
+ *  @throws the database's unique violation when a customer already has a key. */
+export async function insertSecrets(db: VaultDb, prepared: readonly PreparedSecrets[]): Promise<void> {
+  if (prepared.length === 0) return;
+  const keys = packed(prepared.map((p) => p.wrapped));
+  await db.executeQuery(CompiledQuery.raw(INSERT_KEYS, [prepared.map((p) => p.sealed.customerId), prepared.map((p) => p.kekId), keys.bytes, keys.offsets, keys.lengths]));
+  const fc: string[] = [];
+  const ff: string[] = [];
+  const ft: Uint8Array[] = [];
+  const ic: string[] = [];
+  const ifield: string[] = [];
+  const iv: number[] = [];
+  const id: Uint8Array[] = [];
+  for (const p of prepared) {
+    const s = p.sealed;
+    for (let i = 0; i < s.fields.length; i++) {
+      fc.push(s.customerId);
+      ff.push(s.fields[i] as string);
+      ft.push(s.ciphertexts[i] as Uint8Array);
+    }
+    for (let i = 0; i < p.indexFields.length; i++) {
+      ic.push(s.customerId);
+      ifield.push(p.indexFields[i] as string);
+      iv.push(p.indexVersion);
+      id.push(p.digests[i] as Uint8Array);
+    }
+  }
+  if (ft.length > 0) {
+    const f = packed(ft);
+    await db.executeQuery(CompiledQuery.raw(INSERT_FIELDS, [fc, ff, f.bytes, f.offsets, f.lengths]));
+  }
+  if (id.length > 0) {
+    const d = packed(id);
+    await db.executeQuery(CompiledQuery.raw(INSERT_INDEXES, [ic, ifield, d.bytes, d.offsets, iv]));
+  }
+}
+
+/** The byte strings back to back (no copy when they already are, as sealNewCustomers lays them
+ *  out) with their 1-based offsets and lengths. */
+function packed(parts: readonly Uint8Array[]): { bytes: Buffer; offsets: number[]; lengths: number[] } {
+  const offsets: number[] = [];
+  const lengths: number[] = [];
+  let total = 0;
+  let contiguous = parts.length > 0 && (parts[0] as Uint8Array).byteOffset === 0;
+  const buf = parts[0]?.buffer;
+  for (const p of parts) {
+    if (p.buffer !== buf || p.byteOffset !== total) contiguous = false;
+    offsets.push(total + 1);
+    lengths.push(p.length);
+    total += p.length;
+  }
+  const bytes = contiguous && buf !== undefined && buf.byteLength === total
+    ? Buffer.from(buf as ArrayBuffer, 0, total)
+    : Buffer.concat(parts, total);
+  return { bytes, offsets, lengths };
+}
+
 /** Writes keys, ciphertexts and blind indexes of `customers` in `db` (call it inside a
  *  transaction for all-or-nothing). @throws KeyholeError BAD_REQUEST (field name or a value
  *  JSON cannot encode); the database's unique violation when a customer already has a key.
  *  `indexVersion` is the blind-index key version to index under (the caller reads the current
  *  one with a share lock: Vault.importCustomers). */
 export async function importCustomerSecrets(db: VaultDb, keys: KeyProvider, customers: readonly NewCustomerSecrets[], indexVersion = 1): Promise<void> {
-  const kekId = customers.length === 0 ? '' : await currentKekId(db as unknown as KekDb, keys);
-  const keyRows = [];
-  const fieldRows = [];
-  const indexRows = [];
-  for (const c of customers) {
-    const dataKey = randomBytes(KEY_BYTES);
-    const wrapped = await keys.wrap(kekId, dataKey, dataKeyAad(c.customerId, 1));
-    keyRows.push({ customer_id: c.customerId, kek_id: kekId, key_version: 1, wrapped_key: Buffer.from(wrapped) });
-    for (const [field, value] of Object.entries(c.values)) {
-      assertFieldName(field);
-      const json = JSON.stringify(value) as string | undefined;
-      if (json === undefined) throw new KeyholeError('BAD_REQUEST', `Field ${field} has no JSON value.`);
-      const sealed = sealField(dataKey, { customerId: c.customerId, field, keyVersion: 1 }, Buffer.from(json, 'utf8'));
-      fieldRows.push({ customer_id: c.customerId, field, ciphertext: Buffer.from(sealed) });
-    }
-    for (const [field, canonical] of Object.entries(c.indexes)) {
-      assertFieldName(field);
-      indexRows.push({ customer_id: c.customerId, field, digest: Buffer.from(await blindIndexDigest(keys, field, canonical, indexVersion)), key_version: indexVersion });
-    }
-  }
-  // PostgreSQL allows 65,535 bind parameters a statement; at most 4 a row.
-  for (let i = 0; i < keyRows.length; i += 5000) await db.insertInto('customer_keys').values(keyRows.slice(i, i + 5000)).execute();
-  for (let i = 0; i < fieldRows.length; i += 20_000) await db.insertInto('customer_fields').values(fieldRows.slice(i, i + 20_000)).execute();
-  for (let i = 0; i < indexRows.length; i += 16_000) await db.insertInto('blind_indexes').values(indexRows.slice(i, i + 16_000)).execute();
+  if (customers.length === 0) return;
+  const kekId = await currentKekId(db as unknown as KekDb, keys);
+  const sealed = sealNewCustomers(customers);
+  await insertSecrets(db, await wrapAndIndex(keys, sealed, customers.map((c) => c.indexes), kekId, indexVersion));
 }

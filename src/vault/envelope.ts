@@ -23,19 +23,21 @@ export interface FieldPlace {
 /** Canonical, unambiguous encoding of labelled parts: each string as a 4-byte big-endian
  *  length and its UTF-8 bytes, each number as a 4-byte big-endian unsigned integer. */
 export function encodeAad(parts: readonly (string | number)[]): Uint8Array {
-  const chunks = parts.map((p) => {
+  let length = 0;
+  for (const p of parts) length += typeof p === 'number' ? 4 : 4 + Buffer.byteLength(p, 'utf8');
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const p of parts) {
     if (typeof p === 'number') {
       if (!Number.isInteger(p) || p < 0 || p > 0xffffffff) throw new RangeError('AAD numbers are u32');
-      const b = Buffer.alloc(4);
-      b.writeUInt32BE(p);
-      return b;
+      at = out.writeUInt32BE(p, at);
+    } else {
+      const n = out.write(p, at + 4, 'utf8');
+      out.writeUInt32BE(n, at);
+      at += 4 + n;
     }
-    const s = Buffer.from(p, 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(s.length);
-    return Buffer.concat([len, s]);
-  });
-  return Buffer.concat(chunks);
+  }
+  return out;
 }
 
 /** AAD of a field ciphertext: ("keyhole/field/v1", customerId, field, keyVersion). */
@@ -72,14 +74,19 @@ function takeNonce(into: Buffer, at: number): void {
  *  Nonces are random: under one key this stays well below the 2^32-message bound of SP 800-38D. */
 export function sealBytes(key: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   if (key.length !== KEY_BYTES) throw new RangeError('AES-256-GCM needs a 32-byte key');
-  const header = Buffer.allocUnsafe(HEADER_BYTES);
-  header[0] = FORMAT_VERSION;
-  takeNonce(header, 1);
-  const nonce = header.subarray(1);
+  // One output buffer: header, then the AAD behind it while the header is authenticated, then
+  // the ciphertext and tag over it (GCM's ciphertext is as long as the plaintext).
+  const out = Buffer.allocUnsafe(HEADER_BYTES + Math.max(plaintext.length + TAG_BYTES, aad.length));
+  out[0] = FORMAT_VERSION;
+  takeNonce(out, 1);
+  const nonce = out.subarray(1, HEADER_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.concat([header, aad]));
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([header, body, cipher.getAuthTag()]);
+  out.set(aad, HEADER_BYTES);
+  cipher.setAAD(out.subarray(0, HEADER_BYTES + aad.length));
+  let at = HEADER_BYTES + cipher.update(plaintext).copy(out, HEADER_BYTES);
+  at += cipher.final().copy(out, at);
+  at += cipher.getAuthTag().copy(out, at);
+  return out.subarray(0, at);
 }
 
 /** Opens a value made by `sealBytes` with the same key and AAD.

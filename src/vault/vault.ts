@@ -12,7 +12,8 @@ import type { KeyProvider } from './key-provider.js';
 import { rewrapDataKeys, type RewrapProgress } from './rotation.js';
 import { liveVersions, type KeyVersionDb } from './key-versions.js';
 import { reindexBlindIndexes, startBlindIndexRotation, type Canonicalizer, type ReindexOptions, type ReindexResult } from './reindex.js';
-import { importCustomerSecrets, type NewCustomerSecrets } from './bulk-import.js';
+import { importCustomerSecrets, insertSecrets, reindex, rewrap, wrapAndIndex, type NewCustomerSecrets, type PreparedSecrets, type SealedCustomer } from './bulk-import.js';
+import { currentKekId, type KekDb } from './kek-state.js';
 import type { VaultDb } from './tables.js';
 
 
@@ -195,6 +196,37 @@ export class Vault {
     await inTransaction(db, async (trx) => {
       const version = customers.length === 0 ? 1 : (await liveVersions(trx as unknown as KeyVersionDb, 'blind-index', { lock: 'share' })).current;
       await importCustomerSecrets(trx, this.#keys, customers, version);
+    });
+  }
+
+  /** Stage two of a bulk onboarding (stage one is bulk-import.ts `sealNewCustomers`, which
+   *  needs no keys and may run in a worker): wraps each data key under the current KEK and
+   *  computes the blind indexes (`indexes[i]` belongs to `sealed[i]`) under the current
+   *  blind-index version, both read from `db` without a lock; `insertPrepared` checks them
+   *  again. Runs outside any transaction, e.g. while the previous batch is being written.
+   *  @throws KeyholeError BAD_REQUEST (field name), KEY_UNAVAILABLE. */
+  async prepareNewCustomers(db: VaultDb, sealed: readonly SealedCustomer[], indexes: ReadonlyArray<Readonly<Record<string, string>>>): Promise<PreparedSecrets[]> {
+    if (sealed.length === 0) return [];
+    const kekId = await currentKekId(db as unknown as KekDb, this.#keys);
+    const version = (await liveVersions(db as unknown as KeyVersionDb, 'blind-index')).current;
+    return wrapAndIndex(this.#keys, sealed, indexes, kekId, version);
+  }
+
+  /** Stage three: inserts prepared new customers (their rows MUST exist without data keys).
+   *  Re-reads the current KEK and the blind-index version (share lock, so a concurrent
+   *  rotation waits for this transaction) and re-wraps or re-indexes whatever was prepared
+   *  under an older one, so nothing is written under a version that is no longer current. Use
+   *  inside a transaction for all-or-nothing. @throws like importCustomers. */
+  async insertPrepared(db: VaultDb, prepared: readonly PreparedSecrets[]): Promise<void> {
+    if (prepared.length === 0) return;
+    await inTransaction(db, async (trx) => {
+      const version = (await liveVersions(trx as unknown as KeyVersionDb, 'blind-index', { lock: 'share' })).current;
+      const kekId = await currentKekId(trx as unknown as KekDb, this.#keys);
+      for (const p of prepared) {
+        if (p.kekId !== kekId) await rewrap(this.#keys, p, kekId);
+        if (p.indexVersion !== version) await reindex(this.#keys, p, version);
+      }
+      await insertSecrets(trx, prepared);
     });
   }
 

@@ -122,6 +122,36 @@ for (const backend of DATABASES) {
       assert.equal(keys.rows[0]!.n, 0);
     });
 
+    it('seals in a worker thread (as for a large file) with the same result: values, blind indexes, report', async () => {
+      const file = path.join(dir, `w-${backend.name}.ndjson`);
+      const lines = Array.from({ length: 25 }, (_, i) => JSON.stringify(row(300 + i)));
+      lines[7] = JSON.stringify(row(307, { email: 'worker-secret' }));
+      writeFileSync(file, lines.join('\n'));
+      const s = await importCustomers(deps(), file, { batchSize: 10, sealInWorker: true });
+      assert.deepEqual({ created: s.created, updated: s.updated, rejected: s.rejected }, { created: 24, updated: 0, rejected: 1 });
+      assert.deepEqual((await importRejects(db, s.importId)).map((r) => [r.line, r.reason]), [[8, 'email: invalid value for its kind (email)']]);
+      const c = (await byExt('ext-312'))!;
+      const v = await h.rt.vault.readFields(h.rt.db, c.id, ['fullName', 'address', 'totalBalance']);
+      assert.equal(v.get('fullName'), 'Imported Person 312');
+      assert.deepEqual(v.get('address'), { line1: '312 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' });
+      assert.deepEqual(await h.rt.vault.findByBlindIndex(h.rt.db, 'email', 'person312@example.org'), [c.id]);
+      assert.match(c.id, /^cus_[0-9a-z]{26}$/);
+      const again = await importCustomers(deps(), file, { batchSize: 10, sealInWorker: true });
+      assert.equal(again.alreadyDone, true);
+    });
+
+    it('seals a batch larger than one in-process chunk (yields between chunks) without losing or reordering rows', async () => {
+      const file = path.join(dir, `big-${backend.name}.ndjson`);
+      const lines = Array.from({ length: 250 }, (_, i) => JSON.stringify(row(1000 + i)));
+      lines[149] = '{ broken';
+      writeFileSync(file, lines.join('\n'));
+      const s = await importCustomers(deps(), file, { batchSize: 250, sealInWorker: false });
+      assert.deepEqual({ created: s.created, rejected: s.rejected }, { created: 249, rejected: 1 });
+      assert.deepEqual((await importRejects(db, s.importId)).map((r) => r.line), [150]);
+      const c = (await byExt('ext-1249'))!;
+      assert.equal((await h.rt.vault.readFields(h.rt.db, c.id, ['fullName'])).get('fullName'), 'Imported Person 1249');
+    });
+
     it('resumes after a crash mid-file: every row once, the cursor where it stopped', async () => {
       const file = path.join(dir, `e-${backend.name}.ndjson`);
       writeFileSync(file, Array.from({ length: 50 }, (_, i) => JSON.stringify(row(100 + i))).join('\n'));

@@ -13,7 +13,8 @@ import type { AuditRecord } from '../../shared/audit-entry.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Vault } from '../../vault/vault.js';
 import type { IntegrationDb } from '../tables.js';
-import { parseCustomerRecord, RecordError } from './record.js';
+import { inProcessSealer, SealThread, type RowSealer } from './seal-thread.js';
+import type { CheckedRow, RefusedRow } from './seal-rows.js';
 import { formatOf, readRows, type ByteCounter, type ImportFormat, type SourceRow } from './sources.js';
 import { writeCustomers, type WriteItem } from './writer.js';
 
@@ -36,6 +37,9 @@ export interface ImportOptions {
   readonly format?: ImportFormat;
   /** Rows a transaction (default 1,000). */
   readonly batchSize?: number;
+  /** Check and seal rows in a worker thread (default: when the file has at least
+   *  WORKER_MIN_BYTES), so that the main thread only reads and writes. */
+  readonly sealInWorker?: boolean;
   readonly onProgress?: (p: ImportProgress) => void;
   /** Who runs it, for the audit records (default `cli`). */
   readonly actor?: string;
@@ -60,6 +64,10 @@ export interface RejectedRow {
   readonly reason: string;
 }
 
+/** File size from which an import seals in a worker thread by default: below it, starting
+ *  the worker costs more than it saves. */
+export const WORKER_MIN_BYTES = 4 * 1024 * 1024;
+
 /** The import id of a file: `imp_` and the first 24 hex digits of its SHA-256. */
 export async function importIdOf(file: string): Promise<string> {
   const h = createHash('sha256');
@@ -82,22 +90,37 @@ export async function importCustomers(deps: ImportDeps, file: string, opts: Impo
   if (state.finished_at !== null) return summary(state, resumedFrom, true);
   const counter: ByteCounter = { bytes: 0 };
   const batchSize = opts.batchSize ?? 1000;
-  const run = new BatchRunner(deps, importId, opts.actor ?? 'cli', format);
-  let batch: SourceRow[] = [];
-  let rows = 0;
-  for await (const row of readRows(file, format, counter)) {
-    if (row.line <= resumedFrom) continue;
-    batch.push(row);
-    rows++;
-    if (batch.length >= batchSize) {
-      await run.commit(batch);
-      batch = [];
-      opts.onProgress?.({ rows, bytes: counter.bytes, totalBytes });
+  const sealer: RowSealer = opts.sealInWorker ?? totalBytes >= WORKER_MIN_BYTES ? new SealThread() : inProcessSealer;
+  try {
+    const run = new BatchRunner(deps, importId, opts.actor ?? 'cli', format, sealer);
+    // A pipeline of depth two: batch N+1 is checked, sealed, wrapped and indexed while batch N
+    // is being written; at most one write is in flight, so memory stays at two batches.
+    let writing: Promise<void> | undefined;
+    let rows = 0;
+    const flush = async (batch: SourceRow[]) => {
+      const prepared = await run.prepare(batch);
+      if (writing) await writing;
+      const progress = { rows, bytes: counter.bytes, totalBytes };
+      writing = run.commit(prepared).then(() => opts.onProgress?.(progress));
+      writing.catch(() => undefined);
+    };
+    let batch: SourceRow[] = [];
+    for await (const row of readRows(file, format, counter)) {
+      if (row.line <= resumedFrom) continue;
+      batch.push(row);
+      rows++;
+      if (batch.length >= batchSize) {
+        await flush(batch);
+        batch = [];
+      }
     }
+    if (batch.length > 0) await flush(batch);
+    if (writing) await writing;
+    opts.onProgress?.({ rows, bytes: totalBytes, totalBytes });
+  } finally {
+    await sealer.close();
   }
-  await run.commit(batch);
   await deps.db.updateTable('customer_imports').set({ finished_at: deps.clock.now(), updated_at: deps.clock.now() }).where('id', '=', importId).execute();
-  opts.onProgress?.({ rows, bytes: totalBytes, totalBytes });
   const done = await deps.db.selectFrom('customer_imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
   return summary(done, resumedFrom, false);
 }
@@ -113,61 +136,69 @@ export async function importRejects(db: IntegrationDb, importId: string, after =
   return rows.map((r) => ({ line: Number(r.line), externalId: r.external_id, reason: r.reason }));
 }
 
-/** Commits batches of rows with their rejects, audit record and cursor. */
+/** A batch ready to write: its rows, those refused before the database, and the checked ones
+ *  (sealed, wrapped and indexed for the case they are new customers). */
+interface PreparedBatch {
+  readonly rows: readonly SourceRow[];
+  readonly refused: readonly RefusedRow[];
+  readonly items: readonly WriteItem[];
+}
+
+/** Prepares and commits batches of rows with their rejects, audit record and cursor. */
 class BatchRunner {
   readonly #deps: ImportDeps;
   readonly #importId: string;
   readonly #actor: string;
   readonly #mode: 'json' | 'text';
+  readonly #sealer: RowSealer;
 
   /** `format` decides how values are read: CSV cells as text, NDJSON values as JSON. */
-  constructor(deps: ImportDeps, importId: string, actor: string, format: ImportFormat) {
+  constructor(deps: ImportDeps, importId: string, actor: string, format: ImportFormat, sealer: RowSealer) {
     this.#deps = deps;
     this.#mode = format === 'csv' ? 'text' : 'json';
     this.#importId = importId;
     this.#actor = actor;
+    this.#sealer = sealer;
   }
 
-  /** Commits `rows` as one transaction; when the database refuses it, row by row, a row the
+  /** Checks and seals `rows` (sealer), then wraps data keys and computes blind indexes (the
+   *  key provider, this thread): everything but the database. */
+  async prepare(rows: readonly SourceRow[]): Promise<PreparedBatch> {
+    const { checked, refused } = await this.#sealer.seal(rows, this.#mode);
+    const sealed = checked.filter((c): c is CheckedRow & { sealed: NonNullable<CheckedRow['sealed']> } => c.sealed !== undefined);
+    const prepared = await this.#deps.vault.prepareNewCustomers(this.#deps.db as never, sealed.map((c) => c.sealed), sealed.map((c) => c.record.indexes));
+    const byLine = new Map(sealed.map((c, i) => [c.line, prepared[i]]));
+    return { rows, refused, items: checked.map((c) => ({ line: c.line, record: c.record, prepared: byLine.get(c.line) })) };
+  }
+
+  /** Commits `batch` as one transaction; when the database refuses it, row by row, a row the
    *  database refuses going to the report. */
-  async commit(rows: readonly SourceRow[]): Promise<void> {
-    if (rows.length === 0) return;
+  async commit(batch: PreparedBatch): Promise<void> {
+    if (batch.rows.length === 0) return;
     try {
-      await this.#write(rows);
+      await this.#write(batch);
     } catch {
-      for (const row of rows) {
+      for (const row of batch.rows) {
+        const one = { rows: [row], refused: batch.refused.filter((r) => r.line === row.line), items: batch.items.filter((i) => i.line === row.line) };
         try {
-          await this.#write([row]);
+          await this.#write(one);
         } catch (e) {
           const code = (e as { code?: unknown }).code;
           const reason = code === '23505' ? 'conflicts with another customer (e.g. accountId already used)' : `the database refused the row${typeof code === 'string' ? ` (${code})` : ''}`;
-          await this.#write([{ line: row.line, error: reason }]);
+          await this.#write({ rows: [row], refused: [{ line: row.line, externalId: null, reason }], items: [] });
         }
       }
     }
   }
 
-  async #write(rows: readonly SourceRow[]): Promise<void> {
+  async #write(batch: PreparedBatch): Promise<void> {
     const { db, vault, clock } = this.#deps;
+    const { rows, refused, items } = batch;
     const now = clock.now();
-    const rejects: RejectedRow[] = [];
-    const items: WriteItem[] = [];
-    for (const row of rows) {
-      if (row.error !== undefined) {
-        rejects.push({ line: row.line, externalId: null, reason: row.error });
-        continue;
-      }
-      try {
-        items.push({ line: row.line, record: parseCustomerRecord(row.value, { mode: this.#mode }) });
-      } catch (e) {
-        const ext = row.value.externalId;
-        rejects.push({ line: row.line, externalId: typeof ext === 'string' && ext.length <= 128 ? ext : null, reason: e instanceof RecordError ? e.message : 'invalid row' });
-      }
-    }
     const last = rows[rows.length - 1] as SourceRow;
     await db.transaction().execute(async (trx) => {
       const out = await writeCustomers(trx, vault, items, { mode: 'merge', importId: this.#importId, now });
-      const all = [...rejects, ...out.rejected.map((r) => ({ line: r.line, externalId: r.externalId, reason: r.reason }))];
+      const all = [...refused, ...out.rejected.map((r) => ({ line: r.line, externalId: r.externalId, reason: r.reason }))];
       if (all.length > 0) {
         await trx.insertInto('customer_import_rejects').values(all.map((r) => ({ import_id: this.#importId, line: r.line, external_id: r.externalId, reason: r.reason })))
           .onConflict((oc) => oc.columns(['import_id', 'line']).doNothing()).execute();

@@ -1,16 +1,33 @@
 // Streaming readers of an import file: NDJSON (one JSON object a line) and CSV (RFC 4180, a
 // header row of catalog field names plus `externalId`). Each yields rows one at a time with
-// their line number, so memory stays constant at any file size; a row that does not parse is
-// yielded as an error with its line, never with its content.
+// their line number, so memory stays constant at any file size. NDJSON lines are yielded as text
+// and parsed where they are checked (`sourceValue`, in the seal worker on large files); a row
+// that does not parse becomes an error with its line, never with its content.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 
-/** One row of a file: an object to check, or why it could not be read. `line` is 1-based
- *  (for CSV, the line where the record ends; the header is line 1). */
+/** One row of a file: an object to check, an NDJSON line still to parse (`text`: parsed where
+ *  it is checked, possibly in the seal worker, by `sourceValue`), or why it could not be read.
+ *  `line` is 1-based (for CSV, the line where the record ends; the header is line 1). */
 export type SourceRow =
-  | { readonly line: number; readonly value: Record<string, unknown>; readonly error?: undefined }
-  | { readonly line: number; readonly value?: undefined; readonly error: string };
+  | { readonly line: number; readonly value: Record<string, unknown>; readonly error?: undefined; readonly text?: undefined }
+  | { readonly line: number; readonly text: string; readonly value?: undefined; readonly error?: undefined }
+  | { readonly line: number; readonly value?: undefined; readonly error: string; readonly text?: undefined };
+
+/** The object of a row, or why there is none (an NDJSON line that is not a JSON object). */
+export function sourceValue(row: SourceRow): { value: Record<string, unknown>; error?: undefined } | { value?: undefined; error: string } {
+  if (row.error !== undefined) return { error: row.error };
+  if (row.text === undefined) return { value: row.value };
+  let value: unknown;
+  try {
+    value = JSON.parse(row.text);
+  } catch {
+    return { error: 'not valid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'not a JSON object' };
+  return { value: value as Record<string, unknown> };
+}
 
 /** A file format. */
 export type ImportFormat = 'ndjson' | 'csv';
@@ -38,15 +55,7 @@ async function* ndjsonRows(file: string, counter: ByteCounter): AsyncGenerator<S
   for await (const text of lines) {
     line++;
     if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      yield { line, error: 'not valid JSON' };
-      continue;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) yield { line, error: 'not a JSON object' };
-    else yield { line, value: value as Record<string, unknown> };
+    yield { line, text };
   }
 }
 

@@ -2,17 +2,32 @@
 // in bulk (rows, data keys, sealed fields and blind indexes in a few multi-row inserts),
 // existing ones field by field under their own data key. Upsert by externalId, so writing the
 // same records twice leaves the same state. Used by the file import and the service API.
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { newId } from '../../access/ids.js';
+import type { PreparedSecrets } from '../../vault/bulk-import.js';
 import type { Vault } from '../../vault/vault.js';
 import type { VaultDb } from '../../vault/tables.js';
 import type { IntegrationDb } from '../tables.js';
 import type { CustomerRecord } from './record.js';
 
-/** One record with where it came from (its line; 0 for an API call). */
+/** One record with where it came from (its line; 0 for an API call). `prepared`: its values
+ *  already sealed, wrapped and indexed for a new customer (Vault.prepareNewCustomers), used
+ *  (with its customer id) when the externalId is new, ignored when it exists. */
 export interface WriteItem {
   readonly line: number;
   readonly record: CustomerRecord;
+  readonly prepared?: PreparedSecrets | undefined;
+}
+
+// Precompiled, one statement whatever the batch size: arrays instead of a VALUES list.
+const LOCK_EXISTING = `select id, external_id, erased_at, import_id, import_line from customers
+  where external_id = any($1::text[]) for update`;
+const INSERT_CUSTOMERS = `insert into customers (id, external_id, account_id, jurisdiction, tier, status, created_at, erased_at, import_id, import_line)
+  select id, e, a, j, t, s, c, null, $8::text, l
+  from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $9::bigint[]) as u(id, e, a, j, t, s, c, l)`;
+
+interface ExistingRow {
+  id: string; external_id: string; erased_at: Date | null; import_id: string | null; import_line: number | null;
 }
 
 /** What happened to each item. */
@@ -41,11 +56,8 @@ export async function writeCustomers(trx: IntegrationDb, vault: Vault, items: re
   if (items.length === 0) return out;
   const ids = [...new Set(items.map((i) => i.record.externalId))];
   const existing = new Map<string, { id: string; erased: boolean; importId: string | null; importLine: number | null }>();
-  for (let i = 0; i < ids.length; i += 5000) {
-    const rows = await trx.selectFrom('customers').select(['id', 'external_id', 'erased_at', 'import_id', 'import_line'])
-      .where('external_id', 'in', ids.slice(i, i + 5000)).forUpdate().execute();
-    for (const r of rows) existing.set(r.external_id as string, { id: r.id, erased: r.erased_at !== null, importId: r.import_id, importLine: r.import_line });
-  }
+  const { rows } = await trx.executeQuery<ExistingRow>(CompiledQuery.raw(LOCK_EXISTING, [ids]));
+  for (const r of rows) existing.set(r.external_id, { id: r.id, erased: r.erased_at !== null, importId: r.import_id, importLine: r.import_line === null ? null : Number(r.import_line) });
   const seen = new Set<string>();
   const fresh: Array<{ item: WriteItem; customerId: string }> = [];
   const changes: Array<{ item: WriteItem; customerId: string }> = [];
@@ -64,7 +76,7 @@ export async function writeCustomers(trx: IntegrationDb, vault: Vault, items: re
     } else if (item.record.plain.jurisdiction === undefined) {
       out.rejected.push({ line: item.line, externalId, reason: 'jurisdiction is required for a new customer' });
     } else {
-      fresh.push({ item, customerId: newId('cus') });
+      fresh.push({ item, customerId: item.prepared?.sealed.customerId ?? newId('cus') });
     }
   }
   await insertFresh(trx, vault, fresh, opts);
@@ -82,18 +94,17 @@ function fieldNames(r: CustomerRecord): string[] {
 }
 
 async function insertFresh(trx: IntegrationDb, vault: Vault, fresh: ReadonlyArray<{ item: WriteItem; customerId: string }>, opts: WriteOptions): Promise<void> {
-  for (let i = 0; i < fresh.length; i += 2000) {
-    const part = fresh.slice(i, i + 2000);
-    await trx.insertInto('customers').values(part.map(({ item, customerId }) => {
-      const p = item.record.plain;
-      return {
-        id: customerId, external_id: item.record.externalId, account_id: p.account_id ?? item.record.externalId, jurisdiction: p.jurisdiction as string,
-        tier: p.tier ?? 'standard', status: p.status ?? 'active', created_at: p.created_at ?? opts.now, erased_at: null,
-        import_id: opts.importId ?? null, import_line: opts.importId === undefined ? null : item.line,
-      };
-    })).execute();
-  }
-  await vault.importCustomers(trx as unknown as VaultDb, fresh.map(({ item, customerId }) => ({ customerId, values: item.record.values, indexes: item.record.indexes })));
+  if (fresh.length === 0) return;
+  const col = (f: (x: { item: WriteItem; customerId: string }) => string | number | null) => fresh.map(f);
+  await trx.executeQuery(CompiledQuery.raw(INSERT_CUSTOMERS, [
+    col((f) => f.customerId), col((f) => f.item.record.externalId), col((f) => f.item.record.plain.account_id ?? f.item.record.externalId),
+    col((f) => f.item.record.plain.jurisdiction as string), col((f) => f.item.record.plain.tier ?? 'standard'), col((f) => f.item.record.plain.status ?? 'active'),
+    col((f) => (f.item.record.plain.created_at ?? opts.now).toISOString()), opts.importId ?? null, col((f) => (opts.importId === undefined ? null : f.item.line)),
+  ]));
+  const vdb = trx as unknown as VaultDb;
+  await vault.insertPrepared(vdb, fresh.flatMap((f) => (f.item.prepared ? [f.item.prepared] : [])));
+  const rest = fresh.filter((f) => f.item.prepared === undefined);
+  await vault.importCustomers(vdb, rest.map(({ item, customerId }) => ({ customerId, values: item.record.values, indexes: item.record.indexes })));
 }
 
 async function updateExisting(trx: IntegrationDb, vault: Vault, customerId: string, item: WriteItem, opts: WriteOptions): Promise<void> {
