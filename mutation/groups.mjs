@@ -42,7 +42,8 @@ export const GROUPS = {
   },
   access: {
     mutate: ['src/access/verify.ts', 'src/access/ticket-gate.ts'],
-    testFiles: ['test/access/verify.test.ts', 'test/access/broker-http.test.ts', 'test/access/invariants.test.ts'],
+    // Focused: the gate's and verify's own tests (the broad broker suites took minutes per mutant).
+    testFiles: ['test/access/ticket-gate.test.ts', 'test/access/verify-gates.test.ts', 'test/access/verify.test.ts'],
     excludedMutations: ['StringLiteral'],
     needsDatabase: true,
   },
@@ -54,7 +55,8 @@ export const GROUPS = {
   },
   'detect-guard': {
     mutate: ['src/detect/guard.ts', 'src/detect/budget-rules.ts'],
-    testFiles: ['test/detect/guard.test.ts'],
+    // The pure budget rules first (a second per mutant), then the guard asked directly, then end to end.
+    testFiles: ['test/detect/budget-rules.test.ts', 'test/detect/guard-verdicts.test.ts', 'test/detect/guard.test.ts'],
     excludedMutations: ['StringLiteral'],
     needsDatabase: true,
   },
