@@ -97,8 +97,9 @@ for (const backend of [...DATABASES].reverse()) {
         const [rec, status] = seen as [Extract<BrokerEvent, { type: 'audit' }>, Extract<BrokerEvent, { type: 'agent_status' }>];
         assert.deepEqual([rec.record.action, rec.record.details.target, rec.record.requestId], ['agent_suspend', a.id, 'req_gv_contain']);
         assert.deepEqual(status, { type: 'agent_status', agentId: a.id, status: 'suspended' });
-        const row = await h.db.selectFrom('detect_containments').select(['source', 'request_id']).where('agent_id', '=', a.id).executeTakeFirstOrThrow();
-        assert.deepEqual(row, { source: 'guard', request_id: 'req_gv_contain' });
+        const row = await h.db.selectFrom('detect_containments').select(['source', 'request_id', 'trigger_seq', 'reason', 'evidence']).where('agent_id', '=', a.id).executeTakeFirstOrThrow();
+        const evidence = typeof row.evidence === 'string' ? JSON.parse(row.evidence) : row.evidence;
+        assert.deepEqual({ ...row, evidence }, { source: 'guard', request_id: 'req_gv_contain', trigger_seq: null, reason: 'decoy customer touched: agent contained', evidence: { rule: 'decoy', requestId: 'req_gv_contain' } });
         // Already contained: nothing new.
         await guard.contain(a, 'again', 'req_gv_contain2');
         assert.equal(seen.length, 2);
