@@ -167,6 +167,28 @@ for (const backend of [...DATABASES].reverse()) {
       assert.deepEqual(v2.grantsUsed, []);
     });
 
+    it('a revoked grant is not claimed, nor one given to the ticket\'s previous assignee', async () => {
+      const t = fresh();
+      const c = await ctx(t.assignee_id);
+      const sup = supervisorFor(h.staff, t.assignee_id);
+      for (const field of ['email', 'phone'] as const) {
+        const req = await h.rt.broker.requestReveal(c, t.id, [field], 'caller asked to confirm contact');
+        await h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve', { durationMinutes: 15 });
+      }
+      const [revoked, live] = await h.rt.db.selectFrom('grants').select(['id', 'fields']).where('ticket_id', '=', t.id).orderBy('created_at').orderBy('id').execute();
+      assert.ok(revoked && live);
+      await h.rt.db.updateTable('grants').set({ revoked_at: h.clock.now(), revoke_reason: 'test' }).where('id', '=', revoked.id).execute();
+      // The ticket moves to another agent: the previous assignee's grant is not theirs to use.
+      const other = await otherAgent(t.assignee_id);
+      await h.rt.db.updateTable('tickets').set({ assignee_id: other.agent.id }).where('id', '=', t.id).execute();
+      const r = await h.rt.db.transaction().execute((trx) => openTicketClaimingGrants(trx, other, t.id, h.clock.now()));
+      assert.deepEqual(r.claimed, []);
+      // Back with its assignee: only the live grant, not the revoked one.
+      await h.rt.db.updateTable('tickets').set({ assignee_id: t.assignee_id }).where('id', '=', t.id).execute();
+      const mine = await h.rt.db.transaction().execute((trx) => openTicketClaimingGrants(trx, c, t.id, h.clock.now()));
+      assert.deepEqual(mine.claimed.map((g) => g.id), [live.id]);
+    });
+
     it('an expired grant is not claimed', async () => {
       const t = fresh();
       const c = await ctx(t.assignee_id);
