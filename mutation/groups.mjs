@@ -66,8 +66,8 @@ export const GROUPS = {
   },
   'detect-guard': {
     mutate: ['src/detect/guard.ts', 'src/detect/budget-rules.ts'],
-    // The pure budget rules first (a second per mutant), then the guard asked directly, then end to end.
-    testFiles: ['test/detect/budget-rules.test.ts', 'test/detect/guard-verdicts.test.ts', 'test/detect/guard.test.ts'],
+    // The pure budget rules first (a second per mutant), then the guard asked directly, then end to end (guard-views: the read folded into a view's statement and the deferred write).
+    testFiles: ['test/detect/budget-rules.test.ts', 'test/detect/guard-verdicts.test.ts', 'test/detect/guard.test.ts', 'test/detect/guard-views.test.ts'],
     excludedMutations: ['StringLiteral'],
     needsDatabase: true,
   },
