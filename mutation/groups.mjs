@@ -25,8 +25,12 @@
 //   (verify-gates.test.ts, letters in a phone), a fixed country for phone answers (verify.test.ts),
 //   the grant claim without its agent, used, revoked or expiry (`>=`) conditions, and the gate
 //   without its erasure condition (ticket-gate.test.ts).
-// - detect-guard (guard.ts, budget-rules.ts): no survivor and no equivalent mutant; the ignored
-//   mutants are the denial reasons and rule names (StringLiteral).
+// - detect-guard (guard.ts, budget-rules.ts): the ignored mutants are the denial reasons and rule
+//   names (StringLiteral). Three equivalent mutants, all on the view's round-trip savings (issue
+//   13): `prefetch` as `{}` (no column: the guard then reads its counters itself) and the
+//   `deferWrite` branch as false (the guard then writes itself, no write is handed back) change
+//   no verdict and no count, only the number of statements; guard-views.test.ts checks that the
+//   folded read still locks and the handed-back write is still run.
 
 /** @type {Record<string, { mutate: string[]; testFiles: string[]; excludedMutations?: string[]; needsDatabase?: boolean }>} */
 export const GROUPS = {
