@@ -36,9 +36,12 @@ export const GROUPS = {
   },
   vault: {
     mutate: ['src/vault/envelope.ts', 'src/vault/blind-index.ts', 'src/vault/data-key-cache.ts'],
-    testFiles: ['test/vault/*.test.ts'],
+    // The unit suites of these three modules. The storage suites (vault, rotation, erase, blind-index
+    // rotation, the CLIs, PKCS#11) reach the same functions through the vault but take minutes per
+    // file; with them every covered mutant cost ~7 min and the dry run timed out. Leaving them out
+    // can only lower the score.
+    testFiles: ['test/vault/envelope*.test.ts', 'test/vault/vault-edges.test.ts', 'test/vault/data-key-cache*.test.ts', 'test/vault/blind-index.test.ts', 'test/vault/key-providers.test.ts'],
     excludedMutations: ['StringLiteral'],
-    needsDatabase: true,
   },
   access: {
     mutate: ['src/access/verify.ts', 'src/access/ticket-gate.ts'],
