@@ -7,8 +7,9 @@ import { FIELD_NAMES } from '../../src/fields/catalog-types.js';
 import { authorize, readAnswer } from '../../src/policy/cedar-call.js';
 import { DEFAULT_POLICY_DIR, PolicyEngine } from '../../src/policy/engine.js';
 import { loadPolicies } from '../../src/policy/load.js';
+import { actionRequest, ticketEntities } from '../../src/policy/requests.js';
 import type { ActionInput, ViewInput } from '../../src/policy/types.js';
-import { AGENT, CUSTOMER, TICKET, VIEW } from './fixtures.js';
+import { AGENT, CUSTOMER, SECURITY, TICKET, VIEW } from './fixtures.js';
 
 const engine = PolicyEngine.load(undefined, { viewCacheSize: 100 });
 
@@ -24,6 +25,30 @@ describe('authorize when the wasm call throws', () => {
     assert.deepEqual(v.reasons, []);
     assert.equal(v.errors.length, 1);
     assert.match(v.errors[0]!, /^cedar threw: /);
+  });
+});
+
+describe('authorize validates the request against the schema', () => {
+  it('a resource of the wrong type, or an undeclared context attribute, is a deny with the error', () => {
+    const ids = loadPolicies(DEFAULT_POLICY_DIR);
+    const close = actionRequest({ action: 'close_ticket', agent: AGENT, ticket: TICKET, customer: CUSTOMER } as ActionInput);
+    assert.deepEqual(authorize(ids, close), { allowed: true, reasons: ['staff.assignee-closes'], errors: [] });
+    for (const bad of [{ ...close, resource: { type: 'Keyhole::Agent', id: AGENT.id } }, { ...close, context: { sneaky: true } }]) {
+      const v = authorize(ids, bad);
+      assert.equal(v.allowed, false, JSON.stringify(bad.resource));
+      assert.ok(v.errors.length > 0);
+    }
+  });
+
+  it('a suspension aimed at a ticket is refused although the permit would evaluate to allow', () => {
+    // staff.security-suspends reads only the principal: without request validation, Cedar would
+    // allow suspending a Ticket. Validation refuses a resource type the action does not apply to.
+    const ids = loadPolicies(DEFAULT_POLICY_DIR);
+    const suspend = actionRequest({ action: 'suspend_agent', agent: SECURITY, targetId: AGENT.id } as ActionInput);
+    assert.equal(authorize(ids, suspend).allowed, true);
+    const v = authorize(ids, { ...suspend, resource: { type: 'Keyhole::Ticket', id: TICKET.id }, entities: [...suspend.entities, ...ticketEntities(TICKET, CUSTOMER)] });
+    assert.equal(v.allowed, false);
+    assert.match(v.errors.join(), /resource type/);
   });
 });
 
