@@ -28,9 +28,10 @@
 // - vault/envelope.ts: the AAD checks repeat what AES-GCM's tag check catches; every failure is
 //   one DECRYPT_FAILED, so removing the early checks in openBytes (key length, truncation,
 //   version byte — the header is in the AAD) changes no outcome. `authTagLength` → `{}` is
-//   equivalent (the tag is always sliced to 16 bytes). The nonce pool: refilling one nonce early
-//   (`>` → `>=`), a pool size not a multiple of 12 (`-` → `+`), and not zeroing handed-out bytes
-//   (nonces are public) change no sealed value's security.
+//   equivalent (the tag is always sliced to 16 bytes), and so is dropping sealBytes' key-length
+//   check or encodeAad's `p < 0` / `p > 0xffffffff` (node:crypto and Buffer.writeUInt32BE throw
+//   the same RangeError). The nonce pool: refilling early (`>` → `>=`, or always) and a pool size
+//   not a multiple of 12 (`-` → `+`) hand out fresh CSPRNG bytes all the same.
 
 /** @type {Record<string, { mutate: string[]; testFiles: string[]; excludedMutations?: string[]; needsDatabase?: boolean }>} */
 export const GROUPS = {
