@@ -24,7 +24,7 @@ const shown = (levels: Partial<Record<FieldName, Level>>) =>
   FIELD_NAMES.filter((f) => levels[f] !== undefined && levels[f] !== 'hidden').map((f) => `${f}:${levels[f]}`).join(' ');
 const groupOf = (level: Level) => Object.fromEntries(FIELD_NAMES.filter((f) => proposed[f] === level).map((f) => [f, level]));
 
-function probe(policies: string): { asked: string[]; levels: Record<string, Level> | null } {
+function probe(policies: string, input: ViewInput = INPUT): { asked: string[]; levels: Record<string, Level> | null } {
   const d = policyDir({ 'lowering.cedar': policies });
   try {
     const ids = loadPolicies(d.dir);
@@ -32,11 +32,11 @@ function probe(policies: string): { asked: string[]; levels: Record<string, Leve
     const v = resolveView((levels: LevelMap) => {
       asked.push(shown(levels));
       return authorize(ids, {
-        principal: uid('Agent', INPUT.agent.id), action: 'view', resource: uid('Ticket', INPUT.ticket.id),
-        context: disclosureContext(INPUT.ticket.purpose, levels, new Set(INPUT.grantedFields)),
-        entities: [agentEntity(INPUT.agent), ...ticketEntities(INPUT.ticket, INPUT.customer)],
+        principal: uid('Agent', input.agent.id), action: 'view', resource: uid('Ticket', input.ticket.id),
+        context: disclosureContext(input.ticket.purpose, levels, new Set(input.grantedFields)),
+        entities: [agentEntity(input.agent), ...ticketEntities(input.ticket, input.customer)],
       });
-    }, proposed);
+    }, proposeLevels(input.ticket.purpose, new Set(input.grantedFields)));
     return { asked, levels: v.allowed ? Object.fromEntries(FIELD_NAMES.map((f) => [f, v.fields[f].level])) : null };
   } finally {
     d.remove();
@@ -89,5 +89,14 @@ describe('view probing asks exactly the documented requests', () => {
     assert.deepEqual(asked.slice(at + 1, at + 1 + banded.length + 1), [...banded.map((f) => `${f}:banded`), shown(down)]);
     assert.equal(asked[at + 2 + banded.length], shown(groupOf('masked')), 'next: the masked group, not the lowered fields alone again');
     for (const f of banded) assert.equal(r.levels?.[f], down[f], f);
+  });
+
+  it('no request for a level no field is proposed at (account_access proposes nothing banded)', () => {
+    const input: ViewInput = { ...VIEW, ticket: { ...VIEW.ticket, purpose: 'account_access' } };
+    const levels = proposeLevels('account_access', new Set());
+    assert.ok(!FIELD_NAMES.some((f) => levels[f] === 'banded') && levels.accountId === 'revealed');
+    const r = probe('@id("test.no-account-id")\nforbid (principal, action == Keyhole::Action::"view", resource) when { context.revealed.contains("accountId") };', input);
+    assert.equal(r.asked.filter((a) => a === '').length, 1, 'only the gate shows nothing');
+    assert.notEqual(r.levels?.accountId, 'revealed');
   });
 });
