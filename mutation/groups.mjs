@@ -13,11 +13,12 @@
 // - policy/decision-cache.ts and vault/data-key-cache.ts: `if (max === 0) return` in set() is
 //   equivalent (the bound check right after evicts the entry just added); `while` → `if` in the
 //   eviction is equivalent (a set adds at most one entry).
-// - policy/view-levels.ts: the final confirmation call makes the probing's shortcuts equivalent
-//   in outcome (skipping empty groups, `continue` after an allowed group, `break` when nothing
-//   was denied, hidden not probed); test/policy/view-levels-probing.test.ts pins the requests,
-//   which kills most of them. disclosureContext's `if (level === 'hidden') continue` and
-//   `rank > maxRank` → `>=` are equivalent (a hidden field has rank 0 and is over nothing).
+// - policy/view-levels.ts: the final confirmation call makes the probing's shortcuts harmless in
+//   outcome; test/policy/view-levels-probing.test.ts pins the exact requests, which kills skipping
+//   empty groups, `continue` after an allowed group, `break`, the level order and the re-probe
+//   alone. Equivalent: `lower !== 'hidden'` → true (a field lowered to hidden adds nothing to the
+//   together probe), and in disclosureContext `if (level === 'hidden') continue` and
+//   `rank > maxRank` → `>=` (a hidden field has rank 0 and is over nothing).
 // - policy/cedar-call.ts `validateRequest: true` is killed only by a request an evaluation
 //   would allow (test/policy/engine-edges.test.ts); Cedar's context parsing catches the rest.
 // - shared/tlog/proof-verify.ts: checkProofShape's length bound is also enforced by the
