@@ -8,8 +8,10 @@ export class DecisionCache<V> {
   readonly #max: number;
   readonly #map = new Map<string, V>();
 
-  /** `max` entries at most (0 disables the cache). */
+  /** `max` entries at most (an integer >= 0; 0 disables the cache).
+   *  @throws RangeError otherwise: a missing or NaN bound would make the cache unbounded. */
   constructor(max: number) {
+    if (!Number.isInteger(max) || max < 0) throw new RangeError('the decision cache bound must be an integer >= 0');
     this.#max = max;
   }
 

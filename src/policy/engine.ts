@@ -26,7 +26,8 @@ export class PolicyEngine {
 
   /** Loads, validates in strict mode and preparses the schema and policies in `dir`.
    *  `viewCacheSize` bounds the LRU of view decisions (default 10,000; 0 disables it).
-   *  @throws KeyholeError POLICY_INVALID with Cedar's messages (see loadPolicies). */
+   *  @throws KeyholeError POLICY_INVALID with Cedar's messages (see loadPolicies); RangeError
+   *  when `viewCacheSize` is not an integer >= 0. */
   static load(dir: string = DEFAULT_POLICY_DIR, opts: { viewCacheSize?: number } = {}): PolicyEngine {
     return new PolicyEngine(loadPolicies(dir), opts.viewCacheSize ?? 10_000);
   }

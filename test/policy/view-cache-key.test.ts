@@ -4,10 +4,10 @@
 // answer the second with the first's decision (issue 20: a cached allow outliving a
 // residency change, a privacy lock, the end of break-glass or a single-use grant).
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { PolicyEngine } from '../../src/policy/engine.js';
 import type { ViewDecision, ViewInput } from '../../src/policy/types.js';
-import { VIEW } from './fixtures.js';
+import { policyDir, VIEW } from './fixtures.js';
 
 const LOCKED: ViewInput = { ...VIEW, customer: { ...VIEW.customer, locked: true } };
 const SECURITY_FRAUD: ViewInput = {
@@ -27,6 +27,8 @@ const PAIRS: ReadonlyArray<readonly [string, ViewInput, ViewInput]> = [
   ['ticket.status', VIEW, { ...VIEW, ticket: { ...VIEW.ticket, status: 'closed' } }],
   ['ticket.assigneeId', VIEW, { ...VIEW, ticket: { ...VIEW.ticket, assigneeId: 'agt_bob' } }],
   ['ticket.breakGlass', LOCKED, { ...LOCKED, ticket: { ...LOCKED.ticket, breakGlass: true } }],
+  // The end of break-glass sets the flag to false (not undefined): false and true must differ.
+  ['ticket.breakGlass (false → true)', { ...LOCKED, ticket: { ...LOCKED.ticket, breakGlass: false } }, { ...LOCKED, ticket: { ...LOCKED.ticket, breakGlass: true } }],
   ['customer.jurisdiction', VIEW, { ...VIEW, customer: { ...VIEW.customer, jurisdiction: 'US' } }],
   ['customer.locked', VIEW, LOCKED],
   ['grantedFields', VIEW, { ...VIEW, grantedFields: ['email'] }],
@@ -35,19 +37,26 @@ const PAIRS: ReadonlyArray<readonly [string, ViewInput, ViewInput]> = [
 const fresh = PolicyEngine.load(undefined, { viewCacheSize: 0 });
 const levels = (d: ViewDecision) => JSON.stringify([d.allowed, Object.entries(d.fields).map(([f, x]) => [f, x.level])]);
 
+/** Decides `base` and `variant` on fresh cached engines in both orders, and checks each gets
+ *  the answer of an uncached engine (so the pair must decide differently to mean anything). */
+function assertOwnDecisions(component: string, load: (viewCacheSize: number) => PolicyEngine, base: ViewInput, variant: ViewInput): void {
+  const uncached = load(0);
+  const want = { base: levels(uncached.decideView(base)), variant: levels(uncached.decideView(variant)) };
+  assert.notEqual(want.base, want.variant, `the pair for ${component} must decide differently`);
+  const a = load(100);
+  assert.equal(levels(a.decideView(base)), want.base);
+  assert.equal(levels(a.decideView(variant)), want.variant);
+  const b = load(100);
+  assert.equal(levels(b.decideView(variant)), want.variant);
+  assert.equal(levels(b.decideView(base)), want.base);
+  // And a repeat is served (from the cache) with the same answer.
+  assert.equal(levels(b.decideView(variant)), want.variant);
+}
+
 describe('view decision cache key', () => {
   for (const [component, base, variant] of PAIRS) {
     it(`${component}: inputs differing only there get their own decisions, in either order`, () => {
-      const want = { base: levels(fresh.decideView(base)), variant: levels(fresh.decideView(variant)) };
-      assert.notEqual(want.base, want.variant, `the pair for ${component} must decide differently`);
-      const a = PolicyEngine.load(undefined, { viewCacheSize: 100 });
-      assert.equal(levels(a.decideView(base)), want.base);
-      assert.equal(levels(a.decideView(variant)), want.variant);
-      const b = PolicyEngine.load(undefined, { viewCacheSize: 100 });
-      assert.equal(levels(b.decideView(variant)), want.variant);
-      assert.equal(levels(b.decideView(base)), want.base);
-      // And a repeat is served (from the cache) with the same answer.
-      assert.equal(levels(b.decideView(variant)), want.variant);
+      assertOwnDecisions(component, (viewCacheSize) => PolicyEngine.load(undefined, { viewCacheSize }), base, variant);
     });
   }
 
@@ -56,4 +65,49 @@ describe('view decision cache key', () => {
     const one = e.decideView({ ...VIEW, grantedFields: ['email', 'phone'] });
     assert.equal(e.decideView({ ...VIEW, grantedFields: ['phone', 'email', 'phone'] }), one, 'the same cached object');
   });
+
+  it('regions are a set: their order does not change the key', () => {
+    const e = PolicyEngine.load(undefined, { viewCacheSize: 100 });
+    const one = e.decideView({ ...VIEW, agent: { ...VIEW.agent, regions: ['DE', 'FR'] } });
+    assert.equal(e.decideView({ ...VIEW, agent: { ...VIEW.agent, regions: ['FR', 'DE'] } }), one, 'the same cached object');
+  });
+});
+
+// The key also holds what today's policies do not read (step-up, team, vendor, the ticket's and
+// the customer's ids), so that a policy reading them is never answered from the cache with
+// another input's decision. A policy set that reads each of them shows it.
+describe('view decision cache key, for policies reading every entity attribute', () => {
+  const d = policyDir({
+    'reads-all.cedar': [
+      '@id("test.step-up-no-reveal")',
+      'forbid (principal, action == Keyhole::Action::"view", resource) when { principal.stepUp && context.maxRank >= 4 };',
+      '@id("test.flagged-team")',
+      'forbid (principal, action == Keyhole::Action::"view", resource) when { principal.team == "flagged" };',
+      '@id("test.flagged-vendor")',
+      'forbid (principal, action == Keyhole::Action::"view", resource) when { principal.vendor == "flagged" };',
+      '@id("test.flagged-ticket")',
+      'forbid (principal, action == Keyhole::Action::"view", resource) when { resource == Keyhole::Ticket::"tkt_flagged" };',
+      '@id("test.flagged-customer")',
+      'forbid (principal, action == Keyhole::Action::"view", resource) when { resource.customer == Keyhole::Customer::"cus_flagged" };',
+    ].join('\n'),
+  });
+  const load = (viewCacheSize: number) => PolicyEngine.load(d.dir, { viewCacheSize });
+  load(0); // fail here, not in every test, if the policy text is invalid
+  // withdrawal_issue reveals fields only under a grant: grant the email so step-up matters.
+  const REVEAL: ViewInput = { ...VIEW, grantedFields: ['email'] };
+  const agent = (a: Partial<ViewInput['agent']>): ViewInput => ({ ...REVEAL, agent: { ...REVEAL.agent, ...a } });
+  const pairs: ReadonlyArray<readonly [string, ViewInput, ViewInput]> = [
+    ['agent.stepUp (unset → true)', REVEAL, agent({ stepUp: true })],
+    ['agent.stepUp (false → true)', agent({ stepUp: false }), agent({ stepUp: true })],
+    ['agent.team', REVEAL, agent({ team: 'flagged' })],
+    ['agent.vendor', REVEAL, agent({ vendor: 'flagged' })],
+    ['ticket.id', REVEAL, { ...REVEAL, ticket: { ...REVEAL.ticket, id: 'tkt_flagged' } }],
+    ['customer.id', REVEAL, { ...REVEAL, customer: { ...REVEAL.customer, id: 'cus_flagged' } }],
+  ];
+  for (const [component, base, variant] of pairs) {
+    it(`${component}: inputs differing only there get their own decisions, in either order`, () => {
+      assertOwnDecisions(component, load, base, variant);
+    });
+  }
+  after(() => d.remove());
 });
