@@ -48,6 +48,18 @@ for (const backend of [...DATABASES].reverse()) {
       const a = await h.rt.db.selectFrom('agents').select('id').where('role', '=', 'agent').where('id', '!=', than).orderBy('id').executeTakeFirstOrThrow();
       return ctx(a.id);
     }
+    /** A fresh ticket, its assignee's context, and one 15-minute grant approved by their
+     *  supervisor for each field of `fields` (in order). */
+    async function grantedTicket(fields: ReadonlyArray<'email' | 'phone'> = ['email']) {
+      const t = fresh();
+      const c = await ctx(t.assignee_id);
+      const sup = supervisorFor(h.staff, t.assignee_id);
+      for (const field of fields) {
+        const req = await h.rt.broker.requestReveal(c, t.id, [field], 'caller asked to confirm contact');
+        await h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve', { durationMinutes: 15 });
+      }
+      return { t, c };
+    }
     /** Asserts `p` is refused with TICKET_NOT_FOUND carrying exactly `deny` as its record. */
     async function refused(p: Promise<unknown>, deny: RecordInput) {
       await assert.rejects(p, (e) => {
@@ -129,11 +141,7 @@ for (const backend of [...DATABASES].reverse()) {
     });
 
     it('claims the caller\'s live grant once; a view shows it once', async () => {
-      const t = fresh();
-      const c = await ctx(t.assignee_id);
-      const sup = supervisorFor(h.staff, t.assignee_id);
-      const req = await h.rt.broker.requestReveal(c, t.id, ['email'], 'caller asked to confirm contact');
-      await h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve', { durationMinutes: 15 });
+      const { t, c } = await grantedTicket();
       const grant = await h.rt.db.selectFrom('grants').select(['id', 'expires_at']).where('ticket_id', '=', t.id).executeTakeFirstOrThrow();
       // Somebody else cannot claim it: refused, and the claim is rolled back with the refusal.
       const other = await otherAgent(t.assignee_id);
@@ -154,11 +162,7 @@ for (const backend of [...DATABASES].reverse()) {
     });
 
     it('a view renders a granted field once and records the grant it used', async () => {
-      const t = fresh();
-      const c = await ctx(t.assignee_id);
-      const sup = supervisorFor(h.staff, t.assignee_id);
-      const req = await h.rt.broker.requestReveal(c, t.id, ['email'], 'caller asked to confirm contact');
-      await h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve', { durationMinutes: 15 });
+      const { t } = await grantedTicket();
       const grant = await h.rt.db.selectFrom('grants').select('id').where('ticket_id', '=', t.id).executeTakeFirstOrThrow();
       const v1 = await h.rt.broker.view(await ctx(t.assignee_id), t.id);
       assert.deepEqual([v1.fields.find((f) => f.name === 'email')?.level, v1.grantsUsed], ['revealed', [grant.id]]);
@@ -168,13 +172,7 @@ for (const backend of [...DATABASES].reverse()) {
     });
 
     it('a revoked grant is not claimed, nor one given to the ticket\'s previous assignee', async () => {
-      const t = fresh();
-      const c = await ctx(t.assignee_id);
-      const sup = supervisorFor(h.staff, t.assignee_id);
-      for (const field of ['email', 'phone'] as const) {
-        const req = await h.rt.broker.requestReveal(c, t.id, [field], 'caller asked to confirm contact');
-        await h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve', { durationMinutes: 15 });
-      }
+      const { t, c } = await grantedTicket(['email', 'phone']);
       const [revoked, live] = await h.rt.db.selectFrom('grants').select(['id', 'fields']).where('ticket_id', '=', t.id).orderBy('created_at').orderBy('id').execute();
       assert.ok(revoked && live);
       await h.rt.db.updateTable('grants').set({ revoked_at: h.clock.now(), revoke_reason: 'test' }).where('id', '=', revoked.id).execute();
@@ -190,11 +188,7 @@ for (const backend of [...DATABASES].reverse()) {
     });
 
     it('an expired grant is not claimed', async () => {
-      const t = fresh();
-      const c = await ctx(t.assignee_id);
-      const sup = supervisorFor(h.staff, t.assignee_id);
-      const req = await h.rt.broker.requestReveal(c, t.id, ['email'], 'caller asked to confirm contact');
-      await h.rt.broker.decideReveal(await ctx(sup.id), req.id, 'approve', { durationMinutes: 15 });
+      const { t, c } = await grantedTicket();
       const grant = await h.rt.db.selectFrom('grants').select('expires_at').where('ticket_id', '=', t.id).executeTakeFirstOrThrow();
       const at = new Date(grant.expires_at.getTime());
       const r = await h.rt.db.transaction().execute((trx) => openTicketClaimingGrants(trx, c, t.id, at));

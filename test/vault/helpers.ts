@@ -2,13 +2,27 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { sql, type Kysely } from 'kysely';
+import type { TestDatabase } from '../support/databases.js';
 import { isKeyholeError, type ErrorCode } from '../../src/shared/errors.js';
 
 /** Inserts a plain customer row with id `id`. */
 export async function insertCustomer(db: Kysely<any>, id: string): Promise<void> {
   await sql`insert into customers (id, account_id, jurisdiction, tier, status, created_at)
     values (${id}, ${`acc-${id}`}, 'DE', 'standard', 'active', now())`.execute(db);
+}
+
+/** Opens a fresh, migrated store on `backend` before the calling suite (handing its database to
+ *  `opened`) and closes it after the suite. */
+export function suiteStore(backend: TestDatabase, opened: (db: Kysely<any>) => void): void {
+  let cleanup: () => Promise<void> = async () => undefined;
+  before(async () => {
+    const o = await backend.open();
+    opened(o.store.db);
+    cleanup = o.cleanup;
+  });
+  after(() => cleanup());
 }
 
 /** A fresh temporary directory; `rm()` removes it. */

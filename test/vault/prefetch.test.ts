@@ -4,13 +4,13 @@
 // CUSTOMER_ERASED, a ciphertext moved to another field or customer is DECRYPT_FAILED.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { sql, type Kysely } from 'kysely';
 import { MasterKeyProvider } from '../../src/vault/master-key-provider.js';
 import { SEALED_FIELDS_COLUMNS, Vault, type SealedFieldsPrefetch } from '../../src/vault/vault.js';
 import { DATABASES } from '../support/databases.js';
-import { code, insertCustomer } from './helpers.js';
+import { code, insertCustomer, suiteStore } from './helpers.js';
 
 let seq = 0;
 const newId = (p: string) => `${p}-${++seq}-${randomBytes(3).toString('hex')}`;
@@ -26,15 +26,9 @@ async function prefetch(db: Kysely<any>, id: string): Promise<{ erased: boolean;
 for (const backend of DATABASES) {
   describe(`vault prefetch on ${backend.name}`, () => {
     let db: Kysely<any>;
-    let cleanup: () => Promise<void>;
+    suiteStore(backend, (d) => { db = d; });
     const keys = new MasterKeyProvider(randomBytes(32));
     const vault = new Vault(keys);
-    before(async () => {
-      const o = await backend.open();
-      db = o.store.db;
-      cleanup = o.cleanup;
-    });
-    after(() => cleanup());
 
     it('opens exactly the asked-for fields, as readFields does (property)', async () => {
       const fieldName = fc.constantFrom('email', 'phone', 'dateOfBirth', 'address', 'govId', 'holdings');

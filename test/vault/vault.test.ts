@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { sql, type Kysely } from 'kysely';
 import { MasterKeyProvider } from '../../src/vault/master-key-provider.js';
 import type { VaultTables } from '../../src/vault/tables.js';
 import { Vault } from '../../src/vault/vault.js';
 import { DATABASES } from '../support/databases.js';
-import { code, insertCustomer } from './helpers.js';
+import { code, insertCustomer, suiteStore } from './helpers.js';
 
 let seq = 0;
 const newId = (p: string) => `${p}-${++seq}-${randomBytes(3).toString('hex')}`;
@@ -27,15 +27,9 @@ async function getCiphertext(db: Kysely<any>, customerId: string, field: string)
 for (const backend of DATABASES) {
   describe(`vault on ${backend.name}`, () => {
     let db: Kysely<any>;
-    let cleanup: () => Promise<void>;
+    suiteStore(backend, (d) => { db = d; });
     const keys = new MasterKeyProvider(randomBytes(32));
     const vault = new Vault(keys);
-    before(async () => {
-      const o = await backend.open();
-      db = o.store.db;
-      cleanup = o.cleanup;
-    });
-    after(() => cleanup());
 
     it('round-trips JSON values and returns only the requested, stored fields', async () => {
       const id = newId('rt');

@@ -35,7 +35,8 @@ describe('staff security keys in the console', { timeout: 120_000 }, () => {
     await h?.close();
   });
 
-  it('adds a key on the profile and confirms a suspension with it', async () => {
+  /** A page in a fresh context with a CDP virtual authenticator (a security key). */
+  async function pageWithKey() {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await ctx.newPage();
     page.setDefaultTimeout(20_000);
@@ -45,6 +46,11 @@ describe('staff security keys in the console', { timeout: 120_000 }, () => {
     const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
       options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
     });
+    return { ctx, page, cdp, authenticatorId };
+  }
+
+  it('adds a key on the profile and confirms a suspension with it', async () => {
+    const { ctx, page, cdp, authenticatorId } = await pageWithKey();
     const security = h.staff.find((s) => s.role === 'security')!;
     await page.goto(`${base}/`);
     await page.getByText('Security', { exact: true }).click();
@@ -83,15 +89,7 @@ describe('staff security keys in the console', { timeout: 120_000 }, () => {
     await ctx.close();
   });
   it('an agent under step-up confirms their session with their key from the desk', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-    const cdp = await ctx.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-    });
+    const { ctx, page } = await pageWithKey();
     const agent = h.staff.filter((s) => s.role === 'agent')[1]!;
     await sql`delete from detect_agent_risk where agent_id = ${agent.id}`.execute(h.rt.store.db);
     await sql`insert into detect_agent_risk (agent_id, risk, risk_at, level, step_up, last_seq) values (${agent.id}, 7, now(), 'step_up', true, 0)`.execute(h.rt.store.db);
