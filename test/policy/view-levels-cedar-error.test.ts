@@ -90,6 +90,10 @@ describe('a Cedar error while probing denies the whole view', () => {
       assert.equal(v.allowed, false);
       assert.ok(v.errors.length > 0 && v.errors.every((e) => e.startsWith(`test.boom.boom-${n}: `)), v.errors.join('; '));
       for (const f of FIELD_NAMES) assert.equal(v.fields[f].level, 'hidden', f);
+      // The record names no policy that did not decide: the gate's permit where the gate itself
+      // was asked, nothing otherwise, and no field-level ids.
+      assert.deepEqual(v.policyIds, shown.length === 0 ? ['gate.assigned-open-ticket'] : []);
+      for (const f of FIELD_NAMES) assert.deepEqual(v.fields[f].policyIds, [], f);
     });
   }
 });
