@@ -19,6 +19,10 @@
 //   alone. Equivalent: `lower !== 'hidden'` → true (a field lowered to hidden adds nothing to the
 //   together probe), and in disclosureContext `if (level === 'hidden') continue` and
 //   `rank > maxRank` → `>=` (a hidden field has rank 0 and is over nothing).
+// - policy/view-levels.ts resolveView: `gate.errors.length > 0 ||` → false is equivalent for the
+//   same reason as decide's (readAnswer never allows with errors, so `!gate.allowed` denies);
+//   lowerDenied's `pending.size > 0` → `>= 0` is equivalent (an empty pending map runs no probe,
+//   leaves `denied` empty and breaks).
 // - policy/cedar-call.ts `validateRequest: true` is killed only by a request an evaluation
 //   would allow (test/policy/engine-edges.test.ts); Cedar's context parsing catches the rest.
 // - shared/tlog/proof-verify.ts: checkProofShape's length bound is also enforced by the

@@ -66,6 +66,14 @@ describe('readAnswer messages', () => {
     const v = readAnswer(ok([{ policyId: 'p1', error: { message: 'overflow', help: '' } }, 'junk']));
     assert.deepEqual(v, { allowed: false, reasons: ['p'], errors: ['p1: overflow', 'unexpected cedar error'] });
   });
+
+  it('an answer whose type is neither success nor failure is a deny, even with an allowing response', () => {
+    const response = { decision: 'allow', diagnostics: { reason: ['p'], errors: [] } };
+    assert.deepEqual(readAnswer({ type: 'success', response }), { allowed: true, reasons: ['p'], errors: [] });
+    for (const type of ['Success', 'partial', undefined]) {
+      assert.deepEqual(readAnswer({ type, response }), { allowed: false, reasons: [], errors: ['unexpected cedar answer'] }, String(type));
+    }
+  });
 });
 
 describe('PolicyEngine on malformed input', () => {
