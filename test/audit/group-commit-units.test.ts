@@ -106,7 +106,7 @@ for (const backend of DATABASES) {
     it('a unit handle is refused after its unit ended', async () => {
       const gc = new GroupCommitter(store.db, { lanes: 1 });
       const kept = await gc.run('k', async (trx) => trx);
-      await assert.rejects(kept.executeQuery(CompiledQuery.raw('select 1')));
+      await assert.rejects(async () => kept.executeQuery(CompiledQuery.raw('select 1')));
       await assert.rejects(appendAudit(kept as Kysely<AuditTables>, rec()), (e) => isKeyholeError(e, 'AUDIT_APPEND_FAILED'));
       await gc.close();
     });
