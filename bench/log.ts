@@ -10,11 +10,15 @@
 //    tiles inserted into tlog_tiles with a signed checkpoint (no audit_log rows: a proof by index
 //    reads only the checkpoint and the tiles), then LogReader.inclusionProof is timed.
 // 3. the same writers through group commit (src/audit/group-commit.ts, what KEYHOLE_GROUP_COMMIT=1
-//    turns on): each writer's transaction is a unit of the commit queue running appendAudit, the
-//    path audited() takes; this is `appends_per_s` and `checkpoint_p99_ms`; the
-//    one-commit-per-append figures stay in `appends_per_s_direct`.
+//    turns on, built by groupCommitFromEnv as the server builds it, so with the product's
+//    defaults unless KEYHOLE_GROUP_COMMIT_LANES/_MAX_BATCH/_WAIT_MS are set): each writer's
+//    transaction is a unit of the commit queue running appendAudit, the path audited() takes;
+//    this is `appends_per_s` and `checkpoint_p99_ms`; the one-commit-per-append figures stay in
+//    `appends_per_s_direct`.
 // Run alone, three times, take the median. Records the load average before it starts.
 // Tiny check: BENCH_DURATION_S=1 BENCH_PROOF_SIZE=70000 BENCH_CAPACITY=5000 npm run bench:log
+// BENCH_PARTS=group,queue,direct,baseline,batched,capacity,proofs (any subset, comma-separated)
+// runs only those parts and then writes no results file.
 // Writes bench/results/log.json.
 import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
@@ -22,10 +26,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../src/audit/append.js';
-import { GroupCommitter } from '../src/audit/group-commit.js';
+import { groupCommitFromEnv } from '../src/audit/group-commit-config.js';
 import { insertCheckpoint, latestCheckpoint } from '../src/audit/checkpoint-store.js';
 import { Integrator } from '../src/audit/integrator.js';
-import { LogReader } from '../src/audit/log-reader.js';
+import { proofLogReader } from '../src/audit/log-reader.js';
 import { openLogIdentity, type LogIdentity } from '../src/audit/log-identity.js';
 import type { AuditTables } from '../src/audit/tables.js';
 import { writeTiles } from '../src/audit/tile-store.js';
@@ -42,7 +46,9 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 32);
 const PROOF_SIZE = Number(process.env.BENCH_PROOF_SIZE ?? 1_000_000);
 const CAPACITY = Number(process.env.BENCH_CAPACITY ?? 200_000);
-const LANES = Number(process.env.BENCH_LANES ?? 4);
+const ALL_PARTS = ['group', 'queue', 'direct', 'baseline', 'batched', 'capacity', 'proofs'] as const;
+const PARTS = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(',')).split(',').map((p) => p.trim()));
+const COMPLETE = ALL_PARTS.every((p) => PARTS.has(p));
 const ADMIN = process.env.KEYHOLE_BENCH_DATABASE_URL ?? process.env.KEYHOLE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const pct = (xs: number[], p: number) => {
@@ -93,7 +99,8 @@ async function drive(seconds: number, perTxn: number, write: (recs: AuditRecord[
 async function logRun(perTxn: number, seconds: number, grouped: false | 'run' | 'append' = false) {
   return withDatabase(async (store) => {
     const db = store.db as Kysely<AuditTables>;
-    const gc = grouped ? new GroupCommitter(store.db, { lanes: LANES }) : undefined;
+    // As the server builds it (runtime.ts): the product's defaults unless the environment tunes them.
+    const gc = grouped ? groupCommitFromEnv(store.db, { ...process.env, KEYHOLE_GROUP_COMMIT: '1' }, store.capabilities.concurrentConnections) : undefined;
     let w = 0;
     const checkpoints: { size: number; t: number }[] = [];
     const integrator = await Integrator.open(store, new MasterKeyProvider(randomBytes(32)), {
@@ -132,7 +139,7 @@ async function logRun(perTxn: number, seconds: number, grouped: false | 'run' | 
       appends: acks.size, seconds: round((lastNeeded - t0) / 1000, 2), appendsPerS: Math.round(acks.size / ((lastNeeded - t0) / 1000)),
       catchUpMs: Math.round(lastNeeded - writersDone), checkpoints: batches, meanBatch: Math.round(acks.size / Math.max(1, batches)),
       p50Ms: round(pct(latencies, 50)), p99Ms: round(pct(latencies, 99)), maxMs: round(Math.max(...latencies)),
-      ...(gc ? { groupCommit: { lanes: LANES, ...gc.stats() } } : {}),
+      ...(gc ? { groupCommit: { ...gc.settings, ...gc.stats() } } : {}),
     };
   });
 }
@@ -196,63 +203,77 @@ async function bulkLoad(db: Kysely<AuditTables>, identity: LogIdentity): Promise
   return { root, sampled, tiles: all.length };
 }
 
-/** Inclusion-proof latency at PROOF_SIZE entries: LogReader.inclusionProof (what the route
- *  calls) for random indexes, 500 warm-up then 2500 timed, every 100th proof verified. */
+/** Inclusion-proof latency at PROOF_SIZE entries: LogReader.inclusionProof on the reader the
+ *  proof routes use (proofLogReader: its cache warms in the background from the first proof)
+ *  for random indexes, 500 warm-up then 2500 timed, every 100th proof verified. */
 async function proofRun(identity: LogIdentity) {
   return withDatabase(async (store) => {
     const db = store.db as Kysely<AuditTables>;
     const tLoad = performance.now();
     const { root, sampled, tiles } = await bulkLoad(db, identity);
     const loadS = round((performance.now() - tLoad) / 1000, 1);
-    const reader = new LogReader(db);
+    const reader = proofLogReader(db, process.env); // as the proof routes build it (KEYHOLE_PROOF_CACHE_TILES, warmed)
     const times: number[] = [];
+    const cold: number[] = [];
     for (let k = 0; k < 3000; k++) {
       const index = Math.floor(Math.random() * PROOF_SIZE);
+      const misses = reader.cacheStats().misses;
       const t = performance.now();
       const p = await reader.inclusionProof(index);
-      if (k >= 500) times.push(performance.now() - t);
+      const ms = performance.now() - t;
+      if (k >= 500) {
+        times.push(ms);
+        if (reader.cacheStats().misses > misses) cold.push(ms);
+      }
       if (k % 100 === 0) verifyInclusion(p.leafHash, index, PROOF_SIZE, p.proof, root);
     }
     const j = Math.floor(Math.random() * sampled.length);
     verifyInclusion(sampled[j]!, j * 997, PROOF_SIZE, (await reader.inclusionProof(j * 997)).proof, root);
-    return { size: PROOF_SIZE, tiles, loadS, proofs: times.length, p50Ms: round(pct(times, 50), 3), p99Ms: round(pct(times, 99), 3) };
+    return {
+      size: PROOF_SIZE, tiles, loadS, proofs: times.length, p50Ms: round(pct(times, 50), 3), p99Ms: round(pct(times, 99), 3),
+      // Proofs that read a tile from the database (a tile not in the LRU yet) and their p99.
+      coldProofs: cold.length, coldP99Ms: round(pct(cold, 99), 3), cache: reader.cacheStats(),
+    };
   });
 }
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const loadBefore = loadavg()[0]!.toFixed(2);
-say(`bench:log — ${WRITERS} writers, ${DURATION_S} s per run, PostgreSQL at ${new URL(ADMIN).host}, load average ${loadBefore}`);
-const grouped = await logRun(1, DURATION_S, 'run');
-say(`log, group commit:      ${grouped.appendsPerS} appends/s to a signed checkpoint; append→checkpoint p50 ${grouped.p50Ms} ms, p99 ${grouped.p99Ms} ms (${grouped.groupCommit?.flushes} commits for ${grouped.appends})`);
-const queued = await logRun(1, DURATION_S, 'append');
-say(`log, commit queue:      ${queued.appendsPerS} appends/s (GroupCommitter.append, record-only units as one insert per flush); p99 ${queued.p99Ms} ms`);
-const single = await logRun(1, DURATION_S);
-say(`log, 1 record/txn:      ${single.appendsPerS} appends/s to a signed checkpoint; append→checkpoint p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms (${single.checkpoints} checkpoints, mean batch ${single.meanBatch})`);
-const base = await baselineRun(1, DURATION_S);
-say(`baseline, 1 row/txn:    ${base.insertsPerS} plain inserts/s`);
-const batched = await logRun(8, DURATION_S);
-say(`log, 8 records/txn:     ${batched.appendsPerS} appends/s; p50 ${batched.p50Ms} ms, p99 ${batched.p99Ms} ms (mean batch ${batched.meanBatch})`);
-const baseBatched = await baselineRun(8, DURATION_S);
-say(`baseline, 8 rows/txn:   ${baseBatched.insertsPerS} plain inserts/s`);
-const capacity = await capacityRun(CAPACITY);
-say(`integrator capacity:    ${capacity.perS} records/s (${capacity.records} pre-filled)`);
-const proofs = await proofRun(await openLogIdentity(new MasterKeyProvider(randomBytes(32)), 'bench.keyhole.example/log'));
-say(`inclusion proof at ${proofs.size}: p50 ${proofs.p50Ms} ms, p99 ${proofs.p99Ms} ms (tiles bulk-loaded in ${proofs.loadS} s)`);
+say(`bench:log — ${WRITERS} writers, ${DURATION_S} s per run, PostgreSQL at ${new URL(ADMIN).host}, load average ${loadBefore}${COMPLETE ? '' : `, parts ${[...PARTS].join(',')}`}`);
+const part = async <T>(name: (typeof ALL_PARTS)[number], fn: () => Promise<T>): Promise<T | undefined> => (PARTS.has(name) ? fn() : undefined);
+const grouped = await part('group', () => logRun(1, DURATION_S, 'run'));
+if (grouped) say(`log, group commit:      ${grouped.appendsPerS} appends/s to a signed checkpoint; append→checkpoint p50 ${grouped.p50Ms} ms, p99 ${grouped.p99Ms} ms (${grouped.groupCommit?.flushes} commits for ${grouped.appends}, ${grouped.groupCommit?.savepoints} savepoints, lanes ${grouped.groupCommit?.lanes})`);
+const queued = await part('queue', () => logRun(1, DURATION_S, 'append'));
+if (queued) say(`log, commit queue:      ${queued.appendsPerS} appends/s (GroupCommitter.append, record-only units as one insert per flush); p99 ${queued.p99Ms} ms (${queued.groupCommit?.flushes} commits)`);
+const single = await part('direct', () => logRun(1, DURATION_S));
+if (single) say(`log, 1 record/txn:      ${single.appendsPerS} appends/s to a signed checkpoint; append→checkpoint p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms (${single.checkpoints} checkpoints, mean batch ${single.meanBatch})`);
+const base = await part('baseline', () => baselineRun(1, DURATION_S));
+if (base) say(`baseline, 1 row/txn:    ${base.insertsPerS} plain inserts/s`);
+const batched = await part('batched', () => logRun(8, DURATION_S));
+if (batched) say(`log, 8 records/txn:     ${batched.appendsPerS} appends/s; p50 ${batched.p50Ms} ms, p99 ${batched.p99Ms} ms (mean batch ${batched.meanBatch})`);
+const baseBatched = await part('batched', () => baselineRun(8, DURATION_S));
+if (baseBatched) say(`baseline, 8 rows/txn:   ${baseBatched.insertsPerS} plain inserts/s`);
+const capacity = await part('capacity', () => capacityRun(CAPACITY));
+if (capacity) say(`integrator capacity:    ${capacity.perS} records/s (${capacity.records} pre-filled)`);
+const proofs = await part('proofs', async () => proofRun(await openLogIdentity(new MasterKeyProvider(randomBytes(32)), 'bench.keyhole.example/log')));
+if (proofs) say(`inclusion proof at ${proofs.size}: p50 ${proofs.p50Ms} ms, p99 ${proofs.p99Ms} ms (tiles bulk-loaded in ${proofs.loadS} s; ${JSON.stringify(proofs.cache)})`);
 
-const result = {
-  appends_per_s: grouped.appendsPerS,
-  baseline_inserts_per_s: base.insertsPerS,
-  checkpoint_p99_ms: grouped.p99Ms,
-  appends_per_s_direct: single.appendsPerS,
-  appends_per_s_queue: queued.appendsPerS,
-  checkpoint_p99_ms_direct: single.p99Ms,
-  proof_p99_ms_at_1m: proofs.p99Ms,
-  detail: {
-    log_group_commit: grouped, log_commit_queue: queued, log_1_per_txn: single, baseline_1_per_txn: base, log_8_per_txn: batched, baseline_8_per_txn: baseBatched,
-    integrator_capacity: capacity, proofs, writers: WRITERS, duration_s: DURATION_S, cpus: availableParallelism(), load_average_before: Number(loadBefore),
-    node: process.version, at: new Date().toISOString(),
-  },
-};
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/log.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
-say(JSON.stringify({ appends_per_s: result.appends_per_s, appends_per_s_direct: result.appends_per_s_direct, baseline_inserts_per_s: result.baseline_inserts_per_s, checkpoint_p99_ms: result.checkpoint_p99_ms, proof_p99_ms_at_1m: result.proof_p99_ms_at_1m }));
+if (grouped && queued && single && base && batched && baseBatched && capacity && proofs) {
+  const result = {
+    appends_per_s: grouped.appendsPerS,
+    baseline_inserts_per_s: base.insertsPerS,
+    checkpoint_p99_ms: grouped.p99Ms,
+    appends_per_s_direct: single.appendsPerS,
+    appends_per_s_queue: queued.appendsPerS,
+    checkpoint_p99_ms_direct: single.p99Ms,
+    proof_p99_ms_at_1m: proofs.p99Ms,
+    detail: {
+      log_group_commit: grouped, log_commit_queue: queued, log_1_per_txn: single, baseline_1_per_txn: base, log_8_per_txn: batched, baseline_8_per_txn: baseBatched,
+      integrator_capacity: capacity, proofs, writers: WRITERS, duration_s: DURATION_S, cpus: availableParallelism(), load_average_before: Number(loadBefore),
+      node: process.version, at: new Date().toISOString(),
+    },
+  };
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/log.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
+  say(JSON.stringify({ appends_per_s: result.appends_per_s, appends_per_s_direct: result.appends_per_s_direct, baseline_inserts_per_s: result.baseline_inserts_per_s, checkpoint_p99_ms: result.checkpoint_p99_ms, proof_p99_ms_at_1m: result.proof_p99_ms_at_1m }));
+}

@@ -1,5 +1,7 @@
 // Appending an access record: inside the caller's transaction, into the durable pending table.
 // The record is acknowledged when that transaction commits; the integrator sequences it later.
+// Inside a group-commit unit (group-commit.ts) the record is handed to the flush instead, which
+// inserts the records of all its units in one statement before its COMMIT.
 // DESIGN.md "Audit log sequencing across servers".
 import { CompiledQuery, type Kysely } from 'kysely';
 import { canonicalAuditJson, type AuditRecord } from '../shared/audit-entry.js';
@@ -13,6 +15,20 @@ const INSERT_PENDING = 'insert into audit_pending (entry) values ($1) returning 
 const withWrite = new Map<string, string>();
 const insertAfter = (write: string) => `with w as (${write.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 1}`)}) ${INSERT_PENDING}`;
 
+/** Where appendAudit puts the canonical text of a record appended through a group-commit
+ *  unit's handle, instead of inserting it (see deferAppends). */
+export type AppendSink = (text: string) => void;
+
+const sinks = new WeakMap<object, AppendSink>();
+
+/** Makes appendAudit on `trx` (a group-commit unit's own transaction handle, never a shared
+ *  one) pass each validated record's canonical text to `sink` instead of inserting it. The
+ *  owner of `trx` MUST insert every text it was given in the same transaction before that
+ *  transaction commits, and MUST drop them when it rolls the unit back. */
+export function deferAppends(trx: object, sink: AppendSink): void {
+  sinks.set(trx, sink);
+}
+
 /** Another data-modifying statement (parameters $1…$n, no `$` outside placeholders) that
  *  appendAudit runs in the same round trip as the record. */
 export interface CoWrite {
@@ -21,19 +37,27 @@ export interface CoWrite {
 }
 
 /** Writes `record` to audit_pending using `trx` (the request's own transaction). Returns the
- *  pending id, which identifies the record until it has a sequence number.
+ *  pending id, which identifies the record until it has a sequence number; undefined when
+ *  `trx` defers its appends (deferAppends: the record is inserted by the group-commit flush,
+ *  before the COMMIT that acknowledges it).
  *  MUST be called inside the transaction that carries the state change the record describes,
  *  and before any customer data is returned. A record the log could not integrate (not
  *  representable as RFC 8785 JSON, or a `time` that is not a date) is refused here, so one bad
  *  record can never hold up the queue.
  *  `also`, when given, runs in the same statement (one round trip; it commits or rolls back
- *  with the record).
- *  @throws KeyholeError AUDIT_APPEND_FAILED when the record is refused or the insert fails
- *  (the caller's transaction then rolls back, so the request returns no data). */
-export async function appendAudit(trx: Kysely<AuditTables>, record: AuditRecord, also?: CoWrite): Promise<number> {
+ *  with the record); when deferred, it runs now as a statement of its own in `trx`.
+ *  @throws KeyholeError AUDIT_APPEND_FAILED when the record is refused or the insert (or the
+ *  co-write) fails (the caller's transaction then rolls back, so the request returns no data). */
+export async function appendAudit(trx: Kysely<AuditTables>, record: AuditRecord, also?: CoWrite): Promise<number | undefined> {
   try {
     const text = canonicalAuditJson(record);
     if (Number.isNaN(Date.parse(record.time))) throw new TypeError('audit record time is not a date');
+    const sink = sinks.get(trx);
+    if (sink !== undefined) {
+      if (also !== undefined) await trx.executeQuery(CompiledQuery.raw(also.sql, [...also.params]));
+      sink(text);
+      return undefined;
+    }
     let query = CompiledQuery.raw(INSERT_PENDING, [text]);
     if (also !== undefined) {
       const sql = withWrite.get(also.sql) ?? insertAfter(also.sql);

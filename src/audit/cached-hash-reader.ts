@@ -1,45 +1,19 @@
 // The server's fast path for proofs: a HashReader over the stored tiles that computes subtree
 // hashes inside a tile with node:crypto and keeps every tile's inner levels in a bounded LRU
-// (a full tile never changes; a partial tile is cached under its width). Same answers as the
-// shared TileHashReader for an untampered store (test/audit/cached-hash-reader.test.ts), but it
-// does not authenticate tiles: clients verify what it serves, `keyhole verify` checks the store.
-// RFC 9162 §2.1.1 node hashes, C2SP tlog-tiles layout.
-import { hash } from 'node:crypto';
+// (tile-level-cache.ts: a full tile never changes; a partial tile is cached under its width).
+// Same answers as the shared TileHashReader for an untampered store
+// (test/audit/server-hashing.test.ts), but it does not authenticate tiles: clients verify what it
+// serves, `keyhole verify` checks the store. RFC 9162 §2.1.1 node hashes, C2SP tlog-tiles layout.
 import { KeyholeError } from '../shared/errors.js';
 import { HASH_SIZE } from '../shared/tlog/hash.js';
 import type { HashReader } from '../shared/tlog/hash-reader.js';
 import { storedHashCount } from '../shared/tlog/stored-hash-index.js';
-import { tileForStoredHash, tileWidthForSize, TILE_HEIGHT, TILE_WIDTH, type Tile, type TileReader } from '../shared/tlog/tiles.js';
+import { tileForStoredHash, tileWidthForSize, type Tile, type TileReader } from '../shared/tlog/tiles.js';
 import { checkSize } from '../shared/tlog/tree-hash.js';
 import { isSafeIndex } from '../shared/tlog/tree-math.js';
+import { tileKey, tileLevels, type TileLevelCache, type TileLevels } from './tile-level-cache.js';
 
-/** levels[k] holds the hashes of the complete aligned groups of 2^k tile entries. */
-type TileLevels = readonly Uint8Array[];
-
-/** A bounded least-recently-used map of tile levels, shared by every request of a process. */
-export class TileLevelCache {
-  readonly #max: number;
-  readonly #map = new Map<string, TileLevels>();
-
-  /** @param maxTiles most tiles kept (each costs about 16 KiB when full). */
-  constructor(maxTiles = 4096) {
-    this.#max = maxTiles;
-  }
-
-  get(key: string): TileLevels | undefined {
-    const v = this.#map.get(key);
-    if (v !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, v);
-    }
-    return v;
-  }
-
-  set(key: string, levels: TileLevels): void {
-    this.#map.set(key, levels);
-    if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value!);
-  }
-}
+export { DEFAULT_PROOF_CACHE_TILES, proofTileCacheFromEnv, TileLevelCache, tileLevels, type TileCacheStats } from './tile-level-cache.js';
 
 /** Reads stored hashes of the tree of `size` leaves from `tiles`, one readTiles call at most.
  *  readHashes throws KeyholeError INDEX_OUT_OF_RANGE for an index outside the tree, and
@@ -62,7 +36,7 @@ export class CachedHashReader implements HashReader {
       if (!isSafeIndex(x) || x >= limit) throw new KeyholeError('INDEX_OUT_OF_RANGE', `stored hash ${x} is not in a tree of ${this.#size}`);
       const t = tileForStoredHash(x);
       const tile: Tile = { ...t.tile, width: tileWidthForSize(t.tile.level, t.tile.index, this.#size) };
-      return { tile, key: keyOf(tile), level: Math.log2(t.end - t.start), at: t.start / (t.end - t.start) };
+      return { tile, key: tileKey(tile), level: Math.log2(t.end - t.start), at: t.start / (t.end - t.start) };
     });
     const local = new Map<string, TileLevels>();
     const missing = new Map<string, Tile>();
@@ -77,32 +51,10 @@ export class CachedHashReader implements HashReader {
       const data = await this.#tiles.readTiles(list);
       list.forEach((t, i) => {
         const levels = tileLevels(data[i]!.subarray(0, t.width * HASH_SIZE));
-        local.set(keyOf(t), levels);
-        this.#cache.set(keyOf(t), levels);
+        local.set(tileKey(t), levels);
+        this.#cache.set(tileKey(t), levels);
       });
     }
     return wanted.map((w) => local.get(w.key)![w.level]!.slice(w.at * HASH_SIZE, (w.at + 1) * HASH_SIZE));
   }
-}
-
-function keyOf(t: Tile): string {
-  return t.width === TILE_WIDTH ? `${t.level}/${t.index}` : `${t.level}/${t.index}/${t.width}`;
-}
-
-/** Every level of complete aligned groups over the tile entries in `data`. */
-export function tileLevels(data: Uint8Array): TileLevels {
-  const levels: Uint8Array[] = [data.slice()];
-  const buf = new Uint8Array(1 + 2 * HASH_SIZE);
-  buf[0] = 0x01;
-  for (let k = 1; k <= TILE_HEIGHT; k++) {
-    const below = levels[k - 1]!;
-    const n = Math.floor(below.length / (2 * HASH_SIZE));
-    const out = new Uint8Array(n * HASH_SIZE);
-    for (let j = 0; j < n; j++) {
-      buf.set(below.subarray(2 * j * HASH_SIZE, (2 * j + 2) * HASH_SIZE), 1);
-      out.set(hash('sha256', buf, 'buffer'), j * HASH_SIZE);
-    }
-    levels.push(out);
-  }
-  return levels;
 }

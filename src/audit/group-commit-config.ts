@@ -1,9 +1,10 @@
 // Turning group commit on from the environment: KEYHOLE_GROUP_COMMIT=1 (or `on`/`true`), with
-// optional KEYHOLE_GROUP_COMMIT_LANES (default 4 on PostgreSQL, always 1 on PGlite),
-// KEYHOLE_GROUP_COMMIT_MAX_BATCH (default 64) and KEYHOLE_GROUP_COMMIT_WAIT_MS (default 2).
-// Off by default. docs/design/perf.md "Group commit".
+// optional KEYHOLE_GROUP_COMMIT_LANES (default 2 on PostgreSQL, always 1 on PGlite),
+// KEYHOLE_GROUP_COMMIT_MAX_BATCH (default 64) and KEYHOLE_GROUP_COMMIT_WAIT_MS (default 0: an
+// idle lane flushes on the next turn of the event loop). The defaults are
+// GROUP_COMMIT_DEFAULTS. Off by default. docs/design/perf.md "Group commit".
 import type { Kysely } from 'kysely';
-import { GroupCommitter } from './group-commit.js';
+import { GROUP_COMMIT_DEFAULTS, GroupCommitter } from './group-commit.js';
 
 const int = (v: string | undefined, dflt: number, min: number, max: number, name: string): number => {
   if (v === undefined || v === '') return dflt;
@@ -18,8 +19,8 @@ export function groupCommitFromEnv(db: Kysely<any>, env: Readonly<Record<string,
   const on = (env.KEYHOLE_GROUP_COMMIT ?? '').toLowerCase();
   if (!['1', 'on', 'true'].includes(on)) return undefined;
   return new GroupCommitter(db, {
-    lanes: concurrent ? int(env.KEYHOLE_GROUP_COMMIT_LANES, 4, 1, 64, 'KEYHOLE_GROUP_COMMIT_LANES') : 1,
-    maxBatch: int(env.KEYHOLE_GROUP_COMMIT_MAX_BATCH, 64, 1, 10_000, 'KEYHOLE_GROUP_COMMIT_MAX_BATCH'),
-    maxWaitMs: int(env.KEYHOLE_GROUP_COMMIT_WAIT_MS, 2, 0, 1_000, 'KEYHOLE_GROUP_COMMIT_WAIT_MS'),
+    lanes: concurrent ? int(env.KEYHOLE_GROUP_COMMIT_LANES, GROUP_COMMIT_DEFAULTS.lanes, 1, 64, 'KEYHOLE_GROUP_COMMIT_LANES') : 1,
+    maxBatch: int(env.KEYHOLE_GROUP_COMMIT_MAX_BATCH, GROUP_COMMIT_DEFAULTS.maxBatch, 1, 10_000, 'KEYHOLE_GROUP_COMMIT_MAX_BATCH'),
+    maxWaitMs: int(env.KEYHOLE_GROUP_COMMIT_WAIT_MS, GROUP_COMMIT_DEFAULTS.maxWaitMs, 0, 1_000, 'KEYHOLE_GROUP_COMMIT_WAIT_MS'),
   });
 }

@@ -1,15 +1,18 @@
 // Group commit for the log (issue 13): concurrent requests' audit appends — and, for the
 // broker, their whole decision transactions — share one database commit. Work is queued on a
-// lane (one database connection at a time); a lane flushes when its queue holds `maxBatch`
-// units or `maxWaitMs` after the first unit arrived, or at once when the previous flush ends
-// with work waiting. A flush is one transaction: the record-only units' records go in as one
-// multi-row INSERT, then every transactional unit runs after its own SAVEPOINT (a unit that
-// throws is rolled back to its savepoint and rejected alone), then one COMMIT.
+// lane (one database connection at a time); an idle lane flushes on the next turn of the event
+// loop (or `maxWaitMs` after the first unit, when set), a busy one as soon as its flush ends,
+// taking up to `maxBatch` queued units. A flush is one transaction: every transactional unit
+// runs on a handle of its own that opens the unit's SAVEPOINT just before the unit's first
+// statement (a unit that throws is rolled back to it and rejected alone; a unit that runs no
+// statement needs none), then the records of all units — record-only units and those appended
+// through appendAudit in transactional units — go in as one multi-row INSERT, then one COMMIT.
 //
 // Invariant 1 (DESIGN.md) is unchanged: a unit's promise resolves only after the COMMIT that
 // holds its records and state changes, so no response goes out before its audit record is
-// durable. A COMMIT (or any statement outside a unit's savepoint) that fails rejects exactly
-// the units of that flush, with AUDIT_APPEND_FAILED, and none of their records is stored.
+// durable. A COMMIT (or the records' INSERT, or any statement outside a unit's savepoint) that
+// fails rejects exactly the units of that flush, with AUDIT_APPEND_FAILED, and none of their
+// records or state changes is stored.
 //
 // Units sharing a key (the broker uses the agent id) always go to the same lane, so the row
 // locks one agent's requests take (budget counters, grant claims) are never waited for across
@@ -17,23 +20,33 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import { canonicalAuditJson, type AuditRecord } from '../shared/audit-entry.js';
 import { isKeyholeError, KeyholeError } from '../shared/errors.js';
+import { unitHandle, UnitScope } from './group-commit-unit.js';
 
 /** Tuning of a GroupCommitter. */
 export interface GroupCommitOptions {
-  /** Parallel flushes (database connections in use at once); 1 on PGlite. Default 4. */
+  /** Parallel flushes (database connections in use at once); 1 on PGlite. Default
+   *  GROUP_COMMIT_DEFAULTS.lanes. */
   readonly lanes?: number;
-  /** Units per flush at most. Default 64 (each transactional unit is a subtransaction; more
-   *  than 64 writing ones in a transaction overflow PostgreSQL's per-backend subxid cache). */
+  /** Units per flush at most. Default GROUP_COMMIT_DEFAULTS.maxBatch (a transactional unit
+   *  that writes is a subtransaction; more than 64 in a transaction overflow PostgreSQL's
+   *  per-backend subxid cache). */
   readonly maxBatch?: number;
-  /** How long a lane waits for more units after the first before it flushes, in ms. Default 2. */
+  /** How long an idle lane waits for more units after the first before it flushes, in ms;
+   *  0 (the default) flushes on the next turn of the event loop, taking every unit queued
+   *  meanwhile. A busy lane flushes as soon as its flush ends, whatever this is. */
   readonly maxWaitMs?: number;
 }
+
+/** The defaults of GroupCommitOptions (measured with bench/log.ts, docs/design/perf.md). */
+export const GROUP_COMMIT_DEFAULTS = Object.freeze({ lanes: 2, maxBatch: 64, maxWaitMs: 0 });
 
 /** Counts since construction (no record content). */
 export interface GroupCommitStats {
   readonly flushes: number;
   readonly units: number;
   readonly failedFlushes: number;
+  /** Savepoints opened: transactional units that ran a statement of their own. */
+  readonly savepoints: number;
 }
 
 interface Unit {
@@ -46,11 +59,14 @@ interface Unit {
 interface Lane {
   queue: Unit[];
   busy: boolean;
-  timer: NodeJS.Timeout | undefined;
+  /** The pending flush of an idle lane, if one is scheduled. */
+  timer: { cancel(): void } | undefined;
 }
 
-// Precompiled: one statement for every record-only unit of a flush.
-const INSERT_MANY = 'insert into audit_pending (entry) select unnest($1::jsonb[])';
+// Precompiled: one statement for all the records of a flush (record-only units and those that
+// transactional units appended), sent as one JSON array of their canonical texts (each is JSON:
+// joined, not escaped into an array literal), inserted in that order.
+const INSERT_MANY = 'insert into audit_pending (entry) select e from jsonb_array_elements($1::jsonb) with ordinality as t(e, n) order by n';
 
 /** Validates `record` the way appendAudit does and returns its canonical text.
  *  @throws KeyholeError AUDIT_APPEND_FAILED (not representable, or `time` not a date). */
@@ -73,15 +89,16 @@ export class GroupCommitter {
   #flushes = 0;
   #units = 0;
   #failed = 0;
+  #savepoints = 0;
   #closed = false;
 
   constructor(db: Kysely<any>, opts: GroupCommitOptions = {}) {
-    const lanes = opts.lanes ?? 4;
+    const lanes = opts.lanes ?? GROUP_COMMIT_DEFAULTS.lanes;
     if (!Number.isInteger(lanes) || lanes < 1) throw new RangeError('lanes must be an integer >= 1');
     this.#db = db;
     this.#lanes = Array.from({ length: lanes }, () => ({ queue: [], busy: false, timer: undefined }));
-    this.#maxBatch = Math.max(1, opts.maxBatch ?? 64);
-    this.#maxWaitMs = Math.max(0, opts.maxWaitMs ?? 2);
+    this.#maxBatch = Math.max(1, opts.maxBatch ?? GROUP_COMMIT_DEFAULTS.maxBatch);
+    this.#maxWaitMs = Math.max(0, opts.maxWaitMs ?? GROUP_COMMIT_DEFAULTS.maxWaitMs);
   }
 
   /** Appends `records` (one request's) to audit_pending in the next flush of the lane of
@@ -93,19 +110,27 @@ export class GroupCommitter {
     return this.#enqueue(key, texts, undefined) as Promise<void>;
   }
 
-  /** Runs `fn` inside the next flush's transaction of the lane of `key`, in its own savepoint,
-   *  and resolves with its result after that transaction commits. `fn` MUST NOT start a
-   *  transaction of its own. If `fn` throws, its work is rolled back to the savepoint and the
-   *  returned promise rejects with that error (the other units are unaffected).
+  /** Runs `fn` inside the next flush's transaction of the lane of `key`, on a handle of its
+   *  own (its statements after its own savepoint; records it appends with appendAudit go into
+   *  the flush's one INSERT), and resolves with its result after that transaction commits.
+   *  `fn` MUST NOT start a transaction of its own, and MUST NOT use the handle after its
+   *  promise settled. If `fn` throws, its work is rolled back to the savepoint, its records
+   *  are dropped, and the returned promise rejects with that error (the other units are
+   *  unaffected).
    *  @throws whatever `fn` throws; KeyholeError AUDIT_APPEND_FAILED when the flush's commit
    *  (or the transaction around the units) fails. */
   run<T, DB = any>(key: string, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
     return this.#enqueue(key, [], fn as unknown as (trx: Transaction<any>) => Promise<unknown>) as Promise<T>;
   }
 
+  /** The settings in use. */
+  get settings(): Required<GroupCommitOptions> {
+    return { lanes: this.#lanes.length, maxBatch: this.#maxBatch, maxWaitMs: this.#maxWaitMs };
+  }
+
   /** Flush and unit counts since construction. */
   stats(): GroupCommitStats {
-    return { flushes: this.#flushes, units: this.#units, failedFlushes: this.#failed };
+    return { flushes: this.#flushes, units: this.#units, failedFlushes: this.#failed, savepoints: this.#savepoints };
   }
 
   /** Refuses new work and waits until every queued unit has been flushed. */
@@ -126,12 +151,21 @@ export class GroupCommitter {
     });
   }
 
+  /** Flushes `lane` after `ms` (0: on the next turn of the event loop, after every unit
+   *  queued by the code running now). */
   #flushSoon(lane: Lane, ms: number): void {
-    if (lane.timer !== undefined) clearTimeout(lane.timer);
-    lane.timer = setTimeout(() => {
+    lane.timer?.cancel();
+    const go = () => {
       lane.timer = undefined;
       void this.#flush(lane);
-    }, ms);
+    };
+    if (ms > 0) {
+      const t = setTimeout(go, ms);
+      lane.timer = { cancel: () => clearTimeout(t) };
+    } else {
+      const t = setImmediate(go);
+      lane.timer = { cancel: () => clearImmediate(t) };
+    }
   }
 
   async #flush(lane: Lane): Promise<void> {
@@ -143,27 +177,35 @@ export class GroupCommitter {
     const outcomes = new Map<Unit, { ok: true; value: unknown } | { ok: false; error: unknown }>();
     try {
       await this.#db.transaction().execute(async (trx) => {
-        const texts = batch.flatMap((u) => u.records);
-        if (texts.length > 0) await trx.executeQuery(CompiledQuery.raw(INSERT_MANY, [texts]));
+        const texts: string[] = [];
         let n = 0;
+        const name = () => {
+          this.#savepoints++;
+          return `gc_${n++}`;
+        };
         for (const u of batch) {
           if (!u.fn) {
+            texts.push(...u.records);
             outcomes.set(u, { ok: true, value: undefined });
             continue;
           }
-          const sp = `gc_${n++}`;
-          await trx.executeQuery(CompiledQuery.raw(`savepoint ${sp}`));
+          const scope = new UnitScope();
           try {
+            const value = await u.fn(unitHandle(trx, scope, name));
+            scope.ended = true;
             // No RELEASE (a round trip saved): a later rollback only ever targets a later
             // savepoint, and the subtransactions are merged at COMMIT either way.
-            const value = await u.fn(trx);
+            texts.push(...scope.records);
             outcomes.set(u, { ok: true, value });
           } catch (error) {
-            // Undo this unit alone; if even that fails the whole flush fails below.
-            await trx.executeQuery(CompiledQuery.raw(`rollback to savepoint ${sp}`));
+            scope.ended = true;
+            // Undo this unit alone (its records were never inserted); if even that fails the
+            // whole flush fails below.
+            if (scope.savepoint !== undefined) await trx.executeQuery(CompiledQuery.raw(`rollback to savepoint ${scope.savepoint}`));
             outcomes.set(u, { ok: false, error });
           }
         }
+        if (texts.length > 0) await trx.executeQuery(CompiledQuery.raw(INSERT_MANY, [`[${texts.join(',')}]`]));
       });
     } catch (cause) {
       this.#failed++;
@@ -182,7 +224,8 @@ export class GroupCommitter {
 
   #afterFlush(lane: Lane): void {
     lane.busy = false;
-    if (lane.queue.length > 0) this.#flushSoon(lane, lane.queue.length >= this.#maxBatch || this.#closed ? 0 : Math.min(this.#maxWaitMs, 1));
+    // Units that arrived during the flush have waited long enough: no timer.
+    if (lane.queue.length > 0) this.#flushSoon(lane, 0);
   }
 }
 

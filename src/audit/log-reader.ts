@@ -13,8 +13,9 @@ import { formatTlogProof } from '../shared/tlog/tlog-proof.js';
 import { isSafeIndex } from '../shared/tlog/tree-math.js';
 import { checkpointAt, latestCheckpoint, type StoredCheckpoint } from './checkpoint-store.js';
 import type { AuditTables } from './tables.js';
-import { CachedHashReader, TileLevelCache } from './cached-hash-reader.js';
+import { CachedHashReader, proofTileCacheFromEnv, TileLevelCache, type TileCacheStats } from './cached-hash-reader.js';
 import { DbTileReader } from './tile-store.js';
+import { TileWarmer } from './tile-warmer.js';
 
 /** An inclusion proof: leaf `index` with hash `leafHash` is in the tree of `size` leaves;
  *  `proof` is the RFC 9162 audit path (leaf to root, 32-byte hashes). */
@@ -47,17 +48,40 @@ const LATEST_TTL_MS = 100;
  *  refreshes it, in ms (monotonic). */
 const LATEST_MAX_STALE_MS = 1_000;
 
+/** The reader the server's proof routes use: its tile cache sized by KEYHOLE_PROOF_CACHE_TILES
+ *  in `env`, warmed in the background. @throws Error on a bad KEYHOLE_PROOF_CACHE_TILES. */
+export function proofLogReader(db: Kysely<AuditTables>, env: Readonly<Record<string, string | undefined>>): LogReader {
+  return new LogReader(db, proofTileCacheFromEnv(env), { warm: true });
+}
+
 /** Reads the log stored in `db`. Every answer is bounded by a signed checkpoint. */
 export class LogReader {
   readonly #db: Kysely<AuditTables>;
   readonly #cache: TileLevelCache;
+  readonly #warmer: TileWarmer | undefined;
   #recent: { readonly cp: StoredCheckpoint; readonly at: number } | undefined;
   #refreshing: Promise<StoredCheckpoint> | undefined;
 
-  /** @param cache the tile levels kept between calls (default: up to 4096 tiles, ~64 MiB). */
-  constructor(db: Kysely<AuditTables>, cache = new TileLevelCache()) {
+  /** @param cache the tile levels kept between calls (default: DEFAULT_PROOF_CACHE_TILES
+   *  tiles, ~64 MiB; the server sizes it with KEYHOLE_PROOF_CACHE_TILES).
+   *  @param opts.warm fill the cache in the background with the full tiles of the latest
+   *  signed tree from the first proof on, and with each tile completed later (tile-warmer.ts);
+   *  the server's proof routes do (proofLogReader). */
+  constructor(db: Kysely<AuditTables>, cache = new TileLevelCache(), opts: { readonly warm?: boolean } = {}) {
     this.#db = db;
     this.#cache = cache;
+    this.#warmer = opts.warm === true ? new TileWarmer(new DbTileReader(db), cache) : undefined;
+  }
+
+  /** Resolves when the background warm-up in progress (if any) has ended. */
+  async warmed(): Promise<void> {
+    const r = this.#recent;
+    if (this.#warmer !== undefined && r !== undefined) await this.#warmer.warm(r.cp.size);
+  }
+
+  /** The tile cache's size and hit counts. */
+  cacheStats(): TileCacheStats {
+    return this.#cache.stats();
   }
 
   /** The latest signed checkpoint, read now. @throws KeyholeError NOT_FOUND before the first. */
@@ -151,6 +175,7 @@ export class LogReader {
    *  It does not authenticate the tiles: clients verify every proof against a checkpoint. */
   async #treeOf(size: number | undefined, min = 1): Promise<{ reader: CachedHashReader; treeSize: number }> {
     const latest = await this.#latestCovering(size);
+    void this.#warmer?.warm(latest.size);
     const treeSize = size ?? latest.size;
     if (!isSafeIndex(treeSize) || treeSize < min || treeSize > latest.size) {
       throw new KeyholeError('INDEX_OUT_OF_RANGE', `tree size ${treeSize} is outside the signed log (size ${latest.size})`);

@@ -1,13 +1,17 @@
 // The tree's tiles in the database (tlog_tiles, C2SP tlog-tiles layout): a TileReader over the
 // table, the writer the integrator uses, and two in-memory wrappers (an overlay of tiles not
 // yet committed, a per-request memo). One row per (level, index), latest version only.
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { KeyholeError } from '../shared/errors.js';
 import { HASH_SIZE } from '../shared/tlog/hash.js';
 import type { Tile, TileData, TileReader } from '../shared/tlog/tiles.js';
 import type { AuditTables } from './tables.js';
 
 const key = (level: number, index: number) => `${level}/${index}`;
+
+// Precompiled (no query building per proof): the stored tiles among ($1[i], $2[i]).
+const READ_TILES = `select t.level, t.idx, t.data from tlog_tiles t
+  join unnest($1::int2[], $2::int8[]) as w(level, idx) on t.level = w.level and t.idx = w.idx`;
 
 /** Reads tiles from tlog_tiles in one query per call. Returns the stored (latest) data of each
  *  requested tile, which may be wider than asked (the TileReader contract allows it).
@@ -37,10 +41,7 @@ export class DbTileReader implements TileReader {
   async readStored(tiles: readonly Pick<Tile, 'level' | 'index'>[]): Promise<Map<string, Uint8Array>> {
     const levels = tiles.map((t) => t.level);
     const indexes = tiles.map((t) => t.index);
-    const rows = await sql<{ level: number; idx: number; data: Uint8Array }>`
-      select t.level, t.idx, t.data from tlog_tiles t
-      join unnest(${levels}::int2[], ${indexes}::int8[]) as w(level, idx) on t.level = w.level and t.idx = w.idx`
-      .execute(this.#db);
+    const rows = await this.#db.executeQuery<{ level: number; idx: number; data: Uint8Array }>(CompiledQuery.raw(READ_TILES, [levels, indexes]));
     return new Map(rows.rows.map((r) => [key(r.level, Number(r.idx)), new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength)]));
   }
 }

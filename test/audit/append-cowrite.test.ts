@@ -31,7 +31,7 @@ for (const backend of DATABASES) {
     it('runs the co-write with the record, parameters in their places', async () => {
       const r = makeRecord(1, 'cow');
       const id = await db.transaction().execute((trx) => appendAudit(trx, r, { sql: 'update cowrite_probe set a = $2, b = $3 where k = $1', params: ['x', 'new', 7] }));
-      assert.ok(id > 0);
+      assert.ok(id !== undefined && id > 0);
       assert.deepEqual(await probe(), { a: 'new', b: 7 });
       assert.equal(await pendingWith(r.requestId), 1);
     });

@@ -4,7 +4,7 @@
 // scope with the agent auth hook. Thin: parse the (attacker-controlled) query, call LogReader.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { LogReader } from '../../audit/log-reader.js';
+import { proofLogReader } from '../../audit/log-reader.js';
 import { servedCheckpoint } from '../../audit/served-checkpoint.js';
 import { cosignatureVerifierKeyFor } from '../../shared/tlog/cosignature.js';
 import { KeyholeError } from '../../shared/errors.js';
@@ -55,7 +55,7 @@ export function parseLeafHash(s: string): Uint8Array {
 
 /** Registers /v1/log/*: public routes here, the entries behind the agent auth hook. */
 export function logRoutes(rt: Runtime): FastifyPluginAsyncZod {
-  const log = new LogReader(rt.db);
+  const log = proofLogReader(rt.db, process.env);
   return async (app) => {
     app.get('/v1/log/checkpoint', { schema: { tags: ['log'], summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note)', response: text } },
       async (_req, reply) => {

@@ -1,0 +1,71 @@
+// Filling the proof tile cache ahead of the proofs (issue 13 item 3): the full tiles of the
+// signed tree — the upper levels first (every proof uses them), then level 0 newest first
+// (receipts and monitors mostly ask about recent entries) — up to a share of the cache, a few
+// dozen tiles a query, raw (their levels are computed on first use, so warming does no hashing).
+// Partial tiles are never warmed: their stored row grows with the log. As the log grows, the
+// tiles completed since the last warm-up are added. C2SP tlog-tiles layout.
+import { shiftRight } from '../shared/tlog/tree-math.js';
+import { TILE_HEIGHT, TILE_WIDTH } from '../shared/tlog/tiles.js';
+import { HASH_SIZE } from '../shared/tlog/hash.js';
+import { tileKey, type TileLevelCache } from './tile-level-cache.js';
+import type { DbTileReader } from './tile-store.js';
+
+/** Tiles read per query while warming. */
+const WARM_BATCH = 64;
+
+/** The full tiles of a tree of `size` leaves that a tree of `from` leaves did not have, upper
+ *  levels first, each level newest first, at most `limit`. */
+export function newFullTiles(from: number, size: number, limit: number): Array<{ level: number; index: number }> {
+  const out: Array<{ level: number; index: number }> = [];
+  let top = 0;
+  while (shiftRight(size, TILE_HEIGHT * (top + 1)) > 0) top++;
+  for (let level = top; level >= 0 && out.length < limit; level--) {
+    const full = shiftRight(size, TILE_HEIGHT * (level + 1)); // tiles 0..full-1 of this level are full
+    const had = shiftRight(from, TILE_HEIGHT * (level + 1));
+    for (let index = full - 1; index >= had && out.length < limit; index--) out.push({ level, index });
+  }
+  return out;
+}
+
+/** Warms a TileLevelCache from the database, one warm-up at a time. */
+export class TileWarmer {
+  readonly #tiles: DbTileReader;
+  readonly #cache: TileLevelCache;
+  readonly #limit: number;
+  #warmedTo = 0;
+  #running: Promise<void> | undefined;
+
+  /** @param share of the cache's bound that warming may fill (the rest is for the partial
+   *  tiles of the trees proofs are asked for). */
+  constructor(tiles: DbTileReader, cache: TileLevelCache, share = 7 / 8) {
+    this.#tiles = tiles;
+    this.#cache = cache;
+    this.#limit = Math.floor(cache.stats().maxTiles * share);
+  }
+
+  /** Starts warming the full tiles of the tree of `size` not warmed yet, unless a warm-up is
+   *  running; never rejects (a tile that fails to load is read again by the proof needing it).
+   *  Resolves when that warm-up ends. */
+  warm(size: number): Promise<void> {
+    if (this.#running !== undefined) return this.#running;
+    if (this.#limit === 0 || shiftRight(size, TILE_HEIGHT) <= shiftRight(this.#warmedTo, TILE_HEIGHT)) return Promise.resolve();
+    const todo = newFullTiles(this.#warmedTo, size, this.#limit).filter((t) => !this.#cache.has(tileKey({ ...t, width: TILE_WIDTH })));
+    this.#running = this.#load(todo).then(() => { this.#warmedTo = Math.max(this.#warmedTo, size); }, () => undefined)
+      .finally(() => { this.#running = undefined; });
+    return this.#running;
+  }
+
+  async #load(todo: ReadonlyArray<{ level: number; index: number }>): Promise<void> {
+    for (let i = 0; i < todo.length; i += WARM_BATCH) {
+      const batch = todo.slice(i, i + WARM_BATCH);
+      const found = await this.#tiles.readStored(batch);
+      for (const t of batch) {
+        const key = tileKey({ ...t, width: TILE_WIDTH });
+        const data = found.get(key);
+        // Only a stored full tile, and never over a tile a proof has cached meanwhile.
+        if (data === undefined || data.length !== TILE_WIDTH * HASH_SIZE || this.#cache.has(key)) continue;
+        this.#cache.set(key, data.slice());
+      }
+    }
+  }
+}
