@@ -4,14 +4,16 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import { canonicalAuditJson, type AuditRecord } from '../shared/audit-entry.js';
 import { KeyholeError } from '../shared/errors.js';
+import { prepared } from '../store/prepared.js';
 import type { AuditTables } from './tables.js';
 
-// Precompiled: no query building per append (issue 13).
-const INSERT_PENDING = 'insert into audit_pending (entry) values ($1) returning id';
+// Precompiled and named prepared statements: no query building per append, parsed once per
+// connection (issue 13).
+const INSERT_PENDING = prepared('insert into audit_pending (entry) values ($1) returning id');
 // INSERT_PENDING after another write of the same request, as a data-modifying WITH (always run
 // to completion), built once per distinct statement.
 const withWrite = new Map<string, string>();
-const insertAfter = (write: string) => `with w as (${write.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 1}`)}) ${INSERT_PENDING}`;
+const insertAfter = (write: string) => prepared(`with w as (${write.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 1}`)}) ${INSERT_PENDING}`);
 
 /** Another data-modifying statement (parameters $1…$n, no `$` outside placeholders) that
  *  appendAudit runs in the same round trip as the record. */
