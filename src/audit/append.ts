@@ -4,7 +4,7 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import { canonicalAuditJson, type AuditRecord } from '../shared/audit-entry.js';
 import { KeyholeError } from '../shared/errors.js';
-import { prepared } from '../store/prepared.js';
+import { committing, prepared } from '../store/prepared.js';
 import type { AuditTables } from './tables.js';
 
 // Precompiled and named prepared statements: no query building per append, parsed once per
@@ -30,17 +30,21 @@ export interface CoWrite {
  *  record can never hold up the queue.
  *  `also`, when given, runs in the same statement (one round trip; it commits or rolls back
  *  with the record).
- *  @throws KeyholeError AUDIT_APPEND_FAILED when the record is refused or the insert fails
- *  (the caller's transaction then rolls back, so the request returns no data). */
-export async function appendAudit(trx: Kysely<AuditTables>, record: AuditRecord, also?: CoWrite): Promise<number> {
+ *  `last`: this is the transaction's final statement; its COMMIT is sent with it (see
+ *  `committing` in src/store/prepared.ts), so it resolves only once the record is committed;
+ *  nothing may run in the transaction after it.
+ *  @throws KeyholeError AUDIT_APPEND_FAILED when the record is refused or the insert (or, with
+ *  `last`, the commit) fails (the caller's transaction then rolls back, so the request returns
+ *  no data). */
+export async function appendAudit(trx: Kysely<AuditTables>, record: AuditRecord, also?: CoWrite, last = false): Promise<number> {
   try {
     const text = canonicalAuditJson(record);
     if (Number.isNaN(Date.parse(record.time))) throw new TypeError('audit record time is not a date');
-    let query = CompiledQuery.raw(INSERT_PENDING, [text]);
+    let query = CompiledQuery.raw(last ? committing(INSERT_PENDING) : INSERT_PENDING, [text]);
     if (also !== undefined) {
       const sql = withWrite.get(also.sql) ?? insertAfter(also.sql);
       withWrite.set(also.sql, sql);
-      query = CompiledQuery.raw(sql, [text, ...also.params]);
+      query = CompiledQuery.raw(last ? committing(sql) : sql, [text, ...also.params]);
     }
     const r = await trx.executeQuery<{ id: number }>(query);
     const row = r.rows[0];

@@ -25,3 +25,27 @@ export function prepared(sql: string): string {
 export function preparedName(sql: string): string | undefined {
   return names.get(sql);
 }
+
+const COMMITTING_MARK = '\n/* then commit */';
+const committingTexts = new Map<string, string>();
+
+/** The variant of hot statement `sql` that ends its transaction: on PostgreSQL the session sends
+ *  COMMIT in the same write, before the same Sync (src/store/pg-session.ts), so the statement's
+ *  promise resolves only once the transaction has committed and rejects if either failed (then
+ *  nothing of the transaction is kept). It MUST be the transaction's last statement: the session
+ *  refuses any statement after it until the transaction's own COMMIT, which is then not sent. The
+ *  text is `sql` plus a trailing comment, so elsewhere (PGlite, outside a transaction) it runs
+ *  as `sql` and the transaction commits as usual. Registered and named like `prepared`. */
+export function committing(sql: string): string {
+  let text = committingTexts.get(sql);
+  if (text === undefined) {
+    text = prepared(`${sql}${COMMITTING_MARK}`);
+    committingTexts.set(sql, text);
+  }
+  return text;
+}
+
+/** Whether `sql` is a `committing` text. */
+export function commitsAfter(sql: string): boolean {
+  return sql.endsWith(COMMITTING_MARK);
+}

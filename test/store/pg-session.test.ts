@@ -2,7 +2,8 @@
 // statements are named prepared statements, parsed once per connection and then reused; a
 // transaction's BEGIN travels with its first statement (one round trip fewer) and still opens
 // the transaction before it — an error or a rollback undoes the statement, and a failing
-// statement leaves the connection usable. Round trips are counted as ReadyForQuery messages on
+// statement leaves the connection usable; a `committing` last statement takes the COMMIT along
+// and resolves only once its transaction is visible to another connection. Round trips are counted as ReadyForQuery messages on
 // the one connection of a private pool. PostgreSQL only: PGlite has no wire.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +11,7 @@ import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createApiToken } from '../../src/identity/tokens.js';
 import { sessionPool } from '../../src/store/pg-session.js';
-import { prepared, preparedName } from '../../src/store/prepared.js';
+import { committing, prepared, preparedName } from '../../src/store/prepared.js';
 import { createPostgresDatabase, DATABASES } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -21,12 +22,14 @@ const HOT = prepared('select v from pg_session_t where k = $1');
 
 describe('pg session: pipelined BEGIN and named statements', { skip }, () => {
   let drop: () => Promise<void>;
+  let url: string;
   let pool: pg.Pool;
   let db: Kysely<any>;
   let roundTrips = 0;
   before(async () => {
     const d = await createPostgresDatabase(process.env.KEYHOLE_TEST_DATABASE_URL as string);
     drop = d.drop;
+    url = d.url;
     pool = new pg.Pool({ connectionString: d.url, max: 1, idleTimeoutMillis: 0 });
     const c = await pool.connect();
     (c as unknown as { connection: { on(e: string, f: () => void): void } }).connection.on('readyForQuery', () => roundTrips++);
@@ -68,6 +71,36 @@ describe('pg session: pipelined BEGIN and named statements', { skip }, () => {
     assert.equal(await trips(() => db.transaction().execute(async () => undefined)), 0);
   });
 
+  it('a committing last statement carries the COMMIT: resolved means committed, failed means nothing kept', async () => {
+    const INSERT = committing('insert into pg_session_t values ($1, $2)');
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      const seen: number[] = [];
+      await db.transaction().execute(async (trx) => {
+        await trx.executeQuery(CompiledQuery.raw(INSERT, ['c', 4]));
+        // Still inside the callback: the transaction's own COMMIT has not been asked for yet.
+        seen.push((await other.query('select count(*)::int as n from pg_session_t where k = $1', ['c'])).rows[0].n);
+      });
+      assert.deepEqual(seen, [1]);
+      // Once parsed on the connection: BEGIN, insert and COMMIT in one round trip.
+      assert.equal(await trips(() => db.transaction().execute((trx) => trx.executeQuery(CompiledQuery.raw(INSERT, ['g', 9])))), 1);
+      await assert.rejects(db.transaction().execute(async (trx) => {
+        await trx.executeQuery(CompiledQuery.raw('insert into pg_session_t values ($1, $2)', ['d', 5]));
+        await trx.executeQuery(CompiledQuery.raw(INSERT, ['c', 6])); // duplicate key: no COMMIT runs
+      }), (e: { code?: string }) => e.code === '23505');
+      assert.equal((await other.query('select count(*)::int as n from pg_session_t where k = $1', ['d'])).rows[0].n, 0);
+      await assert.rejects(db.transaction().execute(async (trx) => {
+        await trx.executeQuery(CompiledQuery.raw(INSERT, ['e', 7]));
+        await trx.executeQuery(CompiledQuery.raw('insert into pg_session_t values ($1, $2)', ['f', 8]));
+      }), /after the transaction committed/);
+      const keys = (await other.query('select k from pg_session_t order by k')).rows.map((r: { k: string }) => r.k);
+      assert.deepEqual(keys, ['a', 'c', 'e', 'g']); // 'f' never ran outside the transaction
+    } finally {
+      await other.end();
+    }
+  });
+
   it('a registered statement is named, parsed once per connection and reused', async () => {
     const name = preparedName(HOT);
     assert.match(name ?? '', /^kh_[0-9a-f]{24}$/);
@@ -107,5 +140,24 @@ describe('the view path runs named statements on PostgreSQL', { skip }, () => {
       assert.ok(runs[0]! >= views, `${what}: run ${runs[0]} times for ${views} views`);
     }
     for (const s of r.rows) assert.equal(s.name, preparedName(s.statement), 'the name is the registered one');
+  });
+
+  it('a warm view is three round trips: token, BEGIN + read, write + COMMIT', async () => {
+    const t = await h.rt.db.selectFrom('tickets').select(['id', 'assignee_id']).where('status', '=', 'open').orderBy('id').limit(1).executeTakeFirstOrThrow();
+    const token = await createApiToken(h.rt.db, h.rt.clock, t.assignee_id as string, 'round trips');
+    const raw = await (h.rt.store.pool as pg.Pool).connect(); // the pool's only connection
+    let n = 0;
+    (raw as unknown as { connection: { on(e: string, f: () => void): void } }).connection.on('readyForQuery', () => n++);
+    raw.release();
+    const counts: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const before = n;
+      const r = await h.app.inject({ method: 'GET', url: `/v1/tickets/${t.id}/customer`, headers: { authorization: `Bearer ${token}` } });
+      assert.equal(r.statusCode, 200, r.body);
+      await new Promise((res) => setTimeout(res, 60)); // the view's cluster event (one more) is written
+      counts.push(n - before);
+    }
+    // 3, plus the after-commit cluster-event write; 5 + 1 without the pipelined BEGIN and COMMIT.
+    assert.ok(Math.min(...counts) <= 4, `round trips per view: ${counts.join(', ')}`);
   });
 });
