@@ -123,7 +123,7 @@ class SessionClient implements PostgresPoolClient {
     if (begin === undefined && !commit) {
       return (name === undefined ? this.#raw.query(sql, [...parameters]) : this.#raw.query({ name, text: sql, values: [...parameters] })) as never;
     }
-    return this.#pipelined(begin, commit, sql, parameters, name);
+    return this.#pipelined<R>(begin, commit, sql, parameters, name);
   }
   async #pipelined<R>(begin: string | undefined, commit: boolean, sql: string, parameters: ReadonlyArray<unknown>, name: string | undefined): Promise<PostgresQueryResult<R>> {
     const connection = (this.#raw as unknown as { connection: PgConnection }).connection;
