@@ -133,7 +133,7 @@ describe('the view path runs named statements on PostgreSQL', { skip }, () => {
     const r = await h.rt.db.executeQuery<{ name: string; statement: string; runs: number }>(CompiledQuery.raw(
       `select name, statement, (generic_plans + custom_plans)::int as runs from pg_prepared_statements where name like 'kh\\_%'`, []));
     const runsOf = (re: RegExp) => r.rows.filter((s) => re.test(s.statement)).map((s) => s.runs);
-    const hot = { token: /from api_tokens t join agents a/, read: /^with g as \(\s*update grants/, write: /insert into audit_pending/ };
+    const hot = { token: /from api_tokens t join agents a/, read: /^with g as \(\s*update grants/, write: /^with w as \(update detect_budget_counters[\s\S]*insert into audit_pending[\s\S]*then commit/ };
     for (const [what, re] of Object.entries(hot)) {
       const runs = runsOf(re);
       assert.equal(runs.length, 1, `${what}: one named statement (${runs.length})`);
