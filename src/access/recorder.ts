@@ -19,9 +19,11 @@ export interface RecordInput {
 }
 
 /** Appends audit records inside the operation's transaction; `also` is another write of the
- *  operation run in the same statement (see appendAudit). */
+ *  operation run in the same statement (see appendAudit). `last` marks the operation's final
+ *  statement: where the transaction is its own (no group commit) its COMMIT travels with the
+ *  record (appendAudit `last`); the operation MUST NOT touch the database after it. */
 export interface Recorder {
-  append(input: RecordInput, also?: CoWrite): Promise<void>;
+  append(input: RecordInput, also?: CoWrite, last?: boolean): Promise<void>;
 }
 
 /** A request made by a customer in their portal (consent, lock): recorded with no agent. */
@@ -62,9 +64,9 @@ export async function audited<T>(deps: BrokerDeps, ctx: ActorContext, fn: (trx: 
     const work = async (tx: BrokerDb) => {
       const trx: BrokerDb = tx; // a Transaction<X> is a Kysely<X>; narrowing to AuditTables needs the Kysely type
       const rec: Recorder = {
-        append: async (input, also) => {
+        append: async (input, also, last) => {
           const r = buildRecord(deps, ctx, input);
-          await appendAudit(trx, r, also);
+          await appendAudit(trx, r, also, last === true && !deps.commits);
           records.push(r);
         },
       };

@@ -8,6 +8,7 @@ import { SEALED_FIELDS_COLUMNS, type SealedFieldsPrefetch } from '../vault/vault
 import type { LiveGrant } from './grants.js';
 import type { GuardPrefetch } from './guard.js';
 import type { BrokerDb, RequestContext } from './model.js';
+import { prepared } from '../store/prepared.js';
 import { denial } from './recorder.js';
 
 /** A ticket joined with the plain attributes of its customer. */
@@ -47,14 +48,15 @@ interface TicketJoinRow {
   account_id: string; tier: string; customer_status: string; customer_created_at: Date; locked_at: Date | null; contact_code: string | null;
 }
 
-// Precompiled (no query building per request): the ticket and its customer.
-const LOAD_TICKET = `select ${TICKET_COLUMNS} from tickets t join customers c on c.id = t.customer_id where t.id = $1`;
+// Precompiled and named (no query building per request, parsed once per connection): the ticket
+// and its customer.
+const LOAD_TICKET = prepared(`select ${TICKET_COLUMNS} from tickets t join customers c on c.id = t.customer_id where t.id = $1`);
 
 // The view's first statement: the ticket, its customer, and the caller's live grants on it,
 // claimed (marked used) atomically in the same statement — issue 10 item 6 and issue 13 — and
 // the customer's sealed fields for the vault to open (still encrypted; no second round trip). A
 // claim on a ticket that fails the gate rolls back with the denial.
-const claimingGrants = (guardColumn: string | undefined) => `with g as (
+const claimingGrants = (guardColumn: string | undefined) => prepared(`with g as (
     update grants set used_at = $3
     where ticket_id = $1 and agent_id = $2 and used_at is null and revoked_at is null and expires_at > $3
     returning id, fields, expires_at, created_at)
@@ -62,7 +64,7 @@ const claimingGrants = (guardColumn: string | undefined) => `with g as (
     (select coalesce(json_agg(json_build_object('id', g.id, 'fields', g.fields, 'expiresAt', g.expires_at) order by g.created_at, g.id), '[]'::json) from g) as claimed,
     ${SEALED_FIELDS_COLUMNS}${guardColumn === undefined ? '' : `,
     ${guardColumn} as guard_prefetch`}
-  from tickets t join customers c on c.id = t.customer_id where t.id = $1`;
+  from tickets t join customers c on c.id = t.customer_id where t.id = $1`);
 const LOAD_TICKET_CLAIMING_GRANTS = claimingGrants(undefined);
 // The statement with a guard's prefetch column, built once per distinct column (one guard).
 const withGuard = new Map<string, string>();

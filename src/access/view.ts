@@ -90,13 +90,15 @@ export function viewCustomer(deps: BrokerDeps, ctx: RequestContext, ticketId: st
       };
     });
     const policyIds = [...new Set([...decision.policyIds, ...Object.values(decision.fields).flatMap((f) => f.policyIds)])];
+    // Without grant-use records to follow, the allow record is the last statement: its COMMIT
+    // goes with it (one round trip fewer); this returns only after that commit.
     await rec.append({
       ...base,
       decision: 'allow',
       fields: Object.fromEntries(fields.filter((f) => f.level !== 'hidden').map((f) => [f.name, f.level])),
       policyIds,
       details: { ...(consumed.length > 0 ? { grantsUsed: consumed } : {}), ...(facts.ticket.breakGlass ? { breakGlass: true } : {}) },
-    }, guardWrite);
+    }, guardWrite, consumed.length === 0);
     for (const g of consumed) {
       await rec.append({ action: 'grant_use', customerId: ticket.customerId, ticketId: ticket.id, decision: 'allow', details: { grantId: g },
         fields: Object.fromEntries((grants.find((x) => x.id === g)?.fields ?? []).map((f) => [f, levels[f]])) });

@@ -9,6 +9,7 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { BudgetUsage, GuardedAction } from './budget-rules.js';
 import { BUDGET_WINDOW_MS, type BudgetName } from './config.js';
+import { prepared } from '../store/prepared.js';
 import type { DetectTables } from './tables.js';
 
 /** One agent's counters as read under the lock. Times are epoch ms. */
@@ -24,10 +25,10 @@ const SHIFT = BUDGET_WINDOW_MS.customersPerShift;
 // The counters row of $1 under a row lock: after a wait it is the latest committed version
 // (READ COMMITTED re-reads a locked row), so concurrent requests cannot both take the last
 // unit of a budget. The extensions are read in the same statement.
-const LOCK_READ = `select c.touches, c.lookups, c.reveals,
+const LOCK_READ = prepared(`select c.touches, c.lookups, c.reveals,
   (select coalesce(json_agg(json_build_object('budget', x.budget, 'extra', x.extra)), '[]'::json)
      from detect_budget_extensions x where x.agent_id = $1 and x.expires_at > $2) as ext
-  from detect_budget_counters c where c.agent_id = $1 for update of c`;
+  from detect_budget_counters c where c.agent_id = $1 for update of c`);
 /** The same read as one SQL expression (a json object {touches, lookups, reveals, ext}, or null
  *  when the agent has no counters row yet) for the broker to fold into a view's first statement
  *  (AccessGuard.prefetch): $2 is the agent id, $3 the request time. It takes the same row lock
@@ -37,8 +38,8 @@ export const LOCK_READ_EXPRESSION = `(select json_build_object('touches', c.touc
     (select coalesce(json_agg(json_build_object('budget', x.budget, 'extra', x.extra)), '[]'::json)
        from detect_budget_extensions x where x.agent_id = $2 and x.expires_at > $3))
   from detect_budget_counters c where c.agent_id = $2 for update of c)`;
-const CREATE = 'insert into detect_budget_counters (agent_id) values ($1) on conflict (agent_id) do nothing';
-const WRITE = 'update detect_budget_counters set touches = $2::jsonb, lookups = $3::jsonb, reveals = $4::jsonb where agent_id = $1';
+const CREATE = prepared('insert into detect_budget_counters (agent_id) values ($1) on conflict (agent_id) do nothing');
+const WRITE = prepared('update detect_budget_counters set touches = $2::jsonb, lookups = $3::jsonb, reveals = $4::jsonb where agent_id = $1');
 
 interface LockedRow { touches: unknown; lookups: unknown; reveals: unknown; ext: unknown }
 

@@ -11,6 +11,7 @@ import { appendAudit } from '../audit/append.js';
 import type { AuditRecord } from '../shared/audit-entry.js';
 import type { Clock } from '../shared/clock.js';
 import { KeyholeError } from '../shared/errors.js';
+import { prepared } from '../store/prepared.js';
 import { secretHash } from './sessions.js';
 
 /** What a token acts as. */
@@ -96,12 +97,12 @@ export async function agentForToken(db: BrokerDb, clock: Clock, token: string): 
   return r.rows[0];
 }
 
-// Precompiled (issue 13: every bearer request runs it): the active agent of a live agent token.
-const AGENT_FOR_TOKEN = `select a.id, a.name, a.email, a.role, a.team, a.vendor, a.regions, a.status
+// Precompiled and a named prepared statement (issue 13: every bearer request runs it): the active agent of a live agent token.
+const AGENT_FOR_TOKEN = prepared(`select a.id, a.name, a.email, a.role, a.team, a.vendor, a.regions, a.status
   from api_tokens t join agents a on a.id = t.agent_id
   where t.token_hash = $1 and t.kind = 'agent' and t.revoked_at is null and (t.expires_at is null or t.expires_at > $2)
     and a.status = 'active'
-  limit 1`;
+  limit 1`);
 
 /** A service acting through a service or SCIM token. */
 export interface ServicePrincipal {

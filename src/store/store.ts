@@ -7,6 +7,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import lockfile from 'proper-lockfile';
 import { KeyholeError } from '../shared/errors.js';
+import { sessionPool } from './pg-session.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { migrate } from './migrate.js';
 
@@ -77,7 +78,9 @@ function postgresPool(url: string, max: number): pg.Pool {
 
 function openPostgres(url: string, max: number): Store {
   const pool = postgresPool(url, max);
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  // Kysely gets the pool through sessionPool: hot statements named, BEGIN sent with the next
+  // statement (src/store/pg-session.ts). `pool` itself stays raw for session-level users.
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: sessionPool(pool) }) });
   return {
     db,
     pool,

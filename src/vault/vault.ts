@@ -15,14 +15,15 @@ import { reindexBlindIndexes, startBlindIndexRotation, type Canonicalizer, type 
 import { importCustomerSecrets, insertSecrets, reindex, rewrap, wrapAndIndex, type NewCustomerSecrets, type PreparedSecrets, type SealedCustomer } from './bulk-import.js';
 import { currentKekId, type KekDb } from './kek-state.js';
 import type { VaultDb } from './tables.js';
+import { prepared } from '../store/prepared.js';
 
 
 // Precompiled (issue 13): the customer's erasure mark, data-key row and the wanted sealed fields.
-const READ_FIELDS = `select c.erased_at, k.kek_id, k.key_version, k.wrapped_key, f.field, f.ciphertext
+const READ_FIELDS = prepared(`select c.erased_at, k.kek_id, k.key_version, k.wrapped_key, f.field, f.ciphertext
   from customers c
   left join customer_keys k on k.customer_id = c.id
   left join customer_fields f on f.customer_id = c.id and f.field = any($2::text[])
-  where c.id = $1`;
+  where c.id = $1`);
 
 /** Select-list items for a statement that has the customer's row as `c` (a `customers` alias):
  *  the customer's data-key row and every sealed field, for Vault.openPrefetched — so a request

@@ -33,7 +33,10 @@ describe('hot-path queries use indexes on PostgreSQL', { skip: backend ? false :
       c.__khRecorded = true;
       const query = c.query.bind(c) as (...a: unknown[]) => unknown;
       (c as unknown as { query: (...a: unknown[]) => unknown }).query = (...args: unknown[]) => {
-        const [text, values] = args as [unknown, unknown];
+        // (text, values), or a query config / query object (named and pipelined statements,
+        // src/store/pg-session.ts) carrying `text` and `values`.
+        const [first, second] = args as [unknown, unknown];
+        const { text, values } = typeof first === 'string' ? { text: first, values: second } : (first as { text?: unknown; values?: unknown });
         if (recording && typeof text === 'string') recorded.push({ text, values: Array.isArray(values) ? values : [] });
         return query(...args);
       };
