@@ -6,6 +6,7 @@ import {
   CompiledQuery, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler,
   type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult, type TransactionSettings,
 } from 'kysely';
+import { CopyIn } from './copy-in.js';
 
 /** FIFO mutex over the single PGlite connection. */
 class ConnectionMutex {
@@ -25,6 +26,8 @@ class PGliteConnection implements DatabaseConnection {
     this.#db = db;
   }
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const copy = compiled.sql as unknown;
+    if (copy instanceof CopyIn) return this.#copy(copy);
     if (compiled.parameters.length === 0 && compiled.query.kind === 'RawNode') {
       // A raw script (e.g. a migration) may hold several statements: simple protocol.
       const results = await this.#db.exec(compiled.sql, { rowMode: 'object' });
@@ -39,6 +42,18 @@ class PGliteConnection implements DatabaseConnection {
         ? { numAffectedRows: BigInt(affected) }
         : {}),
     };
+  }
+  /** A binary COPY (copy-in.ts) from PGlite's `/dev/blob`. */
+  async #copy<R>(copy: CopyIn): Promise<QueryResult<R>> {
+    try {
+      const res = await this.#db.query(copy.blobText, [], { blob: new Blob([new Uint8Array(copy.data)]) });
+      copy.handleCommandComplete({ text: `COPY ${res.affectedRows ?? 0}` });
+      copy.handleReadyForQuery();
+      return { rows: [] };
+    } catch (e) {
+      copy.handleError(e);
+      throw e;
+    }
   }
   // eslint-disable-next-line require-yield
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {

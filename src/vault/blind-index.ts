@@ -22,7 +22,12 @@ export function assertFieldName(field: string): void {
  *  @throws KeyholeError BAD_REQUEST for a bad field name. */
 export function blindIndexMessage(field: string, canonical: string): Uint8Array {
   assertFieldName(field);
-  return Buffer.concat([Buffer.from(field, 'utf8'), Buffer.of(0), Buffer.from(canonical, 'utf8')]);
+  const f = Buffer.byteLength(field, 'utf8');
+  const out = Buffer.allocUnsafe(f + 1 + Buffer.byteLength(canonical, 'utf8'));
+  out.write(field, 0, 'utf8');
+  out[f] = 0;
+  out.write(canonical, f + 1, 'utf8');
+  return out;
 }
 
 /** HMAC-SHA-256(blind-index key version `version` (default 1), blindIndexMessage(field,

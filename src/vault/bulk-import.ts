@@ -1,11 +1,12 @@
 // Bulk onboarding: data keys, sealed fields and blind indexes of many new customers, in three
 // stages so an import can overlap them: `sealNewCustomers` (pure, node:crypto only, so it runs
 // in a worker thread too), `wrapAndIndex` (the key provider: wrap each data key, HMAC each blind
-// index) and `insertSecrets` (one statement per table over unnest() arrays, ciphertexts as ONE
-// binary bytea parameter). Same envelope format as Vault.writeFields (docs/design/vault.md);
+// index) and `insertSecrets` (one binary COPY per table). Same envelope format as
+// Vault.writeFields (docs/design/vault.md);
 // used by the demo seeder and imports.
 import { randomBytes } from 'node:crypto';
-import { CompiledQuery } from 'kysely';
+import type { Kysely } from 'kysely';
+import { copyRows, type CopyValue } from '../store/copy-in.js';
 import { assertFieldName, blindIndexDigest, DIGEST_BYTES } from './blind-index.js';
 import { dataKeyAad, KEY_BYTES, sealField } from './envelope.js';
 import type { KeyProvider } from './key-provider.js';
@@ -22,8 +23,8 @@ export interface NewCustomerSecrets {
 }
 
 /** A new customer's fields sealed under a fresh data key (key version 1). `ciphertexts[i]` is
- *  field `fields[i]`; the views of one batch lie back to back in one buffer, which is then sent
- *  to the database as it is. `dataKey` is plain key material: keep it in memory only. */
+ *  field `fields[i]`; the views of one batch lie back to back in one buffer (one copy when the
+ *  seal worker posts the batch). `dataKey` is plain key material: keep it in memory only. */
 export interface SealedCustomer {
   readonly customerId: string;
   readonly dataKey: Uint8Array;
@@ -68,7 +69,7 @@ export function sealNewCustomers(customers: ReadonlyArray<Pick<NewCustomerSecret
     }
     parts.push({ customerId: c.customerId, dataKey, fields, sealed });
   });
-  // One buffer for the batch: the ciphertexts parameter of insertSecrets without a copy.
+  // One buffer for the batch: posted from the seal worker as one ArrayBuffer, not thousands.
   const all = Buffer.allocUnsafe(total);
   let at = 0;
   return parts.map((p) => ({
@@ -116,72 +117,29 @@ export async function reindex(keys: KeyProvider, p: PreparedSecrets, version: nu
   p.indexVersion = version;
 }
 
-// Parameters: arrays of text and int, and the bytes of every row back to back in ONE binary
-// bytea (offsets are 1-based for substring), so the statement stays the same size at any batch
-// size and no byte is hex-encoded.
-const INSERT_KEYS = `insert into customer_keys (customer_id, kek_id, key_version, wrapped_key)
-  select c, k, 1, substring($3::bytea from o for l) from unnest($1::text[], $2::text[], $4::int[], $5::int[]) as t(c, k, o, l)`;
-const INSERT_FIELDS = `insert into customer_fields (customer_id, field, ciphertext)
-  select c, f, substring($3::bytea from o for l) from unnest($1::text[], $2::text[], $4::int[], $5::int[]) as t(c, f, o, l)`;
-const INSERT_INDEXES = `insert into blind_indexes (customer_id, field, digest, key_version)
-  select c, f, substring($3::bytea from o for ${DIGEST_BYTES}), v from unnest($1::text[], $2::text[], $4::int[], $5::int[]) as t(c, f, o, v)`;
-
 /** Inserts the keys, ciphertexts and blind indexes of `prepared` in `db` (call it inside a
- *  transaction for all-or-nothing). Three statements whatever the count.
+ *  transaction for all-or-nothing): one binary COPY per table whatever the count
+ *  (src/store/copy-in.ts), so no value is parsed from text or hex and the server inserts rows
+ *  page by page; constraints and foreign keys are checked as for INSERT.
  *  @throws the database's unique violation when a customer already has a key. */
 export async function insertSecrets(db: VaultDb, prepared: readonly PreparedSecrets[]): Promise<void> {
   if (prepared.length === 0) return;
-  const keys = packed(prepared.map((p) => p.wrapped));
-  await db.executeQuery(CompiledQuery.raw(INSERT_KEYS, [prepared.map((p) => p.sealed.customerId), prepared.map((p) => p.kekId), keys.bytes, keys.offsets, keys.lengths]));
-  const fc: string[] = [];
-  const ff: string[] = [];
-  const ft: Uint8Array[] = [];
-  const ic: string[] = [];
-  const ifield: string[] = [];
-  const iv: number[] = [];
-  const id: Uint8Array[] = [];
+  const kdb = db as unknown as Kysely<any>;
+  await copyRows(kdb, 'customer_keys', ['customer_id', 'kek_id', 'key_version', 'wrapped_key'], ['text', 'text', 'int4', 'bytea'],
+    prepared.map((p) => [p.sealed.customerId, p.kekId, 1, p.wrapped]));
+  const fields: CopyValue[][] = [];
+  const indexes: CopyValue[][] = [];
   for (const p of prepared) {
     const s = p.sealed;
-    for (let i = 0; i < s.fields.length; i++) {
-      fc.push(s.customerId);
-      ff.push(s.fields[i] as string);
-      ft.push(s.ciphertexts[i] as Uint8Array);
-    }
+    for (let i = 0; i < s.fields.length; i++) fields.push([s.customerId, s.fields[i] as string, s.ciphertexts[i] as Uint8Array]);
     for (let i = 0; i < p.indexFields.length; i++) {
-      ic.push(s.customerId);
-      ifield.push(p.indexFields[i] as string);
-      iv.push(p.indexVersion);
-      id.push(p.digests[i] as Uint8Array);
+      const digest = p.digests[i] as Uint8Array;
+      if (digest.length !== DIGEST_BYTES) throw new KeyholeError('KEY_UNAVAILABLE', 'The blind index is not 32 bytes.');
+      indexes.push([s.customerId, p.indexFields[i] as string, digest, p.indexVersion]);
     }
   }
-  if (ft.length > 0) {
-    const f = packed(ft);
-    await db.executeQuery(CompiledQuery.raw(INSERT_FIELDS, [fc, ff, f.bytes, f.offsets, f.lengths]));
-  }
-  if (id.length > 0) {
-    const d = packed(id);
-    await db.executeQuery(CompiledQuery.raw(INSERT_INDEXES, [ic, ifield, d.bytes, d.offsets, iv]));
-  }
-}
-
-/** The byte strings back to back (no copy when they already are, as sealNewCustomers lays them
- *  out) with their 1-based offsets and lengths. */
-function packed(parts: readonly Uint8Array[]): { bytes: Buffer; offsets: number[]; lengths: number[] } {
-  const offsets: number[] = [];
-  const lengths: number[] = [];
-  let total = 0;
-  let contiguous = parts.length > 0 && (parts[0] as Uint8Array).byteOffset === 0;
-  const buf = parts[0]?.buffer;
-  for (const p of parts) {
-    if (p.buffer !== buf || p.byteOffset !== total) contiguous = false;
-    offsets.push(total + 1);
-    lengths.push(p.length);
-    total += p.length;
-  }
-  const bytes = contiguous && buf !== undefined && buf.byteLength === total
-    ? Buffer.from(buf as ArrayBuffer, 0, total)
-    : Buffer.concat(parts, total);
-  return { bytes, offsets, lengths };
+  await copyRows(kdb, 'customer_fields', ['customer_id', 'field', 'ciphertext'], ['text', 'text', 'bytea'], fields);
+  await copyRows(kdb, 'blind_indexes', ['customer_id', 'field', 'digest', 'key_version'], ['text', 'text', 'bytea', 'int4'], indexes);
 }
 
 /** Writes keys, ciphertexts and blind indexes of `customers` in `db` (call it inside a

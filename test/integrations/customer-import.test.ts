@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { importCustomers, importRejects } from '../../src/integrations/customers/import.js';
+import { recheck, sealRows } from '../../src/integrations/customers/seal-rows.js';
 import type { IntegrationDb } from '../../src/integrations/tables.js';
 import { DATABASES } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -89,6 +90,24 @@ for (const backend of DATABASES) {
       assert.deepEqual(await h.rt.vault.findByBlindIndex(h.rt.db, 'email', 'person1@example.org'), [], 'the old index is replaced');
       const n = await db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).where('external_id', '=', 'ext-1').executeTakeFirstOrThrow();
       assert.equal(Number(n.n), 1);
+    });
+
+    it('posts no plaintext back from the sealer for a sealed row; an existing externalId is re-read from its line (worker)', async () => {
+      const text = JSON.stringify(row(1, { email: 'again1@example.org' }));
+      const { checked } = sealRows([{ line: 1, text }], 'json');
+      assert.deepEqual(checked[0]!.record.values, {}, 'sealed values stay sealed');
+      assert.ok(checked[0]!.sealed!.fields.includes('email'));
+      assert.equal(recheck({ line: 1, text }, 'json').values.email, 'again1@example.org');
+      const file = path.join(dir, `bw-${backend.name}.ndjson`);
+      writeFileSync(file, [row(1, { email: 'worker1@example.org', fullName: 'Worker Updated' }), row(8)].map((r) => JSON.stringify(r)).join('\n'));
+      const s = await importCustomers(deps(), file, { sealInWorker: true });
+      assert.deepEqual({ created: s.created, updated: s.updated, rejected: s.rejected }, { created: 1, updated: 1, rejected: 0 });
+      const c1 = (await byExt('ext-1'))!;
+      const v = await h.rt.vault.readFields(h.rt.db, c1.id, ['email', 'fullName', 'address']);
+      assert.equal(v.get('email'), 'worker1@example.org');
+      assert.equal(v.get('fullName'), 'Worker Updated');
+      assert.deepEqual(v.get('address'), row(1).address);
+      assert.deepEqual(await h.rt.vault.findByBlindIndex(h.rt.db, 'email', 'worker1@example.org'), [c1.id]);
     });
 
     it('imports CSV with JSON cells for structured kinds', async () => {

@@ -14,7 +14,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Vault } from '../../vault/vault.js';
 import type { IntegrationDb } from '../tables.js';
 import { inProcessSealer, SealThread, type RowSealer } from './seal-thread.js';
-import type { CheckedRow, RefusedRow } from './seal-rows.js';
+import { recheck, type CheckedRow, type RefusedRow } from './seal-rows.js';
 import { formatOf, readRows, type ByteCounter, type ImportFormat, type SourceRow } from './sources.js';
 import { writeCustomers, type WriteItem } from './writer.js';
 
@@ -168,7 +168,15 @@ class BatchRunner {
     const sealed = checked.filter((c): c is CheckedRow & { sealed: NonNullable<CheckedRow['sealed']> } => c.sealed !== undefined);
     const prepared = await this.#deps.vault.prepareNewCustomers(this.#deps.db as never, sealed.map((c) => c.sealed), sealed.map((c) => c.record.indexes));
     const byLine = new Map(sealed.map((c, i) => [c.line, prepared[i]]));
-    return { rows, refused, items: checked.map((c) => ({ line: c.line, record: c.record, prepared: byLine.get(c.line) })) };
+    const source = new Map(rows.map((r) => [r.line, r]));
+    const mode = this.#mode;
+    return {
+      rows, refused,
+      items: checked.map((c) => ({
+        line: c.line, record: c.record, prepared: byLine.get(c.line),
+        full: c.sealed === undefined ? undefined : () => recheck(source.get(c.line) as SourceRow, mode),
+      })),
+    };
   }
 
   /** Commits `batch` as one transaction; when the database refuses it, row by row, a row the

@@ -8,7 +8,10 @@ import { parseCustomerRecord, RecordError, type CustomerRecord } from './record.
 import { sourceValue, type SourceRow } from './sources.js';
 
 /** A checked row; `sealed` (when it has a jurisdiction, i.e. may be a new customer) holds its
- *  values sealed for a customer id that is used only if the externalId turns out to be new. */
+ *  values sealed for a customer id that is used only if the externalId turns out to be new.
+ *  The `record.values` of a sealed row are left out (`{}`): its ciphertexts carry them, and the
+ *  worker would otherwise post every plaintext value back to the main thread for the few rows
+ *  whose externalId already exists; those are re-parsed from their source row (`recheck`). */
 export interface CheckedRow {
   readonly line: number;
   readonly record: CustomerRecord;
@@ -42,5 +45,19 @@ export function sealRows(rows: readonly SourceRow[], mode: 'json' | 'text'): { c
   const fresh = records.filter((r) => r.record.plain.jurisdiction !== undefined);
   const sealed = sealNewCustomers(fresh.map((r) => ({ customerId: newId('cus'), values: r.record.values })));
   const byLine = new Map(fresh.map((r, i) => [r.line, sealed[i]]));
-  return { checked: records.map((r) => ({ ...r, sealed: byLine.get(r.line) })), refused };
+  return {
+    checked: records.map((r) => {
+      const s = byLine.get(r.line);
+      return s === undefined ? r : { line: r.line, record: { ...r.record, values: {} }, sealed: s };
+    }),
+    refused,
+  };
+}
+
+/** The whole record of a row `sealRows` checked (values included), parsed again from `row`.
+ *  @throws RecordError if it no longer parses (it cannot: parsing is deterministic). */
+export function recheck(row: SourceRow, mode: 'json' | 'text'): CustomerRecord {
+  const { value, error } = sourceValue(row);
+  if (error !== undefined) throw new RecordError(error);
+  return parseCustomerRecord(value, { mode });
 }

@@ -17,6 +17,9 @@ export interface WriteItem {
   readonly line: number;
   readonly record: CustomerRecord;
   readonly prepared?: PreparedSecrets | undefined;
+  /** The whole record, when `record.values` were left out because `prepared` carries them
+   *  sealed (an import row: seal-rows.ts); called only if the externalId already exists. */
+  readonly full?: (() => CustomerRecord) | undefined;
 }
 
 // Precompiled, one statement whatever the batch size: arrays instead of a VALUES list.
@@ -80,17 +83,22 @@ export async function writeCustomers(trx: IntegrationDb, vault: Vault, items: re
     }
   }
   await insertFresh(trx, vault, fresh, opts);
-  for (const f of fresh) out.created.push({ line: f.item.line, externalId: f.item.record.externalId, customerId: f.customerId, fields: fieldNames(f.item.record) });
+  for (const f of fresh) {
+    out.created.push({ line: f.item.line, externalId: f.item.record.externalId, customerId: f.customerId, fields: fieldNames(f.item.record, f.item.prepared?.sealed.fields) });
+  }
   for (const c of changes) {
-    await updateExisting(trx, vault, c.customerId, c.item, opts);
-    out.updated.push({ line: c.item.line, externalId: c.item.record.externalId, customerId: c.customerId, fields: fieldNames(c.item.record) });
+    const item = c.item.full === undefined ? c.item : { ...c.item, record: c.item.full() };
+    await updateExisting(trx, vault, c.customerId, item, opts);
+    out.updated.push({ line: item.line, externalId: item.record.externalId, customerId: c.customerId, fields: fieldNames(item.record) });
   }
   return out;
 }
 
-function fieldNames(r: CustomerRecord): string[] {
+/** The catalog names a record writes: its protected fields (`sealedFields` when its values
+ *  were left out for being sealed) and its plain columns. */
+function fieldNames(r: CustomerRecord, sealedFields?: readonly string[]): string[] {
   const plain: Record<string, string> = { account_id: 'accountId', tier: 'tier', status: 'accountStatus', jurisdiction: 'jurisdiction', created_at: 'createdAt' };
-  return [...Object.keys(r.values), ...Object.keys(r.plain).map((k) => plain[k] as string)].sort();
+  return [...(sealedFields ?? Object.keys(r.values)), ...Object.keys(r.plain).map((k) => plain[k] as string)].sort();
 }
 
 async function insertFresh(trx: IntegrationDb, vault: Vault, fresh: ReadonlyArray<{ item: WriteItem; customerId: string }>, opts: WriteOptions): Promise<void> {
