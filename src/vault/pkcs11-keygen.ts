@@ -82,31 +82,34 @@ export function generateAes(token: Pkcs11Session, s: OpenSession, label: string)
 export function generateEd25519(token: Pkcs11Session, s: OpenSession, label: string): void {
   for (const h of token.find(s, pkcs11js.CKO_PUBLIC_KEY, label)) token.lib.C_DestroyObject(s.handle, h); // orphan half
   token.lib.C_GenerateKeyPair(s.handle, { mechanism: CKM_EC_EDWARDS_KEY_PAIR_GEN }, [
-    { type: pkcs11js.CKA_TOKEN, value: true },
-    { type: pkcs11js.CKA_PRIVATE, value: false },
-    { type: pkcs11js.CKA_LABEL, value: label },
-    { type: pkcs11js.CKA_ID, value: Buffer.from(label) },
+    ...storedAs(label, false),
     { type: pkcs11js.CKA_EC_PARAMS, value: ED25519_OID },
     { type: pkcs11js.CKA_VERIFY, value: true },
   ], [
-    { type: pkcs11js.CKA_TOKEN, value: true },
-    { type: pkcs11js.CKA_PRIVATE, value: true },
-    { type: pkcs11js.CKA_LABEL, value: label },
-    { type: pkcs11js.CKA_ID, value: Buffer.from(label) },
-    { type: pkcs11js.CKA_SENSITIVE, value: true },
-    { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+    ...storedAs(label, true),
+    ...NEVER_LEAVES,
     { type: pkcs11js.CKA_SIGN, value: true },
   ]);
 }
 
+/** A secret key object (CKO_SECRET_KEY) `label` that never leaves the token. */
 function secretTemplate(label: string): P11.Template {
+  return [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY }, ...storedAs(label, true), ...NEVER_LEAVES];
+}
+
+/** A token object (CKA_TOKEN) with CKA_PRIVATE `isPrivate` (readable only after C_Login) and
+ *  CKA_LABEL and CKA_ID both `label`. */
+function storedAs(label: string, isPrivate: boolean): P11.Template {
   return [
-    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
     { type: pkcs11js.CKA_TOKEN, value: true },
-    { type: pkcs11js.CKA_PRIVATE, value: true },
+    { type: pkcs11js.CKA_PRIVATE, value: isPrivate },
     { type: pkcs11js.CKA_LABEL, value: label },
     { type: pkcs11js.CKA_ID, value: Buffer.from(label) },
-    { type: pkcs11js.CKA_SENSITIVE, value: true },
-    { type: pkcs11js.CKA_EXTRACTABLE, value: false },
   ];
 }
+
+/** CKA_SENSITIVE and not CKA_EXTRACTABLE: the key value can never be read or wrapped out. */
+const NEVER_LEAVES: P11.Template = [
+  { type: pkcs11js.CKA_SENSITIVE, value: true },
+  { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+];
