@@ -8,9 +8,12 @@ import { KeyholeError } from '../shared/errors.js';
 export const KEY_BYTES = 32;
 /** The format version byte that opens every sealed value. */
 export const FORMAT_VERSION = 1;
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
-const HEADER_BYTES = 1 + NONCE_BYTES;
+/** Bytes of the random GCM nonce (96 bits, SP 800-38D §8.2.2) after the version byte. */
+export const NONCE_BYTES = 12;
+/** Bytes of the GCM tag at the end of a sealed value (128 bits). */
+export const TAG_BYTES = 16;
+/** Bytes of the header: the version byte and the nonce. */
+export const HEADER_BYTES = 1 + NONCE_BYTES;
 
 /** Where a field ciphertext belongs: its customer, its field and the customer's data-key
  *  version (customer_keys.key_version, from 1). */
