@@ -93,8 +93,16 @@ class SessionClient implements PostgresPoolClient {
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
   query<R>(sql: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof sql !== 'string' || parameters === undefined) {
-      // A cursor (none is configured in this project): it cannot carry a held-back BEGIN.
-      if (this.#tx === 'held' || this.#tx === 'committed') throw new Error('a cursor cannot run here');
+      // A custom query object: a cursor (none is configured in this project) cannot carry a
+      // held-back BEGIN; a thenable one (COPY, src/store/copy-in.ts) runs after that BEGIN is
+      // sent on its own, and only if it succeeded.
+      if (this.#tx === 'committed') throw new Error('a cursor cannot run here');
+      if (this.#tx === 'held') {
+        if (typeof (sql as { then?: unknown }).then !== 'function') throw new Error('a cursor cannot run here');
+        const begin = this.#begin;
+        this.#tx = 'open';
+        return this.#raw.query(begin).then(() => this.#raw.query(sql as never)) as never;
+      }
       return this.#raw.query(sql as never) as never;
     }
     const control = parameters.length === 0;
