@@ -35,7 +35,8 @@
 //   version byte — the header is in the AAD) changes no outcome. `authTagLength` → `{}` is
 //   equivalent (the tag is always sliced to 16 bytes), and so is dropping sealBytes' key-length
 //   check or encodeAad's `p < 0` / `p > 0xffffffff` (node:crypto and Buffer.writeUInt32BE throw
-//   the same RangeError). The nonce pool: refilling early (`>` → `>=`, or always) and a pool size
+//   the same RangeError), and so is sealBytes' `at += cipher.final().copy(…)` → `-=` (GCM's final()
+//   yields no bytes, so `at` moves by 0 either way). The nonce pool: refilling early (`>` → `>=`, or always) and a pool size
 //   not a multiple of 12 (`-` → `+`) hand out fresh CSPRNG bytes all the same.
 // - access (verify.ts, ticket-gate.ts): no survivor and no equivalent mutant. The ignored mutants
 //   are message and SQL text (StringLiteral). What that exclusion hides was mutated by hand (issue
