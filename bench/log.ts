@@ -256,7 +256,7 @@ if (baseBatched) say(`baseline, 8 rows/txn:   ${baseBatched.insertsPerS} plain i
 const capacity = await part('capacity', () => capacityRun(CAPACITY));
 if (capacity) say(`integrator capacity:    ${capacity.perS} records/s (${capacity.records} pre-filled)`);
 const proofs = await part('proofs', async () => proofRun(await openLogIdentity(new MasterKeyProvider(randomBytes(32)), 'bench.keyhole.example/log')));
-if (proofs) say(`inclusion proof at ${proofs.size}: p50 ${proofs.p50Ms} ms, p99 ${proofs.p99Ms} ms (tiles bulk-loaded in ${proofs.loadS} s; ${JSON.stringify(proofs.cache)})`);
+if (proofs) say(`inclusion proof at ${proofs.size}: p50 ${proofs.p50Ms} ms, p99 ${proofs.p99Ms} ms, ${proofs.coldProofs} cold (p99 ${proofs.coldP99Ms} ms) (tiles bulk-loaded in ${proofs.loadS} s; ${JSON.stringify(proofs.cache)})`);
 
 if (grouped && queued && single && base && batched && baseBatched && capacity && proofs) {
   const result = {

@@ -9,8 +9,8 @@ import type { Kysely } from 'kysely';
 import type { Integrator } from '../../src/audit/integrator.js';
 import { LogReader } from '../../src/audit/log-reader.js';
 import type { AuditTables } from '../../src/audit/tables.js';
-import { TileLevelCache, tileKey } from '../../src/audit/tile-level-cache.js';
-import { newFullTiles } from '../../src/audit/tile-warmer.js';
+import { DEFAULT_PROOF_CACHE_TILES, TileLevelCache, tileKey } from '../../src/audit/tile-level-cache.js';
+import { newFullTiles, warmLimit } from '../../src/audit/tile-warmer.js';
 import { verifyInclusion } from '../../src/shared/tlog/proof-verify.js';
 import type { Store } from '../../src/store/store.js';
 import { DATABASES } from '../support/databases.js';
@@ -19,6 +19,15 @@ import { appendRecordsBulk, testIdentity, testIntegrator } from './support/log-f
 const full = (level: number, index: number) => tileKey({ level, index, width: 256 });
 
 describe('the full tiles to warm', () => {
+  it('may fill every tile of a 1M-entry log in the default cache, leaving a reserve', () => {
+    assert.equal(warmLimit(0), 0);
+    assert.equal(warmLimit(4), 3);
+    assert.equal(warmLimit(64), 56);
+    assert.equal(warmLimit(DEFAULT_PROOF_CACHE_TILES), DEFAULT_PROOF_CACHE_TILES - 64);
+    const oneMillion = newFullTiles(0, 1_000_000, Infinity).length + 4; // + the partial tiles
+    assert.ok(warmLimit(DEFAULT_PROOF_CACHE_TILES) >= oneMillion, `${oneMillion} tiles`);
+  });
+
   it('are the upper levels first, then level 0 newest first, only those completed since, at most the limit', () => {
     assert.deepEqual(newFullTiles(0, 256 * 256 * 2 + 300, 5), [{ level: 1, index: 1 }, { level: 1, index: 0 }, { level: 0, index: 512 }, { level: 0, index: 511 }, { level: 0, index: 510 }]);
     assert.deepEqual(newFullTiles(1000, 1100, 10), [{ level: 0, index: 3 }]);
@@ -77,7 +86,7 @@ for (const backend of DATABASES) {
       const p = await reader.inclusionProof(1999);
       await reader.warmed();
       assert.ok(cache.stats().tiles <= 4, `${cache.stats().tiles} tiles`);
-      // Warmed: the newest 3 (7/8 of 4); the proof's own 2 tiles then evict at most one of them.
+      // Warmed: the newest 3 (all but one of 4); the proof's own 2 tiles then evict at most one of them.
       assert.ok([4, 5, 6].filter((k) => cache.has(full(0, k))).length >= 2);
       assert.ok([0, 1, 2, 3].every((k) => !cache.has(full(0, k))), 'an older tile was warmed beyond the bound');
       verifyInclusion(p.leafHash, 1999, 2000, p.proof, cp.rootHash);
