@@ -22,6 +22,18 @@ function prepare(): void {
 
 interface Grey { readonly data: Uint8Array; readonly width: number; readonly height: number }
 
+/** The Gaussian-weighted local mean (σ = `sigma` px) of the first channel of raw pixels
+ *  `data` (`width`×`height`, `channels` interleaved), one byte per pixel, row-major. libvips
+ *  turns a one-channel raw input into sRGB on the way through `blur`, so the result is brought
+ *  back to one channel explicitly (reading it as one channel mixed rows up).
+ *  @throws Error from sharp when the sizes do not match `data`. */
+export async function localMean(data: Uint8Array, width: number, height: number, channels: 1 | 2 | 3 | 4, sigma: number): Promise<Uint8Array> {
+  const grey = channels === 1 ? data : Uint8Array.from({ length: width * height }, (_, i) => data[i * channels]!);
+  const out = await sharp(grey, { raw: { width, height, channels: 1 } }).blur(sigma).toColourspace('b-w').extractChannel(0).raw().toBuffer();
+  if (out.length !== width * height) throw new Error(`local mean: ${out.length} bytes for ${width}×${height}`);
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
 /** The high-passed grey image at width `width`: each pixel minus its neighbourhood's mean
  *  (Gaussian, σ = `sigma` px), times `gain`, around mid-grey. */
 async function highPass(input: Buffer, width: number, sigma: number, gain: number, median = 0, smooth = 0, clip = 0): Promise<Grey> {
@@ -29,7 +41,7 @@ async function highPass(input: Buffer, width: number, sigma: number, gain: numbe
   if (median > 0) base = sharp(await base.median(median).png().toBuffer());
   base = base.resize({ width, withoutEnlargement: false });
   const { data, info } = await base.raw().toBuffer({ resolveWithObject: true });
-  const mean = await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).blur(sigma).raw().toBuffer();
+  const mean = await localMean(data, info.width, info.height, info.channels, sigma);
   const out = new Uint8Array(info.width * info.height);
   for (let i = 0; i < out.length; i++) {
     let d = data[i * info.channels]! - mean[i]!;
@@ -38,8 +50,7 @@ async function highPass(input: Buffer, width: number, sigma: number, gain: numbe
     out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
   }
   if (smooth > 0) {
-    const smoothed = await sharp(out, { raw: { width: info.width, height: info.height, channels: 1 } }).blur(smooth).raw().toBuffer();
-    return { data: new Uint8Array(smoothed), width: info.width, height: info.height };
+    return { data: await localMean(out, info.width, info.height, 1, smooth), width: info.width, height: info.height };
   }
   return { data: out, width: info.width, height: info.height };
 }
@@ -58,18 +69,27 @@ async function zxing(g: Grey, extra: Record<string, unknown> = {}): Promise<stri
 /** One decode attempt's parameters (widths relative to the image's own width). */
 export interface DecodePass { readonly scale: number; readonly sigma: number; readonly gain: number; readonly median?: number; readonly smooth?: number; readonly clip?: number; readonly zx?: Record<string, unknown> }
 
+/** Widest picture a pass works on (px): enlarging a full screenshot further only costs time
+ *  (its modules are 9 px already). */
+const MAX_PASS_WIDTH = 2560;
+
 /** The passes tried in order until a mark is found. */
 export const DECODE_PASSES: readonly DecodePass[] = [
-  { scale: 1, sigma: 8, gain: 6 }, // a screenshot at its own size
-  { scale: 2, sigma: 14, gain: 5 }, // small or blurred modules (a downscaled, re-filmed quarter)
-  { scale: 1, sigma: 16, gain: 10 }, // low contrast after JPEG and exposure changes
-  { scale: 1.5, sigma: 12, gain: 4 },
+  { scale: 1, sigma: 8, gain: 8, smooth: 1.5 }, // a screenshot at its own size; JPEG and sensor noise smoothed
+  { scale: 1, sigma: 8, gain: 8, zx: { tryDenoise: true } },
+  { scale: 1, sigma: 10, gain: 10, smooth: 1 }, // low contrast after JPEG and exposure changes
+  { scale: 2, sigma: 28, gain: 8 }, // small or blurred modules (a downscaled, re-filmed quarter)
+  { scale: 1.5, sigma: 21, gain: 4 },
   { scale: 0.5, sigma: 4, gain: 6 }, // a large phone photo
 ];
 
 /** Residuals further than this from their local mean (grey levels) are page content, not the
  *  mark (7 % of 255 ≈ 18 at most). */
-const FOLD_CLIP = 40;
+const FOLD_CLIP = 25;
+/** σ of the local mean the fold subtracts (px of the picture at FOLD_WIDTH): wide enough that
+ *  a finder pattern's 3×3-module core (27 px on a screenshot) keeps its level instead of being
+ *  flattened to its surroundings. */
+const FOLD_SIGMA = 28;
 /** Folding works on the picture shrunk to at most this width (px): a 1920-px screenshot's tile
  *  is then ~110 px, ample for the average, and the fold stays within ~0.3 s. */
 const FOLD_WIDTH = 1024;
@@ -80,10 +100,10 @@ const FOLD_WIDTH = 1024;
 async function residual(input: Buffer, maxWidth: number, sigma: number, clip: number): Promise<Residual> {
   const { data, info } = await sharp(input, { failOn: 'none' }).rotate().greyscale().resize({ width: maxWidth, withoutEnlargement: true })
     .raw().toBuffer({ resolveWithObject: true });
-  const mean = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).blur(sigma).raw().toBuffer();
+  const mean = await localMean(data, info.width, info.height, info.channels, sigma);
   const out = new Float32Array(info.width * info.height);
   for (let i = 0; i < out.length; i++) {
-    const d = data[i * info.channels]! - mean[i * info.channels]!;
+    const d = data[i * info.channels]! - mean[i]!;
     out[i] = d > clip || d < -clip ? NaN : d;
   }
   return { data: out, width: info.width, height: info.height };
@@ -92,13 +112,14 @@ async function residual(input: Buffer, maxWidth: number, sigma: number, clip: nu
 /** Tile folding (src/watermark/fold.ts): the marks read from the average of every copy of the
  *  tile in the picture, for pictures where no single copy is clean enough. */
 async function foldedMarks(image: Buffer): Promise<string[]> {
-  const r = await residual(image, FOLD_WIDTH, 8, FOLD_CLIP);
+  const r = await residual(image, FOLD_WIDTH, FOLD_SIGMA, FOLD_CLIP);
   const lattices = findLattices(r, 50, 520);
   for (const l of lattices) {
     const coarse = refineLattice(r, l.a, l.b, [0.003, 0.006], [0.2, 0.4]);
     const texts = await zxing(tileImage(refineLattice(r, coarse.a, coarse.b, [0.0025], [0.1], 120_000).tile));
     if (texts.some((t) => parseMark(t) !== undefined)) return texts;
   }
+
   return [];
 }
 
@@ -112,7 +133,7 @@ export async function decodeMarks(image: Buffer, passes: readonly DecodePass[] =
   if (width === 0) throw new Error('not an image');
   const found = new Map<string, MarkPayload>();
   for (const p of passes) {
-    const w = Math.max(64, Math.min(4096, Math.round(width * p.scale)));
+    const w = Math.max(64, Math.min(MAX_PASS_WIDTH, Math.round(width * p.scale)));
     for (const text of await zxing(await highPass(image, w, p.sigma, p.gain, p.median, p.smooth, p.clip), p.zx)) {
       const m = parseMark(text);
       if (m) found.set(text, m);
