@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
+import { lockDirectory } from '../shared/dir-lock.js';
 import { KeyholeError } from '../shared/errors.js';
 import { readTextIfExists, writeFileAtomic } from './atomic-file.js';
 
@@ -32,7 +32,7 @@ export class WitnessStore {
     const store = new WitnessStore(path.resolve(dir));
     mkdirSync(path.join(store.#dir, 'logs'), { recursive: true, mode: 0o700 });
     try {
-      store.#release = await lockfile.lock(store.#dir, { lockfilePath: path.join(store.#dir, 'witness.lock'), stale: 10_000, update: 2_000 });
+      store.#release = (await lockDirectory(store.#dir, { lockfilePath: path.join(store.#dir, 'witness.lock'), stale: 10_000, update: 2_000 })).release;
     } catch (cause) {
       throw new KeyholeError('STORE_LOCKED', `another witness process holds ${dir}`, { cause });
     }

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import lockfile from 'proper-lockfile';
+import { lockDirectory } from '../shared/dir-lock.js';
 import { KeyholeError } from '../shared/errors.js';
 import { sessionPool } from './pg-session.js';
 import { PGliteDialect } from './pglite-dialect.js';
@@ -95,7 +95,7 @@ async function openPglite(dataDir: string | undefined): Promise<Store> {
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     try {
-      release = await lockfile.lock(dataDir, { lockfilePath: path.join(dataDir, 'keyhole.lock'), stale: 15_000, update: 5_000 });
+      release = (await lockDirectory(dataDir, { lockfilePath: path.join(dataDir, 'keyhole.lock'), stale: 15_000, update: 5_000 })).release;
     } catch (cause) {
       throw new KeyholeError('STORE_LOCKED', `Another process holds the data directory ${dataDir}.`, { cause });
     }
