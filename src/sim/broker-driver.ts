@@ -213,6 +213,7 @@ export class Broker implements BrokerDriver {
   async settle(t: number, force: boolean): Promise<void> {
     if (!force && t - this.#settled < 60_000) return;
     this.#settled = t;
+    const since = this.clock.now().getTime(); // the consumer stamps its alerts with this clock
     await this.runtime.integrator.drain();
     this.#records = (await this.consumer.offset()) + 1;
     const before = this.#records;
@@ -220,7 +221,10 @@ export class Broker implements BrokerDriver {
     this.#records = (await this.consumer.offset()) + 1;
     if (this.#records === before) return;
     const db = this.runtime.db as unknown as DetectDb;
-    const rows = await db.selectFrom('detect_alerts').selectAll().where('seq', '>=', before).orderBy('seq').orderBy('id').execute();
+    // By creation time, not by `seq`: an alert's seq is the evidence's record, which can be one
+    // consumed long before (balance skew and re-access name the orphaned lookup, not the record
+    // that judged it), so `seq >= before` missed such containments.
+    const rows = await db.selectFrom('detect_alerts').selectAll().where('created_at', '>=', new Date(since)).orderBy('created_at').orderBy('seq').orderBy('id').execute();
     for (const r of rows) {
       if (this.#reported.has(r.id)) continue;
       this.#reported.add(r.id);

@@ -11,6 +11,7 @@ import { brokerCustomerSource, createBrokerDriver } from '../../src/sim/broker-d
 import type { Scenario } from '../../src/sim/scenarios.js';
 import { runScenario } from '../../src/sim/simulator.js';
 import { shiftStartOn } from '../../src/sim/world.js';
+import { DEFAULT_DETECT_CONFIG } from '../../src/detect/config.js';
 import { controlledClockFromEnv } from '../../src/server/bench-clock.js';
 import { createRuntime } from '../../src/server/runtime.js';
 import { buildApp } from '../../src/server/app.js';
@@ -46,6 +47,31 @@ const tiny: Scenario = {
   },
 };
 
+/** On day 1 the first caller looks up sixteen pro or VIP customers of their region, four minutes
+ *  apart, each with one view and a close but no customer-facing work: the orphaned lookups raise
+ *  lookup follow-up and balance skew, whose signals name the orphaned lookup's (older) record. */
+const orphans: Scenario = {
+  name: 'orphans', kind: 'insider', title: 'orphans', basis: 'test', target: 5,
+  setup(w) {
+    const a = w.agents.find((x) => x.skill === 'phone' || x.skill === 'mixed') ?? (w.agents[0] as (typeof w.agents)[number]);
+    const high = (w.customers.byRegion[a.region] as readonly number[]).filter((i) => (w.customers.tier[i] ?? 0) > 0 && w.customers.decoy[i] !== 1).slice(0, 16);
+    return {
+      insiders: [a],
+      day(day, ctx) {
+        const s = shiftStartOn(w, a, day);
+        if (day !== 1 || s === undefined) return;
+        high.forEach((c, i) => {
+          const task = ctx.task(a, c, 'withdrawal_issue', 'phone', 'email', ctx.clientOf(a, day), true);
+          const t = s + 30 * 60_000 + i * 4 * 60_000;
+          ctx.push({ t, task, kind: 'lookup' });
+          ctx.push({ t: t + 20_000, task, kind: 'view' });
+          ctx.push({ t: t + 60_000, task, kind: 'close' });
+        });
+      },
+    };
+  },
+};
+
 describe('the real path through the HTTP server', () => {
   it(`agrees with the model on a small scenario (ABC within ${ABC_TOLERANCE}, same containment, same false containments)`, async () => {
     const opts = { scenario: tiny, seed: 4, agents: 6, customers: 300, days: 2, world: { customerSource: brokerCustomerSource(4, START), start: START } };
@@ -59,6 +85,20 @@ describe('the real path through the HTTP server', () => {
     assert.equal(http.falseContainments, model.falseContainments);
     assert.deepEqual(http.detectedBy, model.detectedBy);
     assert.ok(http.records > 0);
+  });
+
+  it('reports a containment whose alert names an older record (balance skew crossing on an orphaned lookup), as the model does', async () => {
+    // With the contain threshold at 22 the crossing signal is balance skew, whose alert carries the
+    // orphaned lookup's seq, consumed before the batch that raised it: the driver once looked for
+    // alerts by seq and missed it (the cherry-picker and verify-prober real-path disagreements).
+    const config = { ...DEFAULT_DETECT_CONFIG, risk: { ...DEFAULT_DETECT_CONFIG.risk, contain: 22 } };
+    const opts = { scenario: orphans, seed: 4, agents: 6, customers: 300, days: 2, config, world: { customerSource: brokerCustomerSource(4, START), start: START } };
+    const model = await runScenario(opts);
+    assert.ok(model.contained && model.detectedBy.includes('balance_skew'), JSON.stringify(model));
+    const http = await runScenario({ ...opts, driver: (w, _c, hooks, cfg) => createBrokerDriver(w, hooks, cfg, { http: true }) });
+    assert.ok(http.contained, JSON.stringify(http));
+    assert.equal(http.abc, model.abc);
+    assert.deepEqual(http.detectedBy, model.detectedBy);
   });
 
   it('has a controlled clock only in test or bench mode, and refuses it anywhere else', async () => {
