@@ -8,69 +8,18 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { brokerCustomerSource, createBrokerDriver } from '../../src/sim/broker-driver.js';
-import type { Scenario } from '../../src/sim/scenarios.js';
 import { runScenario } from '../../src/sim/simulator.js';
-import { shiftStartOn } from '../../src/sim/world.js';
 import { DEFAULT_DETECT_CONFIG } from '../../src/detect/config.js';
 import { controlledClockFromEnv } from '../../src/server/bench-clock.js';
 import { createRuntime } from '../../src/server/runtime.js';
 import { buildApp } from '../../src/server/app.js';
 import { createPostgresDatabase } from '../support/databases.js';
+import { orphans, tiny } from './support/scenarios.js';
 
 const START = Date.UTC(2026, 1, 2);
 /** Model and real path may differ by at most this many accounts before containment (the HTTP
  *  path answers a contained agent's next request at the auth hook, the model at the guard). */
 export const ABC_TOLERANCE = 1;
-
-/** On day 1 the first caller looks up five customers of their region with nothing after it,
- *  then a decoy, then five more. */
-const tiny: Scenario = {
-  name: 'tiny', kind: 'insider', title: 'tiny', basis: 'test', target: 5,
-  setup(w) {
-    const a = w.agents.find((x) => x.skill === 'phone' || x.skill === 'mixed') ?? (w.agents[0] as (typeof w.agents)[number]);
-    const mine = (w.customers.byRegion[a.region] as readonly number[]).slice(0, 10);
-    const list = [...mine.slice(0, 5), w.decoys[0] as number, ...mine.slice(5)];
-    return {
-      insiders: [a],
-      day(day, ctx) {
-        const s = shiftStartOn(w, a, day);
-        if (day !== 1 || s === undefined) return;
-        list.forEach((c, i) => {
-          const task = ctx.task(a, c, 'general_inquiry', 'phone', 'accountId', ctx.clientOf(a, day), true);
-          const t = s + 60 * 60_000 + i * 5 * 60_000;
-          ctx.push({ t, task, kind: 'lookup' });
-          ctx.push({ t: t + 20_000, task, kind: 'view' });
-          ctx.push({ t: t + 60_000, task, kind: 'close' });
-        });
-      },
-    };
-  },
-};
-
-/** On day 1 the first caller looks up sixteen pro or VIP customers of their region, four minutes
- *  apart, each with one view and a close but no customer-facing work: the orphaned lookups raise
- *  lookup follow-up and balance skew, whose signals name the orphaned lookup's (older) record. */
-const orphans: Scenario = {
-  name: 'orphans', kind: 'insider', title: 'orphans', basis: 'test', target: 5,
-  setup(w) {
-    const a = w.agents.find((x) => x.skill === 'phone' || x.skill === 'mixed') ?? (w.agents[0] as (typeof w.agents)[number]);
-    const high = (w.customers.byRegion[a.region] as readonly number[]).filter((i) => (w.customers.tier[i] ?? 0) > 0 && w.customers.decoy[i] !== 1).slice(0, 16);
-    return {
-      insiders: [a],
-      day(day, ctx) {
-        const s = shiftStartOn(w, a, day);
-        if (day !== 1 || s === undefined) return;
-        high.forEach((c, i) => {
-          const task = ctx.task(a, c, 'withdrawal_issue', 'phone', 'email', ctx.clientOf(a, day), true);
-          const t = s + 30 * 60_000 + i * 4 * 60_000;
-          ctx.push({ t, task, kind: 'lookup' });
-          ctx.push({ t: t + 20_000, task, kind: 'view' });
-          ctx.push({ t: t + 60_000, task, kind: 'close' });
-        });
-      },
-    };
-  },
-};
 
 describe('the real path through the HTTP server', () => {
   it(`agrees with the model on a small scenario (ABC within ${ABC_TOLERANCE}, same containment, same false containments)`, async () => {

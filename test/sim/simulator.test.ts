@@ -4,36 +4,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createBrokerDriver, brokerCustomerSource } from '../../src/sim/broker-driver.js';
 import { Rng } from '../../src/sim/rng.js';
-import { scenarioByName, SCENARIOS, type Scenario } from '../../src/sim/scenarios.js';
+import { scenarioByName, SCENARIOS } from '../../src/sim/scenarios.js';
 import { runScenario } from '../../src/sim/simulator.js';
-import { buildWorld, shiftStartOn } from '../../src/sim/world.js';
+import { buildWorld } from '../../src/sim/world.js';
+import { tiny } from './support/scenarios.js';
 
 const START = Date.UTC(2026, 1, 2);
-
-/** On day 1 the first caller looks up five customers of their region with nothing after it,
- *  then a decoy, then five more. */
-const tiny: Scenario = {
-  name: 'tiny', kind: 'insider', title: 'tiny', basis: 'test', target: 5,
-  setup(w) {
-    const a = w.agents.find((x) => x.skill === 'phone' || x.skill === 'mixed') ?? (w.agents[0] as (typeof w.agents)[number]);
-    const mine = (w.customers.byRegion[a.region] as readonly number[]).slice(0, 10);
-    const list = [...mine.slice(0, 5), w.decoys[0] as number, ...mine.slice(5)];
-    return {
-      insiders: [a],
-      day(day, ctx) {
-        const s = shiftStartOn(w, a, day);
-        if (day !== 1 || s === undefined) return;
-        list.forEach((c, i) => {
-          const task = ctx.task(a, c, 'general_inquiry', 'phone', 'accountId', ctx.clientOf(a, day), true);
-          const t = s + 60 * 60_000 + i * 5 * 60_000;
-          ctx.push({ t, task, kind: 'lookup' });
-          ctx.push({ t: t + 20_000, task, kind: 'view' });
-          ctx.push({ t: t + 60_000, task, kind: 'close' });
-        });
-      },
-    };
-  },
-};
 
 describe('simulator', () => {
   it('is deterministic for a seed', async () => {
