@@ -146,6 +146,7 @@ export class Broker implements BrokerDriver {
     const task = step.task;
     const c = this.customers.get(task.customer) as DemoCustomer;
     const ticket = task.ticketId ?? 'none';
+    if (!step.actor) await this.#session(step);
     switch (step.kind) {
       case 'intake':
         return { ok: true, ticketId: await this.intake(step) };
@@ -179,6 +180,21 @@ export class Broker implements BrokerDriver {
         return { ok: true };
     }
   }
+
+  /** The first step on a session named by a thief's client that its owner has not used yet: the
+   *  owner's sign-in (`session_start` from `signedInFrom`, as createSession records it) first. */
+  async #session(step: Step): Promise<void> {
+    const c = step.task.client;
+    if (!c.sess || this.#sessions.has(c.sess)) return;
+    this.#sessions.add(c.sess);
+    if (!c.signedInFrom) return;
+    await appendAudit(this.runtime.db, {
+      v: 1, time: this.clock.now().toISOString(), requestId: newId('req'), action: 'session_start', agentId: step.task.agent.id, customerId: null, ticketId: null,
+      decision: 'allow', fields: {}, policyIds: [], reason: null, details: { session: c.sess, via: 'demo', net: c.signedInFrom.net, dev: c.signedInFrom.dev },
+    });
+  }
+
+  readonly #sessions = new Set<string>();
 
   /** The ticketing system routes a ticket: the row and its `ticket_open` record (no agent). */
   protected async intake(step: Step): Promise<string> {

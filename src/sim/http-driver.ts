@@ -103,7 +103,8 @@ export class HttpBroker extends Broker {
     let s = this.#sessions.get(key);
     for (let attempt = 0; attempt < 2; attempt++) {
       if (!s || now - s.at > RELOGIN_MS) {
-        const login = await this.#app.inject({ method: 'POST', url: '/v1/demo/login', payload: { agentId: a.id }, headers: headersOf(client) });
+        // A thief's replayed session was signed in by its owner, from the owner's client.
+        const login = await this.#app.inject({ method: 'POST', url: '/v1/demo/login', payload: { agentId: a.id }, headers: headersOf(client.signedInFrom ?? client) });
         if (login.statusCode !== 200) return { ok: false, code: 'AGENT_SUSPENDED' };
         const sess = login.cookies.find((x) => x.name === 'kh_session');
         s = { cookie: `kh_session=${sess?.value}`, at: now };
@@ -120,7 +121,7 @@ export class HttpBroker extends Broker {
   }
 }
 
-function headersOf(client: Client): Record<string, string> {
+function headersOf(client: Pick<Client, 'net' | 'dev'>): Record<string, string> {
   return { 'x-forwarded-for': simAddress(client.net), cookie: `kh_device=${simDeviceCookie(client.dev)}` };
 }
 

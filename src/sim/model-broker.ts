@@ -92,6 +92,7 @@ export class ModelBroker implements Driver {
   run(step: Step): StepResult {
     this.#ctx.now = step.t;
     const task = step.task;
+    if (!step.actor) this.#session(step);
     switch (step.kind) {
       case 'intake': {
         const id = `tkt_m${++this.#ids}`;
@@ -297,13 +298,32 @@ export class ModelBroker implements Driver {
     return out;
   }
 
+  /** The first step on a session named by a thief's client that its owner has not used yet: the
+   *  owner's sign-in (`session_start` from `signedInFrom`) comes first, as on the server. */
+  #session(step: Step): void {
+    const c = step.task.client;
+    if (!c.sess || this.#sessions.has(c.sess)) return;
+    this.#sessions.add(c.sess);
+    if (!c.signedInFrom) return;
+    this.#ingest(step, {
+      v: 1, time: new Date(step.t).toISOString(), requestId: 'sim', action: 'session_start', agentId: step.task.agent.id, customerId: null, ticketId: null, decision: 'allow',
+      fields: {}, policyIds: [], reason: null, details: { session: c.sess, via: 'demo', net: c.signedInFrom.net, dev: c.signedInFrom.dev },
+    });
+  }
+
+  readonly #sessions = new Set<string>();
+
   #emit(step: Step, agentId: string | null, action: AuditRecord['action'], c: number | null, ticketId: string | null, decision: 'allow' | 'deny',
     fields: Record<string, string>, reason: string | null, details: AuditRecord['details']): void {
     const client = agentId === step.task.agent.id ? step.task.client : undefined;
-    const rec: AuditRecord = {
+    this.#ingest(step, {
       v: 1, time: new Date(step.t).toISOString(), requestId: 'sim', action, agentId, customerId: c === null ? null : customerId(c), ticketId, decision,
       fields, policyIds: [], reason, details: client ? { ...details, net: client.net, dev: client.dev, ...(client.sess ? { sess: client.sess } : {}) } : details,
-    };
+    });
+  }
+
+  /** Feeds `rec` to the engine as the next record and acts on what it decides. */
+  #ingest(step: Step, rec: AuditRecord): void {
     this.#keep?.push(rec);
     this.#engine.ingest(this.#seq++, rec);
     for (const act of this.#engine.takeActions()) {

@@ -231,8 +231,10 @@ export const SCENARIOS: readonly Scenario[] = [
           const win = window(ctx.world, a, day);
           if (done || day < 10 || !win) return;
           done = true;
-          const stolen = ctx.clientOf(a, day).sess;
-          const client = { net: `net-attacker-${w.seed}`, dev: `dev-attacker-${w.seed}`, sess: stolen };
+          const own = ctx.clientOf(a, day);
+          // The cookie was stolen from a signed-in session: if the agent has not worked yet today,
+          // the drivers sign it in from the agent's own client before the thief's first request.
+          const client = { net: `net-attacker-${w.seed}`, dev: `dev-attacker-${w.seed}`, sess: own.sess, signedInFrom: { net: own.net, dev: own.dev } };
           for (let i = 0; i < 120; i++) visit(ctx, a, rng.pick(list), win[0] + 2 * 3_600_000 + i * 60_000, client, { purpose: 'account_access', key: 'email', closeAfter: 10_000 });
         },
       };

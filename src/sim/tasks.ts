@@ -12,6 +12,10 @@ export interface Client {
   readonly dev: string;
   /** The session the requests ride on (one per agent and working day; a thief may replay one). */
   readonly sess?: string | undefined;
+  /** For a thief replaying `sess`: the client its owner signed it in from. A session exists only
+   *  after its sign-in, so a driver that has not seen `sess` yet signs it in from there first
+   *  (`session_start` bound to the owner's device and network), then serves the thief. */
+  readonly signedInFrom?: { readonly net: string; readonly dev: string } | undefined;
 }
 
 /** One ticket's handling. Mutable: `ticketId`/`requestId` are filled in as steps run; `dead`

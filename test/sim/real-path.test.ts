@@ -14,7 +14,7 @@ import { controlledClockFromEnv } from '../../src/server/bench-clock.js';
 import { createRuntime } from '../../src/server/runtime.js';
 import { buildApp } from '../../src/server/app.js';
 import { createPostgresDatabase } from '../support/databases.js';
-import { orphans, tiny } from './support/scenarios.js';
+import { hijackBeforeShift, orphans, tiny } from './support/scenarios.js';
 
 const START = Date.UTC(2026, 1, 2);
 /** Model and real path may differ by at most this many accounts before containment (the HTTP
@@ -48,6 +48,18 @@ describe('the real path through the HTTP server', () => {
     assert.ok(http.contained, JSON.stringify(http));
     assert.equal(http.abc, model.abc);
     assert.deepEqual(http.detectedBy, model.detectedBy);
+  });
+
+  it('binds a stolen session to its owner\'s sign-in even when the thief uses it first (model and real path)', async () => {
+    // A cookie exists only after its owner signed in: the drivers record that sign-in from the
+    // owner's client before the thief's first request, so the thief is caught by session binding
+    // at once instead of binding the session to themselves (seed 4 of session-hijack reached 10).
+    const opts = { scenario: hijackBeforeShift(12), seed: 4, agents: 6, customers: 300, days: 2, world: { customerSource: brokerCustomerSource(4, START), start: START } };
+    const model = await runScenario(opts);
+    assert.ok(model.contained && model.detectedBy[0] === 'session_binding' && model.abc <= 2, JSON.stringify(model));
+    const http = await runScenario({ ...opts, driver: (w, _c, hooks, cfg) => createBrokerDriver(w, hooks, cfg, { http: true }) });
+    assert.ok(http.contained && http.detectedBy.includes('session_binding'), JSON.stringify(http));
+    assert.ok(Math.abs(http.abc - model.abc) <= ABC_TOLERANCE, `ABC model ${model.abc}, real path ${http.abc}`);
   });
 
   it('has a controlled clock only in test or bench mode, and refuses it anywhere else', async () => {

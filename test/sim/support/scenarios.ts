@@ -41,3 +41,31 @@ export const tiny = dayOneVisits('tiny', 'general_inquiry', 'accountId', 60, 5, 
  *  raise lookup follow-up and balance skew, whose signals name the orphaned lookup's (older) record. */
 export const orphans = dayOneVisits('orphans', 'withdrawal_issue', 'email', 30, 4, (w, a) =>
   (w.customers.byRegion[a.region] as readonly number[]).filter((i) => (w.customers.tier[i] ?? 0) > 0 && w.customers.decoy[i] !== 1).slice(0, 16));
+
+/** On day 1, an hour before the first caller's shift (their session not used yet), a thief
+ *  replays that day's session cookie from another device and network: `visits` lookups of the
+ *  caller's region, a minute apart, each with a view. */
+export function hijackBeforeShift(visits: number): Scenario {
+  return {
+    name: 'hijack-before-shift', kind: 'insider', title: 'hijack before shift', basis: 'test', target: 5,
+    setup(w) {
+      const a = w.agents.find((x) => x.skill === 'phone' || x.skill === 'mixed') ?? (w.agents[0] as SimAgent);
+      const list = (w.customers.byRegion[a.region] as readonly number[]).filter((i) => w.customers.decoy[i] !== 1).slice(0, visits);
+      return {
+        insiders: [a],
+        day(day, ctx) {
+          const s = shiftStartOn(w, a, day);
+          if (day !== 1 || s === undefined) return;
+          const own = ctx.clientOf(a, day);
+          const thief = { net: 'net-thief', dev: 'dev-thief', sess: own.sess, signedInFrom: { net: own.net, dev: own.dev } };
+          list.forEach((c, i) => {
+            const task = ctx.task(a, c, 'account_access', 'phone', 'email', thief, true);
+            const t = s - 60 * 60_000 + i * 60_000;
+            ctx.push({ t, task, kind: 'lookup' });
+            ctx.push({ t: t + 20_000, task, kind: 'view' });
+          });
+        },
+      };
+    },
+  };
+}
