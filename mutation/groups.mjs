@@ -92,7 +92,7 @@ export const GROUPS = {
     // Every identity suite but step-up.test.ts, which drives Chromium through a WebAuthn ceremony
     // (16 s a run) and covers the step-up routes, not these modules' decisions; the dry run with
     // it put the group at 4-5 h. Leaving it out can only lower the score.
-    testFiles: ['test/identity/mapping.test.ts', 'test/identity/mapping-edges.test.ts', 'test/identity/oidc.test.ts', 'test/identity/return-to.test.ts', 'test/identity/scim.test.ts',
+    testFiles: ['test/identity/mapping.test.ts', 'test/identity/mapping-edges.test.ts', 'test/identity/oidc.test.ts', 'test/identity/provisioning-edges.test.ts', 'test/identity/return-to.test.ts', 'test/identity/scim.test.ts',
       'test/identity/sessions.test.ts', 'test/identity/step-up-binding.test.ts', 'test/identity/token-api.test.ts', 'test/identity/token-edges.test.ts', 'test/identity/tokens.test.ts'],
     excludedMutations: ['StringLiteral'],
     needsDatabase: true,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { BrokerDb } from '../../src/access/model.js';
-import { getToken, issueToken, listTokens, revokeToken, serviceForToken, SERVICE_TOKEN_TTL_MS } from '../../src/identity/tokens.js';
+import { AGENT_TOKEN_TTL_MS, agentForToken, createApiToken, getToken, issueToken, listTokens, revokeToken, serviceForToken, SERVICE_TOKEN_TTL_MS } from '../../src/identity/tokens.js';
 import type { AuditRecord } from '../../src/shared/audit-entry.js';
 import { FixedClock } from '../../src/shared/clock.js';
 import { DATABASES } from '../support/databases.js';
@@ -112,6 +112,27 @@ for (const backend of [...DATABASES].reverse()) {
       assert.equal(await revokeToken(db, clock, byCli.id, 'cli', 'rotated'), true);
       assert.equal((await records('token_revoke', byCli.id))[0]?.details.actor, 'cli');
       for (const r of [created, revoked]) assert.ok(!JSON.stringify(r).includes(t.token));
+      for (const r of [created, revoked]) assert.deepEqual([r.decision, r.fields, r.policyIds, r.customerId, r.ticketId], ['allow', {}, [], null, null]);
+    });
+
+    it("an agent's API token (createApiToken) lives 30 days, carries no scopes, and acts as its active agent", async () => {
+      assert.equal(AGENT_TOKEN_TTL_MS, 30 * 86_400_000, 'the documented 30 days');
+      assert.equal(SERVICE_TOKEN_TTL_MS, 365 * 86_400_000, 'the documented 365 days');
+      await db.insertInto('agents').values({
+        id: 'agt_tok', name: 'agt_tok', email: 'agt_tok@example.com', role: 'agent', team: 'front', vendor: 'in-house', regions: ['GB'], status: 'active', created_at: clock.now(), suspended_at: null,
+      }).execute();
+      const token = await createApiToken(db, clock, 'agt_tok', 'laptop');
+      assert.match(token, /^kh_[A-Za-z0-9_-]{43}$/);
+      const [info] = await listTokens(db, { agentId: 'agt_tok' });
+      assert.deepEqual([info?.kind, info?.agentId, info?.serviceName, info?.scopes, info?.label], ['agent', 'agt_tok', null, [], 'laptop']);
+      assert.equal(info?.expiresAt?.getTime(), clock.now().getTime() + AGENT_TOKEN_TTL_MS);
+      const last = new FixedClock(clock.now().getTime() + AGENT_TOKEN_TTL_MS - 1);
+      assert.equal((await agentForToken(db, last, token))?.id, 'agt_tok');
+      assert.equal(await serviceForToken(db, last, token), undefined, 'an agent token is not a service');
+      last.advance(1);
+      assert.equal(await agentForToken(db, last, token), undefined);
+      const [created] = await records('token_create', info?.id ?? '');
+      assert.deepEqual(created?.details.scopes, []);
     });
   });
 }
