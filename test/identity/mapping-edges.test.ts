@@ -5,9 +5,12 @@
 // duplicates and sorted, the required group matched without regard to case, and the schema's
 // bounds on labels, regions, the provider's name and the groups claim.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { DEFAULT_MAPPING, mapIdentity, MappingSchema, parseMapping } from '../../src/identity/mapping.js';
+import { DEFAULT_MAPPING, mapIdentity, mappingFromEnv, MappingSchema, parseMapping } from '../../src/identity/mapping.js';
 import { isKeyholeError } from '../../src/shared/errors.js';
 
 const m = parseMapping(JSON.stringify({
@@ -96,6 +99,34 @@ describe('identity mapping at its edges', () => {
     const d = MappingSchema.parse({});
     assert.deepEqual({ provider: d.provider, groupsClaim: d.groupsClaim, allowJit: d.allowJit, syncAtSignIn: d.syncAtSignIn, defaults: d.defaults, groups: d.groups, requiredGroup: d.requiredGroup },
       { provider: 'single sign-on', groupsClaim: 'groups', allowJit: false, syncAtSignIn: false, defaults: { role: 'agent', team: 'unassigned', vendor: 'unassigned', regions: [] }, groups: {}, requiredGroup: undefined });
+  });
+
+  it('names the line of the deepest node on the problem\'s path, through maps and lists', () => {
+    const line = (text: string) => {
+      try {
+        parseMapping(text, 'm');
+      } catch (e) {
+        assert.ok(isKeyholeError(e, 'IDENTITY_MAPPING_INVALID'));
+        return /^m, line (\d+): ([^:]+):/.exec(e.message)?.slice(1, 3).join(' ');
+      }
+      assert.fail(`accepted ${text}`);
+    };
+    assert.equal(line('groups:\n  a:\n    regions:\n      - GB\n      - Germany\n'), '5 groups.a.regions.1');
+    assert.equal(line('groups:\n  a:\n    extra: 1\n'), '3 groups.a');
+    assert.equal(line('provider: Okta\ngroups:\n  a:\n    team: ok\n  b:\n    team: ""\n'), '6 groups.b.team');
+    assert.equal(line('groups:\n  a: [1, 2]\n'), '2 groups.a');
+    assert.equal(line('defaults:\n  regions:\n    - GB\n    -\n      nested: 1\n'), '5 defaults.regions.1');
+    assert.equal(line('allowJit: true\ngroups: 5\n'), '2 groups');
+  });
+
+  it('reads KEYHOLE_IDENTITY_MAPPING trimmed: blank is no file; an unreadable file is refused with its cause', () => {
+    assert.equal(mappingFromEnv({ KEYHOLE_IDENTITY_MAPPING: '   ' }), DEFAULT_MAPPING);
+    const dir = mkdtempSync(path.join(tmpdir(), 'keyhole-mapping-'));
+    const file = path.join(dir, 'm.json');
+    writeFileSync(file, JSON.stringify({ provider: 'Okta' }));
+    assert.equal(mappingFromEnv({ KEYHOLE_IDENTITY_MAPPING: ` ${file}\n` }).provider, 'Okta');
+    assert.throws(() => mappingFromEnv({ KEYHOLE_IDENTITY_MAPPING: path.join(dir, 'none.json') }),
+      (e) => isKeyholeError(e, 'IDENTITY_MAPPING_INVALID') && (e.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT');
   });
 
   it('reads an empty file as the defaults, and names the top level when the document is not a mapping', () => {
