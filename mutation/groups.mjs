@@ -54,6 +54,13 @@
 //   no verdict and no count, only the number of statements; guard-views.test.ts checks that the
 //   folded read still locks and the handed-back write is still run.
 
+// - identity: tokens.ts serviceForToken's `r.kind === 'agent' ||` and `r.service_name === null ||`
+//   → false are redundant with its query (`kind <> 'agent'`) and the table's check that service
+//   and SCIM tokens name a service; they stay as type guards. provisioning.ts lockUserName's
+//   `toLowerCase()` → `toUpperCase()` is equivalent (any one case serializes every spelling). Removing
+//   the lock is killed only on PostgreSQL (scim.test.ts, concurrent creates of one userName); PGlite
+//   runs one transaction at a time, and this group runs on PGlite for time. mapping.ts parseMapping's
+//   `prettyErrors: false` → true is equivalent (only the first line of the message is kept).
 /** @type {Record<string, { mutate: string[]; testFiles: string[]; excludedMutations?: string[]; needsDatabase?: boolean }>} */
 export const GROUPS = {
   fields: {

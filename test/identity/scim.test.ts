@@ -279,6 +279,15 @@ for (const backend of DATABASES) {
       if (elapsed > 1000) console.error(`note: SSE closed ${elapsed} ms after DELETE returned`);
     });
 
+    it('serializes concurrent creates of one userName: one is created, the others get 409 uniqueness', async () => {
+      const user = (u: string) => ({ schemas: [USER], userName: u, name: { givenName: 'Grace', familyName: 'Hopper' }, emails: [{ primary: true, value: 'grace.hopper@example.com' }], active: true });
+      const results = await Promise.all(['grace.hopper@example.com', 'Grace.Hopper@example.com', 'GRACE.HOPPER@example.com'].map((u) => scim('POST', '/Users', user(u))));
+      assert.deepEqual(results.map((r) => r.status).sort(), [201, 409, 409], JSON.stringify(results.map((r) => r.body)));
+      for (const r of results.filter((x) => x.status === 409)) assertScimError(r, 409, 'uniqueness');
+      const n = await sql<{ n: string }>`select count(*) as n from identity_users where lower(user_name) = 'grace.hopper@example.com'`.execute(h.rt.store.db);
+      assert.equal(Number(n.rows[0]!.n), 1);
+    });
+
     it('never lifts a suspension by the security team', async () => {
       const created = await scim('POST', '/Users', { schemas: [USER], userName: 'linus@example.com', active: true });
       const id = created.body.id as string;
