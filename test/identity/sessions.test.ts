@@ -80,6 +80,9 @@ for (const backend of [...DATABASES].reverse()) {
       assert.equal(rec?.decision, 'allow');
       assert.deepEqual(rec?.details, { session: sessionCode(secret), via: 'demo', expiresAt: new Date(clock.now().getTime() + SESSION_TTL_MS).toISOString(), net: 'n1', dev: 'd1' });
       assert.ok(!JSON.stringify(rec).includes(secret), 'nor logged');
+      assert.deepEqual([rec?.fields, rec?.policyIds, rec?.customerId, rec?.ticketId, rec?.reason], [{}, [], null, null, null]);
+      const info = await sessionInfo(db, clock, secret);
+      assert.deepEqual([info?.authMethod, info?.authTime, info?.oidcIssuer], ['demo', null, null], 'a demo session has no sign-in time or issuer');
       const bare = await createSession(db, clock, 'agt_live');
       const [r2] = await starts(sessionCode(bare));
       assert.equal('net' in (r2?.details ?? {}) || 'dev' in (r2?.details ?? {}), false, 'no client, no fingerprints');
