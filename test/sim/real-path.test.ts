@@ -50,7 +50,7 @@ describe('the real path through the HTTP server', () => {
     assert.deepEqual(http.detectedBy, model.detectedBy);
   });
 
-  it('binds a stolen session to its owner\'s sign-in even when the thief uses it first (model and real path)', async () => {
+  it('binds a stolen session to its owner\'s sign-in even when the thief uses it first (model, broker and HTTP paths)', async () => {
     // A cookie exists only after its owner signed in: the drivers record that sign-in from the
     // owner's client before the thief's first request, so the thief is caught by session binding
     // at once instead of binding the session to themselves (seed 4 of session-hijack reached 10).
@@ -60,6 +60,8 @@ describe('the real path through the HTTP server', () => {
     const http = await runScenario({ ...opts, driver: (w, _c, hooks, cfg) => createBrokerDriver(w, hooks, cfg, { http: true }) });
     assert.ok(http.contained && http.detectedBy.includes('session_binding'), JSON.stringify(http));
     assert.ok(Math.abs(http.abc - model.abc) <= ABC_TOLERANCE, `ABC model ${model.abc}, real path ${http.abc}`);
+    const broker = await runScenario({ ...opts, driver: (w, _c, hooks, cfg) => createBrokerDriver(w, hooks, cfg) });
+    assert.ok(broker.contained && broker.detectedBy[0] === 'session_binding' && broker.abc === model.abc, `broker path ${JSON.stringify(broker)}`);
   });
 
   it('has a controlled clock only in test or bench mode, and refuses it anywhere else', async () => {
