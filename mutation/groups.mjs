@@ -60,7 +60,10 @@
 //   `toLowerCase()` → `toUpperCase()` is equivalent (any one case serializes every spelling). Removing
 //   the lock is killed only on PostgreSQL (scim.test.ts, concurrent creates of one userName); PGlite
 //   runs one transaction at a time, and this group runs on PGlite for time. mapping.ts parseMapping's
-//   `prettyErrors: false` → true is equivalent (only the first line of the message is kept).
+//   `prettyErrors: false` → true is equivalent (only the first line of the message is kept), and so
+//   are mapIdentity's `k === undefined ? undefined : claims[k]` → `claims[k]` (no claim is named
+//   "undefined") and its `: []` → `["Stryker was here"]` (not a region code: filtered out).
+//   session-code.ts `/^Bearer (.+)$/` without `$` is equivalent (a header value holds no newline).
 /** @type {Record<string, { mutate: string[]; testFiles: string[]; excludedMutations?: string[]; needsDatabase?: boolean }>} */
 export const GROUPS = {
   fields: {

@@ -51,6 +51,7 @@ describe('identity mapping at its edges', () => {
   it('lets string claims set team and vendor after the groups: trimmed, at most 100 characters, blank ignored', () => {
     assert.deepEqual(mapIdentity(m, ['second'], { dept: '  Payments ', org: 'Globex' }), { role: 'supervisor', team: 'Payments', vendor: 'Globex', regions: ['DE', 'FR'], entitled: false });
     assert.equal(mapIdentity(m, [], { dept: 'x'.repeat(150) }).team, 'x'.repeat(100));
+    assert.equal(mapIdentity(m, [], { org: `  ${'y'.repeat(150)}` }).vendor, 'y'.repeat(100), 'trimmed, then cut');
     assert.equal(mapIdentity(m, ['second'], { dept: '   ', org: '' }).team, 'second-team');
     assert.equal(mapIdentity(m, ['second'], { dept: '   ', org: '' }).vendor, 'acme');
     assert.equal(mapIdentity(m, ['second'], { dept: 42, org: ['Globex'] }).team, 'second-team', 'a claim that is not a string is ignored');

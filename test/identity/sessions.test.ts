@@ -39,6 +39,7 @@ describe('session codes', () => {
       assert.equal(await code({ authorization: 'Bearer abc', cookie: 'kh_session=xyz' }), 'API-BA78', 'a bearer token is the credential when both come');
       assert.equal(await code({}), '');
       assert.equal(await code({ authorization: 'Basic abc' }), '', 'only a bearer token counts');
+      assert.equal(await code({ authorization: 'NotBearer abc' }), '', 'the scheme starts the header');
       assert.equal(await code({ cookie: 'other=abc' }), '');
     } finally {
       await app.close();
