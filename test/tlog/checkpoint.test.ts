@@ -91,6 +91,16 @@ describe('signed checkpoints', () => {
     assert.throws(() => openCheckpoint(signNote(`${ORIGIN}\n1\n`, [signer]), verifier, ORIGIN), isInvalid);
   });
 
+  it('opens with any key of a list (a signing-key rotation), and with none outside it', () => {
+    const next = signerFromSeed(ORIGIN, new Uint8Array(32).fill(6));
+    const keys = [verifier, verifierFor(ORIGIN, next.publicKey)];
+    const byNext = signCheckpoint({ origin: ORIGIN, size: 7, rootHash: ROOT }, [next]);
+    assert.equal(openCheckpoint(byNext, keys, ORIGIN).checkpoint.size, 7);
+    assert.equal(openCheckpoint(note, keys, ORIGIN).checkpoint.size, 42);
+    assert.throws(() => openCheckpoint(byNext, [verifier], ORIGIN), isInvalid);
+    assert.throws(() => openCheckpoint(byNext, [], ORIGIN), isInvalid);
+  });
+
   it('ignores witness cosignatures from unknown keys', () => {
     const witness = signerFromSeed('witness.example', new Uint8Array(32).fill(7));
     const cosigned = signCheckpoint({ origin: ORIGIN, size: 42, rootHash: ROOT }, [signer, witness]);
