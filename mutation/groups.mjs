@@ -29,7 +29,13 @@
 //   "too long" walk; the bound exists to refuse before hashing (tested by message).
 // - fields/masking.ts: `/\s+/u` → `/\s/u` in maskName, dropping maskName's trim, and `[^a-z0-9]+`
 //   → `[^a-z0-9]` in maskDevice are equivalent: the empty words they add are filtered out or
-//   never match a family name.
+//   never match a family name. levels.ts isLevel's `typeof level === 'string' &&` → true is
+//   equivalent (Array.prototype.includes finds no non-string among the level names; the test
+//   feeds it numbers, null, objects and arrays). render.ts renderField's two early returns are
+//   deliberately redundant: `levelRank(shown) < levelRank('masked')` → false (or its 'masked'
+//   → '') falls through to the renderer table, which has no entry for hidden or verify_only, and
+//   `render === undefined` cannot hold while the table matches the catalog (tested); both
+//   still return null.
 // - vault/envelope.ts: the AAD checks repeat what AES-GCM's tag check catches; every failure is
 //   one DECRYPT_FAILED, so removing the early checks in openBytes (key length, truncation,
 //   version byte — the header is in the AAD) changes no outcome. `authTagLength` → `{}` is

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isLevel, LEVELS } from '../../src/fields/levels.js';
-import { DOT, maskDate, maskDevice, maskEmail, maskWalletAddress } from '../../src/fields/masking.js';
+import { DOT, maskDate, maskDevice, maskEmail, maskFingerprint, maskGovernmentId, maskIban, maskWalletAddress } from '../../src/fields/masking.js';
 
 describe('maskEmail at its edges', () => {
   it('masks an address with an empty local part instead of giving up (at = 0 is an address)', () => {
@@ -44,6 +44,10 @@ describe('maskDevice', () => {
     assert.equal(maskDevice('Firefox 128 on Ubuntu 24.04'), 'Firefox on Linux');
     assert.equal(maskDevice('Acme Kiosk 3000'), 'Unknown device');
   });
+  it('names a bare system word with nothing after it', () => {
+    assert.equal(maskDevice('Linux'), 'Linux');
+    assert.equal(maskDevice('Firefox on Linux'), 'Firefox on Linux');
+  });
 });
 
 describe('maskWalletAddress', () => {
@@ -57,5 +61,30 @@ describe('isLevel', () => {
   it('accepts exactly the five levels and refuses anything else read back from storage', () => {
     for (const l of LEVELS) assert.equal(isLevel(l), true, l);
     for (const bad of ['secret', 'REVEALED', 'Masked', ' full', '', 3, null, undefined, {}, ['masked']]) assert.equal(isLevel(bad), false, String(bad));
+  });
+});
+
+// Values pasted from documents carry separators outside ASCII (no-break spaces, underscores,
+// accented letters): only A–Z and 0–9 (hex digits for fingerprints) may count or be shown.
+describe('masks keep only their own characters, at the ends of the alphabet too', () => {
+  const nbsp = '\u00a0';
+  it('maskIban: a country code and tail with A and Z, separators above "9" and "Z"', () => {
+    assert.equal(maskIban('AZ21NABZ00000000137010001944'), `AZ${DOT.repeat(2)} ${DOT.repeat(4)} 1944`);
+    assert.equal(maskIban('DE21NABZ0000000013701000194Z'), `DE${DOT.repeat(2)} ${DOT.repeat(4)} 194Z`);
+    assert.equal(maskIban('DE21NABZ0000000013701000194A'), `DE${DOT.repeat(2)} ${DOT.repeat(4)} 194A`);
+    assert.equal(maskIban(`DE89${nbsp}3704${nbsp}0044${nbsp}0532${nbsp}0130${nbsp}00${nbsp}`), `DE${DOT.repeat(2)} ${DOT.repeat(4)} 3000`);
+    assert.equal(maskIban('DE89_3704_0044_0532_0130_00_'), `DE${DOT.repeat(2)} ${DOT.repeat(4)} 3000`);
+    assert.equal(maskIban(`DE${nbsp}8${nbsp}9${nbsp}3${nbsp}7${nbsp}0${nbsp}4`), `DE${DOT.repeat(2)} ${DOT.repeat(4)} ${DOT.repeat(4)}`, 'seven characters with separators are still too short');
+  });
+  it('maskGovernmentId: separators above "9" and "Z" neither count nor show', () => {
+    assert.equal(maskGovernmentId(`AB${nbsp}12${nbsp}34${nbsp}`), `${DOT.repeat(4)}34`);
+    assert.equal(maskGovernmentId('AB_12_34_'), `${DOT.repeat(4)}34`);
+    assert.equal(maskGovernmentId('ÄB123Ö'), DOT.repeat(6), 'four characters and two umlauts are too short');
+    assert.equal(maskGovernmentId(`AB${nbsp}1${nbsp}2${nbsp}3`), DOT.repeat(6));
+  });
+  it('maskFingerprint: spaces and other characters below "0" neither count nor show', () => {
+    assert.equal(maskFingerprint('0123 4567 89ab cdef '), `${DOT.repeat(4)} CDEF`);
+    assert.equal(maskFingerprint('0123 4567 89ab cde  '), DOT.repeat(4), 'fifteen hex digits and spaces are too short');
+    assert.equal(maskFingerprint('0123-4567-89AB-CDEF-'), `${DOT.repeat(4)} CDEF`);
   });
 });
