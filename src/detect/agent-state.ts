@@ -88,8 +88,12 @@ export interface AgentState {
   routedN: number;
   routedHigh: number;
   routedVip: number;
-  /** First verify per customer per day that failed. */
-  probe: CusumState & { day: number; seen: Record<string, 1> };
+  /** First verify per customer per day that failed. `seen`: 1 = counted; 2 = its first attempt
+   *  failed and no retry was seen yet (a failed retry is then counted in `again`). */
+  probe: CusumState & { day: number; seen: Record<string, 1 | 2> };
+  /** Customers whose verification failed again after a failed first attempt (per customer per
+   *  day); absent in state stored before it existed. */
+  probeAgain?: CusumState;
   /** Tickets with a reveal request. */
   reveal: CusumState;
   /** Lookups that found no customer (or were denied); absent in state stored before it existed. */
