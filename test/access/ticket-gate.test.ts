@@ -187,6 +187,21 @@ for (const backend of [...DATABASES].reverse()) {
       assert.deepEqual(mine.claimed.map((g) => g.id), [live.id]);
     });
 
+    it('the guard\'s prefetch column is read in the same statement, and only when asked for', async () => {
+      const { t, c } = await grantedTicket();
+      const column = `json_build_object('ticket', t.id, 'tier', c.tier)`;
+      const tier = (await h.rt.db.selectFrom('customers').select('tier').where('id', '=', t.customer_id).executeTakeFirstOrThrow()).tier;
+      for (let round = 0; round < 2; round++) { // the second round uses the statement built once for this column
+        const r = await h.rt.db.transaction().execute((trx) => openTicketClaimingGrants(trx, c, t.id, h.clock.now(), { column }));
+        assert.deepEqual(r.guardPrefetched, { ticket: t.id, tier }, `round ${round}`);
+        assert.equal(r.ticket.id, t.id);
+      }
+      const other = await h.rt.db.transaction().execute((trx) => openTicketClaimingGrants(trx, c, t.id, h.clock.now(), { column: `json_build_object('n', 7)` }));
+      assert.deepEqual(other.guardPrefetched, { n: 7 });
+      const plain = await h.rt.db.transaction().execute((trx) => openTicketClaimingGrants(trx, c, t.id, h.clock.now()));
+      assert.equal('guardPrefetched' in plain, false);
+    });
+
     it('an expired grant is not claimed', async () => {
       const { t, c } = await grantedTicket();
       const grant = await h.rt.db.selectFrom('grants').select('expires_at').where('ticket_id', '=', t.id).executeTakeFirstOrThrow();
