@@ -26,7 +26,22 @@
 // - policy/cedar-call.ts `validateRequest: true` is killed only by a request an evaluation
 //   would allow (test/policy/engine-edges.test.ts); Cedar's context parsing catches the rest.
 // - shared/tlog/proof-verify.ts: checkProofShape's length bound is also enforced by the
-//   "too long" walk; the bound exists to refuse before hashing (tested by message).
+//   "too long" walk; the bound exists to refuse before hashing (tested by message). The walks'
+//   `fn !== 0` → true is equivalent (fn is never 0 there: the index is checked below the size
+//   first). succeeds()'s `e.code === 'PROOF_INVALID'` → true and its `&&` → `||` are equivalent:
+//   verify* throws no other KeyholeError, and anything else (a RangeError from a broken proof
+//   object) is still rethrown (proof-edges.test.ts).
+// - shared/tlog/proofs.ts: the INTERNAL "bad index math" assertions cannot fire (rest is always
+//   empty), and `size1 === size2` → false in proveConsistency is equivalent (equal sizes yield the
+//   empty proof from the walk itself). tree-math.ts isSafeIndex's `typeof x === 'number'` → true is
+//   equivalent (Number.isSafeInteger is false for any non-number). hash.ts's constant-time compare
+//   running one index past the end (`<=`) XORs undefined with undefined (0): equivalent.
+// - shared/tlog/note.ts: decodeNote's `note.length > MAX_NOTE_BYTES` pre-check on a string (→
+//   false or `>=`) is redundant with the UTF-8 byte count right after it (a string's UTF-16
+//   length never exceeds its UTF-8 length, and a note always holds the 3-byte em dash); an empty
+//   signature block also fails `endsWith('\n')`; parseSignatureLine's `space < 0` variants and
+//   `b64 === ''` → false end as a malformed line all the same (the name or the base64 is then
+//   invalid or under 5 bytes); the `{ cause }` of the UTF-8 error is diagnostics only.
 // - fields/masking.ts: `/\s+/u` → `/\s/u` in maskName, dropping maskName's trim, and `[^a-z0-9]+`
 //   → `[^a-z0-9]` in maskDevice are equivalent: the empty words they add are filtered out or
 //   never match a family name. levels.ts isLevel's `typeof level === 'string' &&` → true is

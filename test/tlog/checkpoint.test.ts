@@ -57,6 +57,17 @@ describe('checkpoint text (C2SP tlog-checkpoint)', () => {
     for (const text of bad) assert.throws(() => parseCheckpoint(text), isInvalid, JSON.stringify(text));
   });
 
+  it('refuses a missing final newline and control characters for their own reason', () => {
+    const root = 'CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=';
+    const because = (text: string, words: string) => assert.throws(() => parseCheckpoint(text), (e) => isInvalid(e) && (e as Error).message.includes(words), JSON.stringify(text));
+    because(`o\n1\n${root}`, 'must end with a newline');
+    because(`o\n1\n${root}\next`, 'must end with a newline');
+    // A control character would otherwise pass in the origin or an extension line (no other check reads them).
+    because(`log\u0007.example\n1\n${root}\n`, 'control character');
+    because(`o\n1\n${root}\nfine\nbell\u0007\n`, 'control character');
+    because(`o\u001b[31m\n1\n${root}\n`, 'control character');
+  });
+
   it('refuses to format an invalid checkpoint', () => {
     const bad = [
       { origin: '', size: 1, rootHash: ROOT }, { origin: 'a\nb', size: 1, rootHash: ROOT },

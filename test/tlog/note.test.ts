@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { VECTORS_DIR } from './support/tree-vectors.js';
 import { isKeyholeError } from '../../src/shared/errors.js';
 import { decodeBase64, encodeBase64 } from '../../src/shared/tlog/base64.js';
-import { MAX_NOTE_SIGNATURES, openNote, signNote } from '../../src/shared/tlog/note.js';
+import { MAX_NOTE_BYTES, MAX_NOTE_SIGNATURES, openNote, signNote } from '../../src/shared/tlog/note.js';
 import {
   ed25519KeyHash, parseSignerKey, parseVerifierKey, signerFromSeed, signerKeyFor, verifierFor, verifierKeyFor,
 } from '../../src/shared/tlog/vkey.js';
@@ -212,5 +212,50 @@ describe('strict base64', () => {
     for (const s of ['QQ', 'QQ=', 'QR==', 'QUI=QUI=', 'Q Q=', 'QQ==\n', '-_8=', '====', 'QUJ=']) {
       assert.equal(decodeBase64(s), undefined, s);
     }
+  });
+});
+
+// Limits and syntax at their exact edges, each refused for its own reason (mutation run, issue 20).
+describe('notes at their edges', () => {
+  const good = signNote(TEXT, [signer]);
+  const reject = (note: string | Uint8Array, reason: RegExp): void => {
+    assert.throws(() => openNote(note, [verifier]), (e) => isInvalid(e) && reason.test((e as Error).message), String(reason));
+  };
+  it('a byte-order mark is part of the signed bytes, not skipped', () => {
+    const bytes = new TextEncoder().encode(good);
+    const withBom = new Uint8Array(bytes.length + 3);
+    withBom.set([0xef, 0xbb, 0xbf]);
+    withBom.set(bytes, 3);
+    assert.equal(openNote(bytes, [verifier]).text, TEXT);
+    assert.throws(() => openNote(withBom, [verifier]), isInvalid);
+  });
+  it('signs with 1 to MAX_NOTE_SIGNATURES signers, each with a valid key name', () => {
+    const many = [signer, ...Array.from({ length: MAX_NOTE_SIGNATURES }, (_, i) => signerFromSeed(`w${i}.example`, seedOf(i + 2)))];
+    assert.equal(openNote(signNote(TEXT, many.slice(0, MAX_NOTE_SIGNATURES)), [verifier]).unverifiedSignatures.length, MAX_NOTE_SIGNATURES - 1);
+    assert.throws(() => signNote(TEXT, many), (e) => isInvalid(e) && /1 to 100 signers/.test((e as Error).message));
+    assert.throws(() => signNote(TEXT, []), (e) => isInvalid(e) && /1 to 100 signers/.test((e as Error).message));
+    assert.throws(() => signNote(TEXT, [{ ...signer, name: 'bad name' }]), (e) => isInvalid(e) && /invalid signer key name/.test((e as Error).message));
+    assert.throws(() => signNote(TEXT, [{ ...signer, name: 'a+b' }]), (e) => isInvalid(e) && /invalid signer key name/.test((e as Error).message));
+  });
+  it('a signature line with an invalid key name is malformed, whatever its signature', () => {
+    const b64 = good.slice(TEXT.length + 1, -1).split(' ')[2]!;
+    reject(`${TEXT}\n\u2014 bad+name ${b64}\n`, /malformed signature line/);
+  });
+  it('five signature bytes (a key ID and one byte) are the shortest line parsed', () => {
+    const five = encodeBase64(Uint8Array.from([1, 2, 3, 4, 5]));
+    assert.equal(openNote(`${good}\u2014 other.example ${five}\n`, [verifier]).unverifiedSignatures.length, 1);
+    reject(`${good}\u2014 other.example ${encodeBase64(Uint8Array.from([1, 2, 3, 4]))}\n`, /malformed signature line/);
+  });
+  it('a note of exactly MAX_NOTE_BYTES opens, as text or bytes; one byte more is too large', () => {
+    const textOf = (n: number) => `log.example/a\n7\n${'x'.repeat(n)}\n`;
+    const bytesOf = (note: string) => new TextEncoder().encode(note).length; // the em dash is 3 bytes
+    const pad = MAX_NOTE_BYTES - bytesOf(signNote(textOf(0), [signer]));
+    const exact = signNote(textOf(pad), [signer]);
+    assert.equal(bytesOf(exact), MAX_NOTE_BYTES);
+    assert.equal(openNote(exact, [verifier]).text, textOf(pad));
+    assert.equal(openNote(new TextEncoder().encode(exact), [verifier]).text, textOf(pad));
+    const over = signNote(textOf(pad + 1), [signer]);
+    reject(over, /too large/);
+    reject(new TextEncoder().encode(over), /too large/);
   });
 });

@@ -8,6 +8,7 @@ import { isKeyholeError } from '../../src/shared/errors.js';
 import type { HashReader } from '../../src/shared/tlog/hash-reader.js';
 import { isValidConsistency, isValidInclusion, verifyConsistency, verifyInclusion } from '../../src/shared/tlog/proof-verify.js';
 import { proveConsistency } from '../../src/shared/tlog/proofs.js';
+import { isPowerOfTwo, trailingZeros } from '../../src/shared/tlog/tree-math.js';
 import { makeLeaves, naiveConsistency, naivePath, naiveRoot } from './support/naive-tree.js';
 
 const invalidBecause = (reason: RegExp) => (e: unknown) => isKeyholeError(e, 'PROOF_INVALID') && reason.test((e as Error).message);
@@ -87,5 +88,37 @@ describe('isValid* report only PROOF_INVALID as false', () => {
     assert.equal(isValidConsistency(2, 5, naiveConsistency(2, leaves), naiveRoot(leaves.slice(0, 2)), naiveRoot(leaves)), true);
     assert.equal(isValidConsistency(2, 5, [], naiveRoot(leaves.slice(0, 2)), naiveRoot(leaves)), false);
     assert.throws(() => isValidConsistency(2, 5, exploding, naiveRoot(leaves.slice(0, 2)), naiveRoot(leaves)), RangeError);
+  });
+});
+
+// Each input check refuses for its own reason (a later step would refuse too, with another one).
+describe('verify* input checks name what is wrong', () => {
+  const leaves = makeLeaves(0, 5);
+  const root = naiveRoot(leaves);
+  const short = new Uint8Array(31);
+  it('a leaf hash that is not 32 bytes', () => {
+    assert.throws(() => verifyInclusion(short, 1, 5, naivePath(1, leaves), root), invalidBecause(/leaf hash is not 32 bytes/));
+  });
+  it('a tree size that is not a safe integer, on either side', () => {
+    const proof = naiveConsistency(2, leaves);
+    const r2 = naiveRoot(leaves.slice(0, 2));
+    assert.throws(() => verifyConsistency(1.5, 5, proof, r2, root), invalidBecause(/not a safe integer/));
+    assert.throws(() => verifyConsistency(2, -5, proof, r2, root), invalidBecause(/not a safe integer/));
+    assert.throws(() => verifyConsistency(2, 2 ** 53, proof, r2, root), invalidBecause(/not a safe integer/));
+  });
+  it('a root that is not 32 bytes, on either side', () => {
+    const proof = naiveConsistency(2, leaves);
+    const r2 = naiveRoot(leaves.slice(0, 2));
+    assert.throws(() => verifyConsistency(2, 5, proof, short, root), invalidBecause(/root is not 32 bytes/));
+    assert.throws(() => verifyConsistency(2, 5, proof, r2, short), invalidBecause(/root is not 32 bytes/));
+  });
+});
+
+describe('tree math at zero and below', () => {
+  it('zero and negative numbers are no powers of two; zero has no trailing zero bits to count', () => {
+    for (const x of [0, -1, -2, -4]) assert.equal(isPowerOfTwo(x), false, String(x));
+    for (const x of [1, 2, 4, 2 ** 40]) assert.equal(isPowerOfTwo(x), true, String(x));
+    assert.equal(trailingZeros(0), 0);
+    assert.equal(trailingZeros(12), 2);
   });
 });
