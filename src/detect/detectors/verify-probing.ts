@@ -28,7 +28,7 @@ const AGAIN_RATE = 0.6;
  *  after customer is the prober's own signature (an honest desk shows two in a row about once
  *  in 10,000 customers, three about once in a million), so together with the first-attempt
  *  CUSUM it contains a prober by about the fifth customer. */
-const AGAIN_WEIGHT = 2;
+const AGAIN_WEIGHT = 3;
 
 /** Folds a verify record (allowed with details.matched, or denied as locked) of `a`. */
 export function probeVerify(env: Env, a: AgentState, ev: Ev, customerId: string): void {
