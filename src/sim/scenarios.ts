@@ -37,9 +37,10 @@ export interface Scenario {
   readonly title: string;
   readonly basis: string;
   readonly target?: number;
-  /** decoy, fast (bulk or fast harvesting), kraken, vip-list: the targets of the issue; slow: the
-   *  steady low-rate patterns, measured without a target. */
-  readonly group?: 'decoy' | 'fast' | 'kraken' | 'vip-list' | 'slow';
+  /** decoy, fast (bulk or fast harvesting, stolen credentials, verify probing), kraken, vip-list,
+   *  ring (for the whole ring), stalker: the targets of issue 15 (ABC max over seeds, and
+   *  contained in every run); slow: the steady low-rate patterns, measured without a target. */
+  readonly group?: 'decoy' | 'fast' | 'kraken' | 'vip-list' | 'ring' | 'stalker' | 'slow';
   setup(world: SimWorld, rng: Rng, days: number): ScenarioPlan;
 }
 
@@ -113,7 +114,7 @@ const benign = (s: Omit<Scenario, 'kind'>): Scenario => ({ ...s, kind: 'benign' 
 /** Every scenario, by name. */
 export const SCENARIOS: readonly Scenario[] = [
   insider({
-    name: 'kraken-recorder', group: 'kraken', target: 50, title: 'Screen recorder among normal work',
+    name: 'kraken-recorder', group: 'kraken', target: 25, title: 'Screen recorder among normal work',
     basis: 'Kraken 2025–26: staff viewed and filmed ~2,000 accounts over weeks; here one agent, ~1,000 accounts over 4 weeks (50 a shift) by account id, next to their normal calls',
     setup(w, rng) {
       const a = caller(w, rng);
@@ -122,7 +123,7 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   }),
   insider({
-    name: 'coinbase-harvester', group: 'fast', target: 10, title: 'Bribed harvester with a supplied target list',
+    name: 'coinbase-harvester', group: 'fast', target: 5, title: 'Bribed harvester with a supplied target list',
     basis: 'Coinbase 2024–25: bribed outsourced agents pulled ID images and balances of 69,461 customers over ~5 months (~40 per agent-day); target list skewed to high balances',
     setup(w, rng) {
       const a = caller(w, rng, [], undefined, rng.pick(['northwind-bpo', 'atlas-cx']));
@@ -137,7 +138,7 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   }),
   insider({
-    name: 'twitter-vip-list', group: 'vip-list', target: 10, title: 'A supplied list of 130 high-profile accounts in a few hours',
+    name: 'twitter-vip-list', group: 'vip-list', target: 5, title: 'A supplied list of 130 high-profile accounts in a few hours',
     basis: 'Twitter, July 2020: social-engineered staff accessed 130 chosen high-profile accounts within hours; here 130 VIP customers, one every ~75 s, each with a reveal of the e-mail',
     setup(w, rng) {
       const a = caller(w, rng);
@@ -169,7 +170,7 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   }),
   insider({
-    name: 'verify-prober', group: 'fast', target: 10, title: 'Verification used as an oracle',
+    name: 'verify-prober', group: 'fast', target: 5, title: 'Verification used as an oracle',
     basis: 'Probing verify-only fields (dates of birth from a leaked list) across many customers: 25 a shift, two failed attempts each',
     setup(w, rng) {
       const a = caller(w, rng);
@@ -178,7 +179,7 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   }),
   insider({
-    name: 'vendor-ring', group: 'slow', title: 'A ring of one vendor, each under every threshold',
+    name: 'vendor-ring', group: 'ring', target: 50, title: 'A ring of one vendor, each under every threshold',
     basis: 'Coinbase-style bribery of several agents of one BPO: 4 agents share a target list, 6 look-ups a shift each, every target seen by two members, with full cover (verification passed from leaked data)',
     setup(w, rng) {
       const vendor = rng.pick(['northwind-bpo', 'atlas-cx']);
@@ -202,7 +203,7 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   }),
   insider({
-    name: 'stolen-credentials', group: 'fast', target: 10, title: 'Stolen credentials from a new device',
+    name: 'stolen-credentials', group: 'fast', target: 5, title: 'Stolen credentials from a new device',
     basis: 'Credential theft (session hijack, infostealer): an attacker signs in as an agent from a new device and network at night and pulls accounts one a minute for hours',
     setup(w, rng) {
       const a = caller(w, rng);
@@ -259,7 +260,7 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   }),
   insider({
-    name: 'stalker', group: 'slow', title: 'Stalking one to five accounts',
+    name: 'stalker', group: 'stalker', target: 5, title: 'Stalking one to five accounts',
     basis: 'Insider curiosity or stalking (e.g. an ex-partner or a celebrity): the same 1–5 customers looked up again and again over weeks, every other working day',
     setup(w, rng) {
       const a = caller(w, rng);
