@@ -19,7 +19,7 @@ import { isKeyholeError } from '../shared/errors.js';
 import { demoCustomer, type DemoCustomer } from './demo-data.js';
 import type { Driver, DriverHooks, StepResult } from './driver.js';
 import { writeCustomers } from './seed.js';
-import type { Step } from './tasks.js';
+import { ownerSignIn, type Step } from './tasks.js';
 import { customerId, jurisdictionsOf, shiftOn, SIM_REGIONS, type SimAgent, type SimWorld } from './world.js';
 
 /** A broker driver; `close()` releases the database. */
@@ -184,14 +184,8 @@ export class Broker implements BrokerDriver {
   /** The first step on a session named by a thief's client that its owner has not used yet: the
    *  owner's sign-in (`session_start` from `signedInFrom`, as createSession records it) first. */
   async #session(step: Step): Promise<void> {
-    const c = step.task.client;
-    if (!c.sess || this.#sessions.has(c.sess)) return;
-    this.#sessions.add(c.sess);
-    if (!c.signedInFrom) return;
-    await appendAudit(this.runtime.db, {
-      v: 1, time: this.clock.now().toISOString(), requestId: newId('req'), action: 'session_start', agentId: step.task.agent.id, customerId: null, ticketId: null,
-      decision: 'allow', fields: {}, policyIds: [], reason: null, details: { session: c.sess, via: 'demo', net: c.signedInFrom.net, dev: c.signedInFrom.dev },
-    });
+    const rec = ownerSignIn(step, this.#sessions);
+    if (rec) await appendAudit(this.runtime.db, { ...rec, time: this.clock.now().toISOString(), requestId: newId('req') });
   }
 
   readonly #sessions = new Set<string>();

@@ -13,7 +13,7 @@ import { levelRank } from '../fields/levels.js';
 import { PURPOSE_TABLE, purposeRule } from '../fields/purposes.js';
 import type { AuditRecord } from '../shared/audit-entry.js';
 import type { Driver, DriverHooks, StepResult } from './driver.js';
-import type { Step, Task } from './tasks.js';
+import { ownerSignIn, type Step, type Task } from './tasks.js';
 import { customerId, SIM_REGIONS, type SimAgent, type SimWorld, type WorldContext } from './world.js';
 
 interface MTicket { c: number; purpose: Purpose; assignee: string; open: boolean }
@@ -301,14 +301,8 @@ export class ModelBroker implements Driver {
   /** The first step on a session named by a thief's client that its owner has not used yet: the
    *  owner's sign-in (`session_start` from `signedInFrom`) comes first, as on the server. */
   #session(step: Step): void {
-    const c = step.task.client;
-    if (!c.sess || this.#sessions.has(c.sess)) return;
-    this.#sessions.add(c.sess);
-    if (!c.signedInFrom) return;
-    this.#ingest(step, {
-      v: 1, time: new Date(step.t).toISOString(), requestId: 'sim', action: 'session_start', agentId: step.task.agent.id, customerId: null, ticketId: null, decision: 'allow',
-      fields: {}, policyIds: [], reason: null, details: { session: c.sess, via: 'demo', net: c.signedInFrom.net, dev: c.signedInFrom.dev },
-    });
+    const rec = ownerSignIn(step, this.#sessions);
+    if (rec) this.#ingest(step, { ...rec, time: new Date(step.t).toISOString(), requestId: 'sim' });
   }
 
   readonly #sessions = new Set<string>();

@@ -1,6 +1,7 @@
 // Units of simulated work: a Task is one ticket's handling (or one insider action sequence) and
 // its Steps are the broker calls it makes at given simulated times. A min-heap orders all steps.
 import type { FieldName, Purpose } from '../fields/catalog-types.js';
+import type { AuditRecord } from '../shared/audit-entry.js';
 import type { SimAgent } from './world.js';
 
 /** A broker call a step makes. `intake` is the ticketing system routing a ticket to an agent. */
@@ -16,6 +17,22 @@ export interface Client {
    *  after its sign-in, so a driver that has not seen `sess` yet signs it in from there first
    *  (`session_start` bound to the owner's device and network), then serves the thief. */
   readonly signedInFrom?: { readonly net: string; readonly dev: string } | undefined;
+}
+
+/** The owner's sign-in that must come before the first step on a thief's replayed session
+ *  (`Client.signedInFrom`): the `session_start` record as createSession records it, without the
+ *  time and request id the driver gives it. Undefined when `step`'s client rides no session, the
+ *  session was seen before (`seen` is updated here), or its owner's sign-in is not the driver's
+ *  to write. */
+export function ownerSignIn(step: { readonly task: { readonly agent: { readonly id: string }; readonly client: Client } }, seen: Set<string>): Omit<AuditRecord, 'time' | 'requestId'> | undefined {
+  const c = step.task.client;
+  if (!c.sess || seen.has(c.sess)) return undefined;
+  seen.add(c.sess);
+  if (!c.signedInFrom) return undefined;
+  return {
+    v: 1, action: 'session_start', agentId: step.task.agent.id, customerId: null, ticketId: null, decision: 'allow',
+    fields: {}, policyIds: [], reason: null, details: { session: c.sess, via: 'demo', net: c.signedInFrom.net, dev: c.signedInFrom.dev },
+  };
 }
 
 /** One ticket's handling. Mutable: `ticketId`/`requestId` are filled in as steps run; `dead`
