@@ -2,7 +2,7 @@
 // Map or Set) so the consumer can store them as jsonb next to its offset. They are mutable on
 // purpose — the engine updates them in place for every event. docs/design/detect.md "State".
 import type { Ewma } from './stats.js';
-import { newEwma } from './stats.js';
+import { bernoulliLlr, cusum as cusumStep, excessAbove, newEwma } from './stats.js';
 import type { Signal } from './signal.js';
 import type { SessionBinding } from './detectors/session-binding.js';
 
@@ -162,4 +162,20 @@ export function newPeerState(key: string): PeerState {
 export function remember(list: number[], seq: number): void {
   list.push(seq);
   if (list.length > 20) list.shift();
+}
+
+/** Folds one Bernoulli outcome (`hit` or not, of the record `seq`) into the one-sided CUSUM `c`
+ *  of H0 rate `p0` against H1 rate `p1` (Page 1954; the log-likelihood ratios of stats.ts
+ *  bernoulliLlr), counting trials and hits and remembering the hits' records. Returns the
+ *  evidence the step added above `floor` (0 when none): what a detector turns into risk points. */
+export function foldBernoulli(c: CusumState, hit: boolean, seq: number, p0: number, p1: number, floor: number): number {
+  const [h, m] = bernoulliLlr(p0, p1);
+  const before = c.s;
+  c.s = cusumStep(c.s, hit ? h : m);
+  c.n++;
+  if (hit) {
+    c.hits++;
+    remember(c.recent, seq);
+  }
+  return excessAbove(before, c.s, floor);
 }

@@ -6,9 +6,9 @@
 // so its expectation is high; a front-line agent who looks up a list of VIPs stands out. When
 // the peer group's own lookups (without the agent) reach high tiers more often — a VIP desk that
 // calls VIPs proactively — that share is the expectation instead.
-import { remember, type AgentState, type CusumState } from '../agent-state.js';
+import { foldBernoulli, type AgentState, type CusumState } from '../agent-state.js';
 import type { BalanceTier } from '../context.js';
-import { bernoulliLlr, clamp, cusum, excessAbove } from '../stats.js';
+import { clamp } from '../stats.js';
 import { r3, type Env, type Ev } from './env.js';
 
 const FLOOR = 4;
@@ -57,15 +57,7 @@ export function skewLookup(env: Env, a: AgentState, ev: Ev, tier: BalanceTier): 
 
 function step(env: Env, a: AgentState, ev: Ev, c: CusumState, hit: boolean, p0: number, p1: number, label: string): void {
   if (p1 <= p0) return;
-  const [h, m] = bernoulliLlr(p0, p1);
-  const before = c.s;
-  c.s = cusum(c.s, hit ? h : m);
-  c.n++;
-  if (hit) {
-    c.hits++;
-    remember(c.recent, ev.seq);
-  }
-  const points = excessAbove(before, c.s, FLOOR);
+  const points = foldBernoulli(c, hit, ev.seq, p0, p1, FLOOR);
   if (points > 0) {
     env.emit(a, ev, 'balance_skew', points, {
       seqs: c.recent.slice(-10),

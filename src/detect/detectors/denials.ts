@@ -5,8 +5,8 @@
 // agent's normal refusal rate (smoothed toward a prior for stale tabs and misclicks) turns a
 // run of refusals into risk, while the odd refusal costs nothing. Lookup misses, budget
 // denials, locked verifies and decoys have their own detectors. docs/design/detect.md.
-import { remember, type AgentState, type CusumState } from '../agent-state.js';
-import { baselineRate, bernoulliLlr, cusum, excessAbove } from '../stats.js';
+import { foldBernoulli, type AgentState, type CusumState } from '../agent-state.js';
+import { baselineRate } from '../stats.js';
 import { r3, type Env, type Ev } from './env.js';
 
 const FLOOR = 4;
@@ -31,15 +31,7 @@ export function denialOutcome(env: Env, a: AgentState, ev: Ev): void {
   if (!ev.allow && !denied) return;
   const m = (a.denials ??= { s: 0, n: 0, hits: 0, recent: [] } satisfies CusumState);
   const p0 = baselineRate(m.hits, m.n, PRIOR_DENIAL_RATE, 30, 1.5, 0.02, 0.2);
-  const [hit, miss] = bernoulliLlr(p0, Math.max(0.5, 3 * p0));
-  const before = m.s;
-  m.s = cusum(m.s, denied ? hit : miss);
-  m.n++;
-  if (denied) {
-    m.hits++;
-    remember(m.recent, ev.seq);
-  }
-  const points = excessAbove(before, m.s, FLOOR);
+  const points = foldBernoulli(m, denied, ev.seq, p0, Math.max(0.5, 3 * p0), FLOOR);
   if (points > 0) {
     env.emit(a, ev, 'denials', points, {
       seqs: m.recent.slice(-10),

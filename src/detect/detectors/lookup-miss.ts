@@ -4,8 +4,8 @@
 // CUSUM against the agent's normal miss rate (smoothed toward a prior of callers who mistype)
 // accumulates evidence, so a caller who spells an address wrong twice costs nothing and a run
 // of misses raises risk. docs/design/detect.md (issue 10.7).
-import { remember, type AgentState, type CusumState } from '../agent-state.js';
-import { baselineRate, bernoulliLlr, cusum, excessAbove } from '../stats.js';
+import { foldBernoulli, type AgentState, type CusumState } from '../agent-state.js';
+import { baselineRate } from '../stats.js';
 import { r3, type Env, type Ev } from './env.js';
 
 const FLOOR = 4;
@@ -16,15 +16,7 @@ const PRIOR_MISS_RATE = 0.1;
 export function lookupOutcome(env: Env, a: AgentState, ev: Ev, missed: boolean): void {
   const m = (a.lookupMiss ??= { s: 0, n: 0, hits: 0, recent: [] } satisfies CusumState);
   const p0 = baselineRate(m.hits, m.n, PRIOR_MISS_RATE, 20, 1.5, 0.05, 0.25);
-  const [hit, miss] = bernoulliLlr(p0, Math.max(0.6, 3 * p0));
-  const before = m.s;
-  m.s = cusum(m.s, missed ? hit : miss);
-  m.n++;
-  if (missed) {
-    m.hits++;
-    remember(m.recent, ev.seq);
-  }
-  const points = excessAbove(before, m.s, FLOOR);
+  const points = foldBernoulli(m, missed, ev.seq, p0, Math.max(0.6, 3 * p0), FLOOR);
   if (points > 0) {
     env.emit(a, ev, 'lookup_miss', points, {
       seqs: m.recent.slice(-10),

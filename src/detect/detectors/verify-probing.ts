@@ -6,9 +6,9 @@
 // attempt: an honest caller who misremembers usually gets it right on the retry (about 1 in
 // 100 verified customers fails twice on a normal desk), while an oracle prober fails every
 // attempt, so each such customer is strong evidence from the first minutes.
-import { remember, type AgentState, type CusumState } from '../agent-state.js';
+import { foldBernoulli, type AgentState, type CusumState } from '../agent-state.js';
 import { workDay } from '../context.js';
-import { baselineRate, bernoulliLlr, cusum, excessAbove } from '../stats.js';
+import { baselineRate } from '../stats.js';
 import { r3, type Env, type Ev } from './env.js';
 
 const FLOOR = 4;
@@ -52,17 +52,9 @@ export function probeVerify(env: Env, a: AgentState, ev: Ev, customerId: string)
   const peer = env.peerOf(a);
   const peerFail = (peer.verifyFail - p.hits + 1) / (peer.verifyN - p.n + 12);
   const p0 = baselineRate(p.hits, p.n, peerFail, 20, 1.5, 0.04, 0.25);
-  const [hit, miss] = bernoulliLlr(p0, Math.max(0.6, 3 * p0));
-  const before = p.s;
-  p.s = cusum(p.s, failed ? hit : miss);
-  p.n++;
+  const points = foldBernoulli(p, failed, ev.seq, p0, Math.max(0.6, 3 * p0), FLOOR);
   peer.verifyN++;
-  if (failed) {
-    p.hits++;
-    peer.verifyFail++;
-    remember(p.recent, ev.seq);
-  }
-  const points = excessAbove(before, p.s, FLOOR);
+  if (failed) peer.verifyFail++;
   if (points > 0) {
     env.emit(a, ev, 'verify_probing', points, {
       seqs: p.recent.slice(-10),
@@ -78,15 +70,7 @@ export function probeVerify(env: Env, a: AgentState, ev: Ev, customerId: string)
 function failedAgain(env: Env, a: AgentState, ev: Ev, again: boolean): void {
   const r = (a.probeAgain ??= { s: 0, n: 0, hits: 0, recent: [] } satisfies CusumState);
   const p0 = baselineRate(r.hits, r.n, PRIOR_AGAIN_RATE, 20, 1.5, 0.02, 0.2);
-  const [hit, miss] = bernoulliLlr(p0, AGAIN_RATE);
-  const before = r.s;
-  r.s = cusum(r.s, again ? hit : miss);
-  r.n++;
-  if (again) {
-    r.hits++;
-    remember(r.recent, ev.seq);
-  }
-  const points = AGAIN_WEIGHT * excessAbove(before, r.s, AGAIN_FLOOR);
+  const points = AGAIN_WEIGHT * foldBernoulli(r, again, ev.seq, p0, AGAIN_RATE, AGAIN_FLOOR);
   if (points > 0) {
     env.emit(a, ev, 'verify_probing', points, {
       seqs: r.recent.slice(-10),
