@@ -44,7 +44,8 @@
 //   invalid or under 5 bytes); the `{ cause }` of the UTF-8 error is diagnostics only.
 // - fields/masking.ts: `/\s+/u` → `/\s/u` in maskName, dropping maskName's trim, and `[^a-z0-9]+`
 //   → `[^a-z0-9]` in maskDevice are equivalent: the empty words they add are filtered out or
-//   never match a family name. levels.ts isLevel's `typeof level === 'string' &&` → true is
+//   never match a family name. maskName's `?? ''` fallbacks inside `initial` have no coverage because
+//   nothing reaches them: `initial` only ever gets a non-empty word. levels.ts isLevel's `typeof level === 'string' &&` → true is
 //   equivalent (Array.prototype.includes finds no non-string among the level names; the test
 //   feeds it numbers, null, objects and arrays). render.ts renderField's two early returns are
 //   deliberately redundant: `levelRank(shown) < levelRank('masked')` → false (or its 'masked'
