@@ -2,7 +2,7 @@
 // seal the protected values of every row that could be a new customer under a fresh data key
 // and customer id (bulk-import.ts `sealNewCustomers`). Pure (no I/O, no key provider), so it
 // runs in-process or in the seal worker (seal-thread.ts) alike. Errors name fields, never values.
-import { newId } from '../../access/ids.js';
+import { newSortableId } from '../../access/ids.js';
 import { sealNewCustomers, type SealedCustomer } from '../../vault/bulk-import.js';
 import { parseCustomerRecord, RecordError, type CustomerRecord } from './record.js';
 import { sourceValue, type SourceRow } from './sources.js';
@@ -43,7 +43,7 @@ export function sealRows(rows: readonly SourceRow[], mode: 'json' | 'text'): { c
     }
   }
   const fresh = records.filter((r) => r.record.plain.jurisdiction !== undefined);
-  const sealed = sealNewCustomers(fresh.map((r) => ({ customerId: newId('cus'), values: r.record.values })));
+  const sealed = sealNewCustomers(fresh.map((r) => ({ customerId: newSortableId('cus', Date.now()), values: r.record.values })));
   const byLine = new Map(fresh.map((r, i) => [r.line, sealed[i]]));
   return {
     checked: records.map((r) => {
