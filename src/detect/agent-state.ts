@@ -96,12 +96,18 @@ export interface AgentState {
   probeAgain?: CusumState;
   /** Tickets with a reveal request. */
   reveal: CusumState;
+  /** Times (ms) of the reveals requested on looked-up tickets before any customer-facing work,
+   *  in the last 24 h (at most 16); absent in state stored before it existed. */
+  unverifiedReveals?: number[];
   /** Lookups that found no customer (or were denied); absent in state stored before it existed. */
   lookupMiss?: CusumState;
   /** Requests refused by policy (tickets not theirs, fields not open to the purpose…); absent in older state. */
   denials?: CusumState;
   /** Session codes → the client each is bound to; absent in state stored before it existed. */
   sessions?: Record<string, SessionBinding>;
+  /** When a device or network new to this agent was last seen (ms; after the learning day);
+   *  absent in state stored before it existed. */
+  newContextT?: number;
   /** Devices and networks seen, the last off-shift hour signalled. */
   devices: string[];
   networks: string[];

@@ -1,6 +1,7 @@
 // Each detector on crafted streams: it fires on its pattern and stays quiet on the near miss.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { unverifiedRevealPoints } from '../../src/detect/detectors/reveal-rate.js';
 import { agent, context, DAY, HOUR, MIN, Stream, T0 } from './streams.js';
 
 const A = agent('agt_a');
@@ -194,6 +195,49 @@ describe('reveal rate', () => {
     s.reveal('agt_a', cust(1), t, ['kycDocuments']);
     assert.equal(s.of('reveal_rate', 'agt_a')[0]?.points, 2);
   });
+
+  it('weighs the third and later reveals before verification within a day more: a harvester asks on every ticket', () => {
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 20].map(unverifiedRevealPoints), [2, 2, 5, 8, 11, 12, 12, 12]);
+    const s = new Stream(context([A]));
+    s.at(T0 + 9 * HOUR);
+    const unverified = () => s.of('reveal_rate', 'agt_a').filter((x) => x.figures.unverifiedRevealsIn24h !== undefined);
+    for (let k = 0; k < 4; k++) {
+      const t = s.lookup('agt_a', cust(k));
+      s.reveal('agt_a', cust(k), t, ['kycDocuments']);
+      s.close('agt_a', cust(k), t);
+      s.at(s.t + 10 * MIN);
+      if (k === 2) assert.ok(!s.actions.some((a) => a.kind === 'contain'), 'three are not yet containment');
+    }
+    assert.deepEqual(unverified().map((x) => x.points), [2, 2, 5, 8]);
+    assert.match(unverified()[3]?.summary ?? '', /4 such requests in 24 hours/);
+    assert.ok(s.actions.some((a) => a.kind === 'contain' && a.agentId === 'agt_a'), 'four in an hour, with the lookups\' own evidence, contain');
+  });
+
+  it('counts reveals before verification over 24 hours: the next day they are slips again', () => {
+    const s = new Stream(context([A]));
+    const unverified = () => s.of('reveal_rate', 'agt_a').filter((x) => x.figures.unverifiedRevealsIn24h !== undefined).map((x) => x.points);
+    for (const at of [T0 + 9 * HOUR, T0 + 9 * HOUR + 10 * MIN, T0 + 33 * HOUR + 11 * MIN, T0 + 33 * HOUR + 20 * MIN]) {
+      const t = s.at(at).lookup('agt_a', cust(at));
+      s.reveal('agt_a', cust(at), t);
+      s.close('agt_a', cust(at), t);
+    }
+    assert.deepEqual(unverified(), [2, 2, 2, 2]);
+  });
+
+  it('two reveals before verification in a day stay two slips, a reveal after verification is none', () => {
+    const s = new Stream(context([A]));
+    s.at(T0 + 9 * HOUR);
+    for (let k = 0; k < 2; k++) {
+      const t = s.lookup('agt_a', cust(k));
+      s.reveal('agt_a', cust(k), t);
+      s.close('agt_a', cust(k), t);
+    }
+    const t = s.lookup('agt_a', cust(5));
+    s.verify('agt_a', cust(5), t, true);
+    s.reveal('agt_a', cust(5), t);
+    const unverified = s.of('reveal_rate', 'agt_a').filter((x) => x.figures.unverifiedRevealsIn24h !== undefined);
+    assert.deepEqual(unverified.map((x) => x.points), [2, 2]);
+  });
 });
 
 describe('access context', () => {
@@ -204,6 +248,24 @@ describe('access context', () => {
     assert.equal(s.of('off_shift', 'agt_a').length, 0);
     s.at(T0 + 3 * DAY + 3 * HOUR).peek('agt_a', cust(2));
     assert.ok(s.points('off_shift', 'agt_a') >= 3);
+  });
+
+  it('weighs an off-shift lookup double within 12 hours of a new device or network (a stolen password at night)', () => {
+    const lookups = (s: Stream) => s.of('off_shift', 'agt_a').filter((x) => x.figures.newContextMinutesAgo !== undefined).map((x) => x.points);
+    const known = new Stream(context([A]));
+    baseline(known, ['agt_a'], 2, 4);
+    known.at(T0 + 3 * DAY + 3 * HOUR).peek('agt_a', cust(2));
+    assert.deepEqual(lookups(known), [1.5], 'late work from a known device and network');
+    const thief = new Stream(context([A]));
+    baseline(thief, ['agt_a'], 2, 4);
+    const far = { net: 'net-thief', dev: 'dev-thief' };
+    thief.at(T0 + 3 * DAY + 3 * HOUR).lookup('agt_a', cust(2), 'general_inquiry', 'email', far);
+    thief.at(thief.t + MIN).lookup('agt_a', cust(3), 'general_inquiry', 'email', far);
+    assert.deepEqual(lookups(thief), [3, 3]);
+    assert.match(thief.of('off_shift', 'agt_a').find((x) => x.points === 3)?.summary ?? '', /first seen for this agent in the last 12 hours/);
+    // The next night the device and network are no longer new: an ordinary off-shift lookup.
+    thief.at(T0 + 4 * DAY + 3 * HOUR).lookup('agt_a', cust(4), 'general_inquiry', 'email', far);
+    assert.deepEqual(lookups(thief), [3, 3, 1.5]);
   });
 
   it('fires on a new device and network after the first day; quiet on known ones', () => {

@@ -8,7 +8,11 @@ import { r3, type Env, type Ev } from './env.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-const POINTS = { offShift: 1.5, offShiftLookup: 1.5, device: 3, network: 2, both: 3, dormant: 3 };
+const POINTS = { offShift: 1.5, offShiftLookup: 1.5, offShiftLookupNewContext: 3, device: 3, network: 2, both: 3, dormant: 3 };
+/** How long after a new device or network an off-shift lookup counts as from a new context:
+ *  an honest agent working late does it from a device and network they have used before; a
+ *  stolen password used at night comes from the thief's (credential theft, account takeover). */
+const NEW_CONTEXT_MS = 12 * HOUR_MS;
 /** Devices and networks are learned silently during an agent's first day. */
 const LEARNING_MS = DAY_MS;
 
@@ -32,6 +36,7 @@ export function accessContext(env: Env, a: AgentState, ev: Ev): void {
       summary: newNet ? 'first activity from a new device on a new network' : 'first activity from a new device',
     });
   }
+  if (!learning && (newDev || newNet)) a.newContextT = ev.t;
   if (!learning && newNet) {
     env.emit(a, ev, 'new_network', POINTS.network, {
       seqs: [ev.seq], figures: { knownNetworks: a.networks.length - 1 }, baseline: {}, summary: 'first activity from a new network',
@@ -39,9 +44,13 @@ export function accessContext(env: Env, a: AgentState, ev: Ev): void {
   }
   if (facts?.shift && !onShift(facts.shift, ev.t, env.config.shiftSlackMinutes)) {
     if (ev.action === 'lookup' && ev.allow) {
-      env.emit(a, ev, 'off_shift', POINTS.offShiftLookup, {
-        seqs: [ev.seq], figures: { hourUtc: new Date(ev.t).getUTCHours() }, baseline: { shiftStartMinUtc: facts.shift.startMin, shiftMinutes: facts.shift.minutes },
-        summary: 'a lookup outside the rostered shift (no inbound calls are routed then)',
+      const fresh = a.newContextT !== undefined && ev.t - a.newContextT < NEW_CONTEXT_MS;
+      env.emit(a, ev, 'off_shift', fresh ? POINTS.offShiftLookupNewContext : POINTS.offShiftLookup, {
+        seqs: [ev.seq], figures: { hourUtc: new Date(ev.t).getUTCHours(), newContextMinutesAgo: fresh ? r3((ev.t - (a.newContextT as number)) / 60_000) : -1 },
+        baseline: { shiftStartMinUtc: facts.shift.startMin, shiftMinutes: facts.shift.minutes },
+        summary: fresh
+          ? 'a lookup outside the rostered shift, from a device or network first seen for this agent in the last 12 hours'
+          : 'a lookup outside the rostered shift (no inbound calls are routed then)',
       });
     }
     const hour = Math.floor(ev.t / HOUR_MS);
