@@ -8,6 +8,8 @@ import { r3, type Env, type Ev } from './env.js';
 const FLOOR = 4;
 /** Points for a reveal requested on a looked-up ticket with no customer-facing work. */
 const UNVERIFIED_REVEAL = 2;
+/** Such reveals within UNVERIFIED_WINDOW_MS that count as slips, each UNVERIFIED_REVEAL. */
+const UNVERIFIED_SLIPS = 2;
 /** The window in which such reveals are counted (ms), and the cap of the points of one. */
 const UNVERIFIED_WINDOW_MS = 24 * 3600_000;
 const UNVERIFIED_CAP = 12;
@@ -18,7 +20,7 @@ const UNVERIFIED_CAP = 12;
  *  weighs more: 2, 2, 5, 8, 11, then UNVERIFIED_CAP. Four in a day reach step-up with the
  *  lookups' own evidence, five contain. */
 export function unverifiedRevealPoints(k: number): number {
-  return k <= 2 ? UNVERIFIED_REVEAL : Math.min(UNVERIFIED_CAP, 3 * k - 4);
+  return k <= UNVERIFIED_SLIPS ? UNVERIFIED_REVEAL : Math.min(UNVERIFIED_CAP, 3 * k - 4);
 }
 
 function fold(env: Env, a: AgentState, ev: Ev, hit: boolean): void {
@@ -56,8 +58,8 @@ export function revealRequested(env: Env, a: AgentState, ev: Ev, tk: TicketInfo)
     a.unverifiedReveals = recent;
     const k = recent.length;
     env.emit(a, ev, 'reveal_rate', unverifiedRevealPoints(k), {
-      seqs: [tk.seq, ev.seq], figures: { fieldsRequested: Object.keys(ev.fields).length, unverifiedRevealsIn24h: k }, baseline: { unverifiedRevealsFree: 2 },
-      summary: k <= 2
+      seqs: [tk.seq, ev.seq], figures: { fieldsRequested: Object.keys(ev.fields).length, unverifiedRevealsIn24h: k }, baseline: { unverifiedRevealsFree: UNVERIFIED_SLIPS },
+      summary: k <= UNVERIFIED_SLIPS
         ? 'reveal requested on a looked-up ticket before any customer-facing verification'
         : `reveal requested on a looked-up ticket before any customer-facing verification (${k} such requests in 24 hours)`,
     });
