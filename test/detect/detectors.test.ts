@@ -131,13 +131,13 @@ describe('verify probing', () => {
   };
   const repeatPoints = (s: Stream) => s.of('verify_probing', 'agt_a').filter((x) => x.figures['customersFailedAgain'] !== undefined).reduce((a, x) => a + x.points, 0);
 
-  it('a failed retry on customer after customer, between honest calls, scores from the fourth customer on', () => {
+  it('a failed retry on customer after customer, between honest calls, scores from the third customer on', () => {
     const run = (retry: boolean) => {
       const s = new Stream(context([A, ...peers]));
       baseline(s, ['agt_a', ...peers.map((p) => p.id)], 2, 8);
       s.at(T0 + 3 * DAY + 9 * HOUR);
       const after: number[] = [];
-      for (let k = 0; k < 5; k++) {
+      for (let k = 0; k < 4; k++) {
         probe(s, cust(10 + k), [false, retry]);
         after.push(repeatPoints(s));
         s.call('agt_a', cust(500 + k));
@@ -147,11 +147,11 @@ describe('verify probing', () => {
     const failing = run(false);
     const passing = run(true);
     assert.deepEqual(failing.after.slice(0, 2), [0, 0], 'two customers in a row are within an honest desk');
-    assert.ok((failing.after[3] as number) > 0, `the fourth scores: ${failing.after.join(', ')}`);
-    assert.ok((failing.after[4] as number) >= 2 * (failing.after[3] as number), `and the fifth more: ${failing.after.join(', ')}`);
-    assert.equal(passing.after[4], 0);
+    assert.ok((failing.after[2] as number) > 0, `the third scores: ${failing.after.join(', ')}`);
+    assert.ok((failing.after[3] as number) >= 2 * (failing.after[2] as number), `and the fourth more: ${failing.after.join(', ')}`);
+    assert.equal(passing.after[3], 0);
     // The first attempts failed in both runs: the failed retries add exactly their own evidence.
-    assert.ok(Math.abs(failing.total - passing.total - (failing.after[4] as number)) < 1e-9, `${failing.total} against ${passing.total}`);
+    assert.ok(Math.abs(failing.total - passing.total - (failing.after[3] as number)) < 1e-9, `${failing.total} against ${passing.total}`);
   });
 
   it('an honest desk: one failed retry, or two customers in a row, costs nothing; a retry that passes is no repeat', () => {
@@ -161,10 +161,10 @@ describe('verify probing', () => {
     probe(s, cust(10), [false, false]);
     s.call('agt_a', cust(500));
     probe(s, cust(11), [false, false]);
-    for (let k = 0; k < 6; k++) s.call('agt_a', cust(510 + k));
+    for (let k = 0; k < 12; k++) s.call('agt_a', cust(510 + k));
     probe(s, cust(12), [false, false]);
     probe(s, cust(13), [false, false]);
-    for (let k = 0; k < 6; k++) s.call('agt_a', cust(520 + k));
+    for (let k = 0; k < 6; k++) s.call('agt_a', cust(530 + k));
     for (let k = 0; k < 6; k++) probe(s, cust(20 + k), [false, true]);
     assert.equal(repeatPoints(s), 0);
   });

@@ -18,8 +18,11 @@ const FLOOR = 4;
 const AGAIN_FLOOR = 7;
 /** Customers of an honest desk whose verification fails on the first attempt and again on a
  *  retry (the model: 8 % fail first, 60 % of those retry, 20 % of retries fail ≈ 1 %), with
- *  room for a harder caller population. */
-const PRIOR_AGAIN_RATE = 0.03;
+ *  half again of room for a harder caller population. The agent's own rate may rise to 1.5×
+ *  this and no further, and never falls below 1 %: at 3 % (the earlier prior) each probe scored
+ *  ln(0.6 / 0.045) ≈ 2.6 once the prober's own failures had lifted the baseline to its cap, so a
+ *  prober working between ordinary calls reached 7 customers before containment. */
+const PRIOR_AGAIN_RATE = 0.015;
 /** The rate the repeat-failure CUSUM tests against. A prober fails every retry, but a higher
  *  rate would make each honest customer between two probes (ln(0.4 / 0.97) ≈ −0.9 at 0.6) wipe
  *  out the evidence: a prober works between ordinary calls. */
@@ -69,7 +72,7 @@ export function probeVerify(env: Env, a: AgentState, ev: Ev, customerId: string)
  *  attempt) or not (the first attempt passed). Scores under `verify_probing`. */
 function failedAgain(env: Env, a: AgentState, ev: Ev, again: boolean): void {
   const r = (a.probeAgain ??= { s: 0, n: 0, hits: 0, recent: [] } satisfies CusumState);
-  const p0 = baselineRate(r.hits, r.n, PRIOR_AGAIN_RATE, 20, 1.5, 0.02, 0.2);
+  const p0 = baselineRate(r.hits, r.n, PRIOR_AGAIN_RATE, 20, 1.5, 0.01, 0.2);
   const points = AGAIN_WEIGHT * foldBernoulli(r, again, ev.seq, p0, AGAIN_RATE, AGAIN_FLOOR);
   if (points > 0) {
     env.emit(a, ev, 'verify_probing', points, {
