@@ -364,7 +364,7 @@ export class DetectionEngine {
     const [, vendor, part] = /^v:(.*):([^:]+)$/.exec(key) ?? [];
     const v = vendor === undefined ? undefined : this.#vendors.get(vendor);
     if (!v || part === undefined) return undefined;
-    return part === 'pairs' ? { pairs: v.pairs, lookups: v.lookups, total: v.total, repeats: v.repeats } : v.shards[part];
+    return part === 'pairs' ? { pairs: v.pairs, lookups: v.lookups, total: v.total, repeats: v.repeats, since: v.since } : v.shards[part];
   }
 
   #restore(r: StateRow): void {
@@ -375,7 +375,7 @@ export class DetectionEngine {
       const [, vendor, part] = /^v:(.*):([^:]+)$/.exec(r.key) ?? [];
       if (vendor === undefined || part === undefined) return;
       const v = this.#env.vendor(vendor);
-      if (part === 'pairs') Object.assign(v, r.state as Pick<VendorState, 'pairs' | 'lookups' | 'total' | 'repeats'>);
+      if (part === 'pairs') Object.assign(v, r.state as Pick<VendorState, 'pairs' | 'lookups' | 'total' | 'repeats' | 'since'>);
       else v.shards[part] = r.state as VendorState['shards'][string];
     }
   }

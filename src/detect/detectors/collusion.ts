@@ -13,7 +13,7 @@ const SHARED_MIN = 4;
 const TAIL = 1e-4;
 /** Tail probability at which a pair's sharing is overwhelming: both members are contained at once.
  *  Benign pairs of the simulator's densest world bottom out near 1e-9; rings reach 1e-16 and below. */
-const RING_TAIL = 1e-12;
+const RING_TAIL = 1e-8;
 /** Shards per vendor (the state is stored per shard, so a batch rewrites little). */
 export const COLLUSION_SHARDS = 16;
 
@@ -27,25 +27,30 @@ export interface CollusionShard {
   swept: number;
 }
 
-/** A pair of agents and the customers they share. */
+/** A pair of agents and the customers they share: `customers` maps each shared customer to
+ *  the time (ms) it became shared; `n` counts those within the window. */
 export interface Pair {
   n: number;
   t: number;
   seqs: number[];
-  customers: Record<string, 1>;
+  customers: Record<string, number>;
   emitted: number;
+  /** The lowest tail probability the pair reached. */
+  tail?: number;
 }
 
 /** Two half-window buckets of a count: [start of current bucket, current, previous]. */
 export type Buckets = [number, number, number];
 
-/** A vendor's collusion state: pairs, and lookup and repeat volumes in the window. */
+/** A vendor's collusion state: pairs, lookup and repeat volumes in the window, and the time
+ *  (ms) of the group's first lookup. */
 export interface VendorState {
   shards: Record<string, CollusionShard>;
   pairs: Record<string, Pair>;
   lookups: Record<string, Buckets>;
   total: Buckets;
   repeats: Buckets;
+  since?: number;
 }
 
 /** What the detector needs from the engine besides Env. */
@@ -107,40 +112,54 @@ export function collusionLookup(env: CollusionEnv, a: AgentState, ev: Ev, c: str
   env.markDirty(`v:${a.vendor}:pairs`);
   bump((v.lookups[a.id] ??= [ev.t, 0, 0]), ev.t, window / 2, 1);
   bump(v.total, ev.t, window / 2, 1);
+  v.since ??= ev.t;
   const s = shard(env, a.vendor, c, ev.t);
   const touches = (s.touches[c] ?? []).filter((x) => x[1] >= ev.t - window);
   const transferred = s.transfers[c]?.[0] ?? [];
   const partners = new Set<string>();
+  let normal = false;
   for (const [other, , seq] of touches) {
     if (other === a.id || partners.has(other) || (transferred.includes(other) && transferred.includes(a.id))) continue;
     partners.add(other);
-    sharedCustomer(env, v, a, ev, other, c, seq, window);
+    if (!sharedCustomer(env, v, a, ev, other, c, seq, window)) normal = true;
   }
-  if (partners.size > 0) bump(v.repeats, ev.t, window / 2, 1);
+  bump(v.repeats, ev.t, window / 2, normal ? 1 : 0);
   touches.push([a.id, ev.t, ev.seq]);
   if (touches.length > 6) touches.shift();
   s.touches[c] = touches;
 }
 
-function sharedCustomer(env: CollusionEnv, v: VendorState, a: AgentState, ev: Ev, otherId: string, c: string, otherSeq: number, window: number): void {
+/** Folds customer `c` shared by `a` and `otherId`; true when the pair is (now) improbable. */
+function sharedCustomer(env: CollusionEnv, v: VendorState, a: AgentState, ev: Ev, otherId: string, c: string, otherSeq: number, window: number): boolean {
   const key = a.id < otherId ? `${a.id}|${otherId}` : `${otherId}|${a.id}`;
   let p = v.pairs[key];
   if (!p || ev.t - p.t > window) p = v.pairs[key] = { n: 0, t: ev.t, seqs: [], customers: {}, emitted: 0 };
-  if (p.customers[c] !== undefined) return;
-  p.customers[c] = 1;
-  p.n++;
+  if (p.customers[c] !== undefined) return p.emitted > 0;
+  p.customers[c] = ev.t;
+  for (const x in p.customers) if ((p.customers[x] as number) < ev.t - window) delete p.customers[x];
+  p.n = Object.keys(p.customers).length;
   p.t = ev.t;
   remember(p.seqs, otherSeq);
   remember(p.seqs, ev.seq);
-  if (p.n < SHARED_MIN) return;
-  const expected = expectedShared(v, a.id, otherId);
+  if (p.n < SHARED_MIN) return false;
+  const expected = expectedShared(v, a.id, otherId, ev.t, window, p.emitted > 0 ? 0 : p.n);
   const tail = poissonTail(p.n, expected);
-  if (tail >= TAIL) return;
+  p.tail = Math.min(p.tail ?? 1, tail);
+  if (tail >= TAIL) return p.emitted > 0;
   const ring = tail < RING_TAIL;
   const total = ring ? Math.max(30, p.emitted + env.config.risk.contain) : Math.min(30, 2 * (-Math.log10(tail) - 4) + 3);
   const points = total - p.emitted;
-  if (points <= 0) return;
-  p.emitted = total;
+  if (points > 0) emitPair(env, v, a, otherId, ev, p, points, tail, expected, ring, window);
+  // A member still working after a partner was contained: the ring rule applies now.
+  const other = env.agent(otherId);
+  if (!ring && other?.contained && !a.contained) partnerOfContained(env, v, otherId, a, ev, true);
+  return true;
+}
+
+function emitPair(env: CollusionEnv, v: VendorState, a: AgentState, otherId: string, ev: Ev, p: Pair, points: number, tail: number, expected: number, ring: boolean, window: number): void {
+  // From now on this pair's sharing is evidence, not part of the group's normal repeat share.
+  if (p.emitted === 0) v.repeats[1] = Math.max(0, v.repeats[1] - p.n);
+  p.emitted += points;
   for (const id of [a.id, otherId]) {
     const agent = id === a.id ? a : env.agent(id);
     if (!agent) continue;
@@ -153,18 +172,34 @@ function sharedCustomer(env: CollusionEnv, v: VendorState, a: AgentState, ev: Ev
   }
 }
 
-function share(v: VendorState): number {
-  return (v.repeats[1] + v.repeats[2] + 1) / (v.total[1] + v.total[2] + 20);
+/** The group's share of lookups that repeat another member's customer, leaving out `own`
+ *  repeats (the pair under test's; repeats within pairs already improbable are never counted):
+ *  a ring's own sharing must not raise its expectation. */
+function share(v: VendorState, own = 0): number {
+  return (Math.max(0, v.repeats[1] + v.repeats[2] - own) + 1) / (v.total[1] + v.total[2] + 20);
 }
 
-/** Shared customers a pair would have by chance: each agent's lookups that are repeats, landing
- *  on the other agent in proportion to the other's share of the vendor's lookups. */
-function expectedShared(v: VendorState, x: string, y: string): number {
-  const n = (id: string) => { const b = v.lookups[id]; return b ? b[1] + b[2] : 0; };
-  const total = Math.max(1, v.total[1] + v.total[2]);
-  const nx = n(x);
-  const ny = n(y);
-  return share(v) * (nx * (ny / total) + ny * (nx / total)) + 0.05;
+/** Lookups in the window of `b` at `t` and the time span (ms) they cover: the current bucket
+ *  and the previous half window while they are within the window. */
+function windowed(b: Buckets | undefined, t: number, half: number): [number, number] {
+  if (!b || t - b[0] >= 2 * half) return [0, 2 * half];
+  if (t - b[0] >= half) return [b[1], Math.max(half, t - b[0])];
+  return [b[1] + b[2], t - b[0] + half];
+}
+
+/** Shared customers a pair would have by chance within the pair's window: each agent's lookups
+ *  that are repeats, landing on the other agent in proportion to the other's share of the
+ *  group's lookups. Volumes are taken as rates (lookups per ms over the span their buckets
+ *  cover) and applied to the window the shared customers are counted in (`window` ms, or the
+ *  group's age when younger), so a pair's count and its expectation cover the same time. */
+function expectedShared(v: VendorState, x: string, y: string, t: number, window: number, own: number): number {
+  const half = window / 2;
+  const rate = (b: Buckets | undefined) => { const [n, span] = windowed(b, t, half); return n / span; };
+  const rx = rate(v.lookups[x]);
+  const ry = rate(v.lookups[y]);
+  const rt = Math.max(rate(v.total), rx, ry, 1 / window);
+  const span = Math.min(window, Math.max(DAY_MS, t - (v.since ?? t)));
+  return share(v, own) * 2 * ((rx * ry) / rt) * span + 0.05;
 }
 
 /** P(X ≥ k) for X ~ Poisson(lambda). */
@@ -180,20 +215,58 @@ export function poissonTail(k: number, lambda: number): number {
 
 /** Points for the partner of a contained agent when their sharing was already improbable. */
 const PARTNER_POINTS = 8;
+/** Tail probability below which sharing with a contained agent contains the partner too. */
+const PARTNER_TAIL = 1e-6;
+
+/** The agents with whom `id` shares improbably many customers (pairs that raised evidence). */
+function improbablePartners(v: VendorState, id: string): string[] {
+  const out: string[] = [];
+  for (const key in v.pairs) {
+    const [x, y] = key.split('|') as [string, string];
+    if ((v.pairs[key] as Pair).emitted > 0 && (x === id || y === id)) out.push(x === id ? y : x);
+  }
+  return out;
+}
 
 /** `a` was contained: each partner of an improbable pair gets the pair's evidence again (a
- *  ring is contained member by member, not left running once one member is stopped). */
+ *  ring is contained member by member, not left running once one member is stopped); a partner
+ *  whose sharing with `a` was below PARTNER_TAIL, or with two or more improbable partners now
+ *  contained, is contained too (the last member of a ring, whose own sharing stops growing
+ *  once the others are stopped). */
 export function collusionContained(env: CollusionEnv, a: AgentState, ev: Ev): void {
   const v = env.vendor(a.vendor);
-  for (const key in v.pairs) {
-    const p = v.pairs[key] as Pair;
-    const [x, y] = key.split('|');
-    if (p.emitted <= 0 || (x !== a.id && y !== a.id)) continue;
-    const partner = env.agent((x === a.id ? y : x) as string);
-    if (!partner) continue;
-    env.emit(partner, ev, 'collusion', PARTNER_POINTS, {
-      seqs: p.seqs.slice(-12), figures: { sharedCustomers: p.n }, baseline: {},
-      summary: `shares ${p.n} looked-up customers with ${a.id}, who was just contained`,
-    });
+  for (const partnerId of improbablePartners(v, a.id)) {
+    const partner = env.agent(partnerId);
+    if (partner && !partner.contained) partnerOfContained(env, v, a.id, partner, ev, false);
   }
+}
+
+/** Evidence against `partner`, whose pair with the contained agent `containedId` is improbable:
+ *  the ring rule above, or (unless `chainOnly`) PARTNER_POINTS. The sharing with contained
+ *  agents is taken together: the tails of every such pair (of at least two customers) multiply,
+ *  and a product below PARTNER_TAIL is a member of the same ring. */
+function partnerOfContained(env: CollusionEnv, v: VendorState, containedId: string, partner: AgentState, ev: Ev, chainOnly: boolean): void {
+  const window = env.config.collusionDays * DAY_MS;
+  const key = (x: string, y: string) => (x < y ? `${x}|${y}` : `${y}|${x}`);
+  const p = v.pairs[key(containedId, partner.id)] as Pair;
+  const stopped = improbablePartners(v, partner.id).filter((id) => id === containedId || env.agent(id)?.contained);
+  let log10 = 0;
+  const with_: string[] = [];
+  for (const k in v.pairs) {
+    const [x, y] = k.split('|') as [string, string];
+    const other = x === partner.id ? y : y === partner.id ? x : undefined;
+    const q = v.pairs[k] as Pair;
+    if (other === undefined || q.n < 2 || ev.t - q.t > window || (other !== containedId && !env.agent(other)?.contained)) continue;
+    log10 += Math.log10(poissonTail(q.n, expectedShared(v, partner.id, other, ev.t, window, q.emitted > 0 ? 0 : q.n)));
+    with_.push(`${other} (${q.n})`);
+  }
+  const combined = 10 ** log10;
+  const chain = stopped.length >= 2 || combined < PARTNER_TAIL;
+  if (!chain && chainOnly) return;
+  env.emit(partner, ev, 'collusion', chain ? Math.max(PARTNER_POINTS, env.config.risk.contain) : PARTNER_POINTS, {
+    seqs: p.seqs.slice(-12), figures: { sharedCustomers: p.n, containedPartners: stopped.length, combinedProbability: Number(combined.toPrecision(3)) }, baseline: {},
+    summary: chain
+      ? `shares looked-up customers with contained agents ${with_.join(', ')} (together probability ${combined.toPrecision(2)}${stopped.length >= 2 ? `; ${stopped.length} improbable partners contained` : ''}): a member of the same ring — contained`
+      : `shares ${p.n} looked-up customers with ${containedId}, who was just contained`,
+  });
 }
