@@ -93,7 +93,7 @@ export interface AgentState {
   probe: CusumState & { day: number; seen: Record<string, 1 | 2> };
   /** Customers whose verification failed again after a failed first attempt (per customer per
    *  day); absent in state stored before it existed. */
-  probeAgain?: CusumState;
+  probeAgain?: CusumState & { t?: number };
   /** Tickets with a reveal request. */
   reveal: CusumState;
   /** Times (ms) of the reveals requested on looked-up tickets before any customer-facing work,

@@ -154,17 +154,17 @@ describe('verify probing', () => {
     assert.ok(Math.abs(failing.total - passing.total - (failing.after[3] as number)) < 1e-9, `${failing.total} against ${passing.total}`);
   });
 
-  it('an honest desk: one failed retry, or two customers in a row, costs nothing; a retry that passes is no repeat', () => {
+  it('an honest desk: one failed retry, or two customers in a row hours apart from the next two, costs nothing; a retry that passes is no repeat', () => {
     const s = new Stream(context([A, ...peers]));
     baseline(s, ['agt_a', ...peers.map((p) => p.id)], 2, 8);
     s.at(T0 + 3 * DAY + 9 * HOUR);
     probe(s, cust(10), [false, false]);
     s.call('agt_a', cust(500));
     probe(s, cust(11), [false, false]);
-    for (let k = 0; k < 12; k++) s.call('agt_a', cust(510 + k));
+    for (let k = 0; k < 26; k++) s.call('agt_a', cust(510 + k));
     probe(s, cust(12), [false, false]);
     probe(s, cust(13), [false, false]);
-    for (let k = 0; k < 6; k++) s.call('agt_a', cust(530 + k));
+    for (let k = 0; k < 6; k++) s.call('agt_a', cust(560 + k));
     for (let k = 0; k < 6; k++) probe(s, cust(20 + k), [false, true]);
     assert.equal(repeatPoints(s), 0);
   });

@@ -45,8 +45,35 @@ describe('rings', () => {
     }
     for (const id of members) {
       assert.ok(s.actions.some((a) => a.agentId === id && a.kind === 'contain'), `${id} contained`);
-      assert.ok(s.of('collusion', id).some((x) => /a shared target list — both contained/.test(x.summary)), `${id}: ${s.of('collusion', id).map((x) => x.summary).join(' | ')}`);
+      assert.ok(s.of('collusion', id).some((x) => /a shared target list — both contained|a member of the same ring — contained/.test(x.summary)), `${id}: ${s.of('collusion', id).map((x) => x.summary).join(' | ')}`);
     }
     assert.ok(!s.actions.some((a) => others.includes(a.agentId) && a.kind === 'contain'));
+  });
+
+  it('a member who carries on after the others are contained is contained once the sharing with them is improbable', () => {
+    const members = ['agt_r1', 'agt_r2', 'agt_r3'];
+    const others = Array.from({ length: 6 }, (_, i) => `agt_o${i}`);
+    const s = new Stream(context([...members, ...others].map((id) => agent(id))));
+    let n = 0;
+    for (let d = 0; d < 5; d++) for (const id of [...members, ...others]) {
+      s.at(T0 + d * DAY + 9 * HOUR + n * 60_000);
+      for (let k = 0; k < 4; k++) s.call(id, `c_norm${n++}`);
+    }
+    for (let k = 0; k < 24; k++) {
+      s.at(T0 + (6 + Math.floor(k / 6)) * DAY + 9 * HOUR + (k % 6) * 20 * 60_000);
+      s.call('agt_r1', `c_list${k}`);
+      s.call('agt_r2', `c_list${k}`);
+    }
+    const contained = () => new Set(s.actions.filter((a) => a.kind === 'contain').map((a) => a.agentId));
+    assert.ok(contained().has('agt_r1') && contained().has('agt_r2'));
+    // r3 works through the same list a day later; o0 happens to take one of those customers.
+    s.at(T0 + 11 * DAY + 9 * HOUR);
+    s.call('agt_o0', 'c_list20');
+    for (let k = 0; k < 3; k++) s.call('agt_r3', `c_list${k}`);
+    assert.ok(!contained().has('agt_r3'), 'three shared customers are not yet a ring');
+    for (let k = 3; k < 6; k++) s.call('agt_r3', `c_list${k}`);
+    assert.ok(contained().has('agt_r3'), s.of('collusion', 'agt_r3').map((x) => x.summary).join(' | '));
+    assert.match(s.of('collusion', 'agt_r3').at(-1)!.summary, /shares looked-up customers with contained agents .*a member of the same ring — contained/);
+    assert.ok(!others.some((id) => contained().has(id)));
   });
 });

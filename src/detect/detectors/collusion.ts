@@ -12,7 +12,8 @@ const SHARED_MIN = 4;
 /** Tail probability below which a pair's sharing is evidence; points grow with -log10 of it. */
 const TAIL = 1e-4;
 /** Tail probability at which a pair's sharing is overwhelming: both members are contained at once.
- *  Benign pairs of the simulator's densest world bottom out near 1e-9; rings reach 1e-16 and below. */
+ *  Benign pairs of the simulated world bottom out near 1e-5 (20 seeds) once their count and its
+ *  expectation cover the same window (near 1e-9 when the count ran on past the window). */
 const RING_TAIL = 1e-8;
 /** Shards per vendor (the state is stored per shard, so a batch rewrites little). */
 export const COLLUSION_SHARDS = 16;

@@ -12,26 +12,30 @@ import { baselineRate } from '../stats.js';
 import { r3, type Env, type Ev } from './env.js';
 
 const FLOOR = 4;
-/** Evidence the repeat-failure CUSUM keeps before it scores: above two repeat failures in a row
- *  (ln(0.6 / p0) ≈ 3.0–3.4 each), which an honest desk shows about once in 10,000 customers; a
+/** Evidence the repeat-failure CUSUM keeps before it scores: about two repeat failures in a row
+ *  (ln(0.3 / p0) ≈ 3.0 each), which an honest desk shows about once in 10,000 customers; a
  *  third close behind scores. */
-const AGAIN_FLOOR = 7;
+const AGAIN_FLOOR = 6;
 /** Customers of an honest desk whose verification fails on the first attempt and again on a
  *  retry (the model: 8 % fail first, 60 % of those retry, 20 % of retries fail ≈ 1 %), with
- *  half again of room for a harder caller population. The agent's own rate may rise to 1.5×
- *  this and no further, and never falls below 1 %: at 3 % (the earlier prior) each probe scored
- *  ln(0.6 / 0.045) ≈ 2.6 once the prober's own failures had lifted the baseline to its cap, so a
- *  prober working between ordinary calls reached 7 customers before containment. */
+ *  half again of room for a harder caller population. The agent's own rate never counts above
+ *  this (a prober's own failures must not lift its baseline: at a cap of 1.5× each later probe
+ *  scored ≈ 2.0 instead of 3.0) and never below 1 %. */
 const PRIOR_AGAIN_RATE = 0.015;
 /** The rate the repeat-failure CUSUM tests against. A prober fails every retry, but a higher
- *  rate would make each honest customer between two probes (ln(0.4 / 0.97) ≈ −0.9 at 0.6) wipe
- *  out the evidence: a prober works between ordinary calls. */
-const AGAIN_RATE = 0.6;
+ *  rate would make each honest customer between two probes (ln(0.4 / 0.97) ≈ −0.9 at 0.6; −0.34
+ *  at 0.3) wipe out the evidence: a prober works between ordinary calls. Time, not honest
+ *  customers, is what clears an honest desk's evidence (AGAIN_HALF_LIFE_MS). */
+const AGAIN_RATE = 0.3;
+/** Half-life (ms) of the repeat-failure evidence: a prober fails retry after retry within
+ *  minutes, while an honest desk's rare double failures lie hours apart (in the model, benign
+ *  false containments 4 -> 2 and verify-prober ABC max 6 -> 5 over 20 seeds each). */
+const AGAIN_HALF_LIFE_MS = 3 * 3_600_000;
 /** Risk points per unit of repeat-failure evidence above the floor: a failed retry on customer
  *  after customer is the prober's own signature (an honest desk shows two in a row about once
  *  in 10,000 customers, three about once in a million), so together with the first-attempt
- *  CUSUM it contains a prober by about the fifth customer. */
-const AGAIN_WEIGHT = 3;
+ *  CUSUM it contains a prober by the fourth or fifth customer. */
+const AGAIN_WEIGHT = 5;
 
 /** Folds a verify record (allowed with details.matched, or denied as locked) of `a`. */
 export function probeVerify(env: Env, a: AgentState, ev: Ev, customerId: string): void {
@@ -72,7 +76,9 @@ export function probeVerify(env: Env, a: AgentState, ev: Ev, customerId: string)
  *  attempt) or not (the first attempt passed). Scores under `verify_probing`. */
 function failedAgain(env: Env, a: AgentState, ev: Ev, again: boolean): void {
   const r = (a.probeAgain ??= { s: 0, n: 0, hits: 0, recent: [] } satisfies CusumState);
-  const p0 = baselineRate(r.hits, r.n, PRIOR_AGAIN_RATE, 20, 1.5, 0.01, 0.2);
+  r.s *= 2 ** (-Math.max(0, ev.t - (r.t ?? ev.t)) / AGAIN_HALF_LIFE_MS);
+  r.t = ev.t;
+  const p0 = baselineRate(r.hits, r.n, PRIOR_AGAIN_RATE, 20, 1, 0.01, 0.2);
   const points = AGAIN_WEIGHT * foldBernoulli(r, again, ev.seq, p0, AGAIN_RATE, AGAIN_FLOOR);
   if (points > 0) {
     env.emit(a, ev, 'verify_probing', points, {
