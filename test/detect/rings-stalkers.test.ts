@@ -76,4 +76,16 @@ describe('rings', () => {
     assert.match(s.of('collusion', 'agt_r3').at(-1)!.summary, /shares looked-up customers with contained agents .*a member of the same ring — contained/);
     assert.ok(!others.some((id) => contained().has(id)));
   });
+
+  it('a vendor team of two who take each other’s call-backs is not a ring: there is no one else to compare with', () => {
+    const s = new Stream(context(['agt_p1', 'agt_p2'].map((id) => agent(id))));
+    for (let k = 0; k < 24; k++) {
+      s.at(T0 + (1 + Math.floor(k / 3)) * DAY + 9 * HOUR + (k % 3) * 40 * 60_000);
+      s.call('agt_p1', `c_${k}`);
+      s.call('agt_p2', `c_${k}`);
+      s.call('agt_p1', `c_own1_${k}`);
+      s.call('agt_p2', `c_own2_${k}`);
+    }
+    assert.equal(s.points('collusion'), 0, s.of('collusion').map((x) => x.summary).join(' | '));
+  });
 });

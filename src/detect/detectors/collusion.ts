@@ -14,7 +14,7 @@ const TAIL = 1e-4;
 /** Tail probability at which a pair's sharing is overwhelming: both members are contained at once.
  *  Benign pairs of the simulated world bottom out near 1e-5 (20 seeds) once their count and its
  *  expectation cover the same window (near 1e-9 when the count ran on past the window). */
-const RING_TAIL = 1e-8;
+const RING_TAIL = 1e-7;
 /** Shards per vendor (the state is stored per shard, so a batch rewrites little). */
 export const COLLUSION_SHARDS = 16;
 
@@ -143,7 +143,7 @@ function sharedCustomer(env: CollusionEnv, v: VendorState, a: AgentState, ev: Ev
   remember(p.seqs, otherSeq);
   remember(p.seqs, ev.seq);
   if (p.n < SHARED_MIN) return false;
-  const expected = expectedShared(v, a.id, otherId, ev.t, window, p.emitted > 0 ? 0 : p.n);
+  const expected = expectedShared(v, a.id, otherId, ev.t, window, p);
   const tail = poissonTail(p.n, expected);
   p.tail = Math.min(p.tail ?? 1, tail);
   if (tail >= TAIL) return p.emitted > 0;
@@ -174,18 +174,33 @@ function emitPair(env: CollusionEnv, v: VendorState, a: AgentState, otherId: str
 }
 
 /** The group's share of lookups that repeat another member's customer, leaving out `own`
- *  repeats (the pair under test's; repeats within pairs already improbable are never counted):
- *  a ring's own sharing must not raise its expectation. */
+ *  repeats (the pair under test's; negative: put back in; repeats within pairs already
+ *  improbable are never counted): a ring's own sharing must not raise its expectation. */
 function share(v: VendorState, own = 0): number {
   return (Math.max(0, v.repeats[1] + v.repeats[2] - own) + 1) / (v.total[1] + v.total[2] + 20);
 }
 
 /** Lookups in the window of `b` at `t` and the time span (ms) they cover: the current bucket
- *  and the previous half window while they are within the window. */
+ *  and the previous half window while they are within the window. A bucket that never rolled
+ *  (nothing before its start: a new group or agent) covers only the time since its start (at
+ *  least MIN_SPAN_MS), so early rates are not diluted by time before anybody looked anything up. */
 function windowed(b: Buckets | undefined, t: number, half: number): [number, number] {
   if (!b || t - b[0] >= 2 * half) return [0, 2 * half];
   if (t - b[0] >= half) return [b[1], Math.max(half, t - b[0])];
-  return [b[1] + b[2], t - b[0] + half];
+  return [b[1] + b[2], b[2] > 0 ? t - b[0] + half : Math.max(MIN_SPAN_MS, t - b[0])];
+}
+
+/** Lookups of the rest of a group (in the window) below which the group is too small to say
+ *  what normal sharing is without the pair's own repeats. */
+const MIN_REFERENCE = 100;
+/** The shortest span a rate is taken over. */
+const MIN_SPAN_MS = 6 * 3_600_000;
+
+/** The rest of the group (without `x` and `y`) has enough lookups to say what normal sharing is. */
+function hasReference(v: VendorState, x: string, y: string, t: number, half: number): boolean {
+  const n = (id: string) => windowed(v.lookups[id], t, half)[0];
+  const others = windowed(v.total, t, half)[0] - n(x) - n(y);
+  return others >= MIN_REFERENCE && others >= n(x) + n(y);
 }
 
 /** Shared customers a pair would have by chance within the pair's window: each agent's lookups
@@ -193,13 +208,21 @@ function windowed(b: Buckets | undefined, t: number, half: number): [number, num
  *  group's lookups. Volumes are taken as rates (lookups per ms over the span their buckets
  *  cover) and applied to the window the shared customers are counted in (`window` ms, or the
  *  group's age when younger), so a pair's count and its expectation cover the same time. */
-function expectedShared(v: VendorState, x: string, y: string, t: number, window: number, own: number): number {
+function expectedShared(v: VendorState, x: string, y: string, t: number, window: number, p: Pair): number {
   const half = window / 2;
   const rate = (b: Buckets | undefined) => { const [n, span] = windowed(b, t, half); return n / span; };
   const rx = rate(v.lookups[x]);
   const ry = rate(v.lookups[y]);
   const rt = Math.max(rate(v.total), rx, ry, 1 / window);
   const span = Math.min(window, Math.max(DAY_MS, t - (v.since ?? t)));
+  // The pair's own repeats are left out while it is not yet improbable (an improbable pair's were
+  // taken out of the group's share when it became so). That needs a reference: other members
+  // with enough lookups of their own. A small group (two or three agents of a vendor in a
+  // jurisdiction) has none, and there the pair's repeats stay in (or are put back in). The
+  // repeat share of all groups was tried instead: in a world of few customers it contained
+  // benign pairs of small groups.
+  const flagged = p.emitted > 0;
+  const own = hasReference(v, x, y, t, half) ? (flagged ? 0 : p.n) : flagged ? -p.n : 0;
   return share(v, own) * 2 * ((rx * ry) / rt) * span + 0.05;
 }
 
@@ -230,15 +253,20 @@ function improbablePartners(v: VendorState, id: string): string[] {
 }
 
 /** `a` was contained: each partner of an improbable pair gets the pair's evidence again (a
- *  ring is contained member by member, not left running once one member is stopped); a partner
- *  whose sharing with `a` was below PARTNER_TAIL, or with two or more improbable partners now
- *  contained, is contained too (the last member of a ring, whose own sharing stops growing
+ *  ring is contained member by member, not left running once one member is stopped); an agent
+ *  sharing customers with `a` whose sharing with all contained agents together is below
+ *  PARTNER_TAIL, or with two or more improbable partners now contained, is contained too (the last member of a ring, whose own sharing stops growing
  *  once the others are stopped). */
 export function collusionContained(env: CollusionEnv, a: AgentState, ev: Ev): void {
   const v = env.vendor(a.vendor);
-  for (const partnerId of improbablePartners(v, a.id)) {
-    const partner = env.agent(partnerId);
-    if (partner && !partner.contained) partnerOfContained(env, v, a.id, partner, ev, false);
+  for (const key in v.pairs) {
+    const [x, y] = key.split('|') as [string, string];
+    const q = v.pairs[key] as Pair;
+    if ((x !== a.id && y !== a.id) || q.n < 2) continue;
+    const partner = env.agent(x === a.id ? y : x);
+    // Partners of an improbable pair get the evidence; others sharing a few customers are
+    // judged again only by the ring rule (their sharing with every contained agent together).
+    if (partner && !partner.contained) partnerOfContained(env, v, a.id, partner, ev, q.emitted <= 0);
   }
 }
 
@@ -258,7 +286,7 @@ function partnerOfContained(env: CollusionEnv, v: VendorState, containedId: stri
     const other = x === partner.id ? y : y === partner.id ? x : undefined;
     const q = v.pairs[k] as Pair;
     if (other === undefined || q.n < 2 || ev.t - q.t > window || (other !== containedId && !env.agent(other)?.contained)) continue;
-    log10 += Math.log10(poissonTail(q.n, expectedShared(v, partner.id, other, ev.t, window, q.emitted > 0 ? 0 : q.n)));
+    log10 += Math.log10(poissonTail(q.n, expectedShared(v, partner.id, other, ev.t, window, q)));
     with_.push(`${other} (${q.n})`);
   }
   const combined = 10 ** log10;
