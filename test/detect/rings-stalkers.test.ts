@@ -27,22 +27,27 @@ describe('stalking', () => {
 });
 
 describe('rings', () => {
-  it('two agents of one vendor splitting a target list are both contained once their sharing is overwhelming', () => {
-    const members = ['agt_r1', 'agt_r2'];
-    const others = Array.from({ length: 6 }, (_, i) => `agt_o${i}`);
+  const others = Array.from({ length: 6 }, (_, i) => `agt_o${i}`);
+  /** A vendor of `members` and six others: a normal week for everybody (distinct callers,
+   *  verified), then r1 and r2 work through one list, every target looked up by both. */
+  const ringStream = (members: readonly string[]): Stream => {
     const s = new Stream(context([...members, ...others].map((id) => agent(id))));
-    // A normal week for everybody: distinct callers, verified.
     let n = 0;
     for (let d = 0; d < 5; d++) for (const id of [...members, ...others]) {
       s.at(T0 + d * DAY + 9 * HOUR + n * 60_000);
       for (let k = 0; k < 4; k++) s.call(id, `c_norm${n++}`);
     }
-    // Then the ring works through one list: every target looked up by both, with full cover.
     for (let k = 0; k < 24; k++) {
       s.at(T0 + (6 + Math.floor(k / 6)) * DAY + 9 * HOUR + (k % 6) * 20 * 60_000);
       s.call('agt_r1', `c_list${k}`);
       s.call('agt_r2', `c_list${k}`);
     }
+    return s;
+  };
+
+  it('two agents of one vendor splitting a target list are both contained once their sharing is overwhelming', () => {
+    const members = ['agt_r1', 'agt_r2'];
+    const s = ringStream(members);
     for (const id of members) {
       assert.ok(s.actions.some((a) => a.agentId === id && a.kind === 'contain'), `${id} contained`);
       assert.ok(s.of('collusion', id).some((x) => /a shared target list — both contained|a member of the same ring — contained/.test(x.summary)), `${id}: ${s.of('collusion', id).map((x) => x.summary).join(' | ')}`);
@@ -51,19 +56,7 @@ describe('rings', () => {
   });
 
   it('a member who carries on after the others are contained is contained once the sharing with them is improbable', () => {
-    const members = ['agt_r1', 'agt_r2', 'agt_r3'];
-    const others = Array.from({ length: 6 }, (_, i) => `agt_o${i}`);
-    const s = new Stream(context([...members, ...others].map((id) => agent(id))));
-    let n = 0;
-    for (let d = 0; d < 5; d++) for (const id of [...members, ...others]) {
-      s.at(T0 + d * DAY + 9 * HOUR + n * 60_000);
-      for (let k = 0; k < 4; k++) s.call(id, `c_norm${n++}`);
-    }
-    for (let k = 0; k < 24; k++) {
-      s.at(T0 + (6 + Math.floor(k / 6)) * DAY + 9 * HOUR + (k % 6) * 20 * 60_000);
-      s.call('agt_r1', `c_list${k}`);
-      s.call('agt_r2', `c_list${k}`);
-    }
+    const s = ringStream(['agt_r1', 'agt_r2', 'agt_r3']);
     const contained = () => new Set(s.actions.filter((a) => a.kind === 'contain').map((a) => a.agentId));
     assert.ok(contained().has('agt_r1') && contained().has('agt_r2'));
     // r3 works through the same list a day later; o0 happens to take one of those customers.
