@@ -41,6 +41,7 @@ import type { Tile, TileData, TileReader } from '../src/shared/tlog/tiles.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { MasterKeyProvider } from '../src/vault/master-key-provider.js';
 import { createPostgresDatabase } from '../test/support/databases.js';
+import { pct, timeProofs } from './proof-timing.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 32);
@@ -51,10 +52,6 @@ const PARTS = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(',')).split(','
 const COMPLETE = ALL_PARTS.every((p) => PARTS.has(p));
 const ADMIN = process.env.KEYHOLE_BENCH_DATABASE_URL ?? process.env.KEYHOLE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 const round = (x: number, d = 1) => Number(x.toFixed(d));
 let serial = 0;
 const record = (): AuditRecord => {
@@ -138,7 +135,7 @@ async function logRun(perTxn: number, seconds: number, grouped: false | 'run' | 
     return {
       appends: acks.size, seconds: round((lastNeeded - t0) / 1000, 2), appendsPerS: Math.round(acks.size / ((lastNeeded - t0) / 1000)),
       catchUpMs: Math.round(lastNeeded - writersDone), checkpoints: batches, meanBatch: Math.round(acks.size / Math.max(1, batches)),
-      p50Ms: round(pct(latencies, 50)), p99Ms: round(pct(latencies, 99)), maxMs: round(Math.max(...latencies)),
+      p50Ms: round(pct(latencies, 50)), p99Ms: round(pct(latencies, 99)), maxMs: round(latencies.reduce((a, b) => Math.max(a, b), -Infinity)),
       ...(gc ? { groupCommit: { ...gc.settings, ...gc.stats() } } : {}),
     };
   });
@@ -203,9 +200,8 @@ async function bulkLoad(db: Kysely<AuditTables>, identity: LogIdentity): Promise
   return { root, sampled, tiles: all.length };
 }
 
-/** Inclusion-proof latency at PROOF_SIZE entries: LogReader.inclusionProof on the reader the
- *  proof routes use (proofLogReader: its cache warms in the background from the first proof)
- *  for random indexes, 500 warm-up then 2500 timed, every 100th proof verified. */
+/** Inclusion-proof latency at PROOF_SIZE entries (bench/proof-timing.ts: start-up until the
+ *  warm-up ends, then 2,500 timed in the steady state), every 100th proof verified. */
 async function proofRun(identity: LogIdentity) {
   return withDatabase(async (store) => {
     const db = store.db as Kysely<AuditTables>;
@@ -213,27 +209,10 @@ async function proofRun(identity: LogIdentity) {
     const { root, sampled, tiles } = await bulkLoad(db, identity);
     const loadS = round((performance.now() - tLoad) / 1000, 1);
     const reader = proofLogReader(db, process.env); // as the proof routes build it (KEYHOLE_PROOF_CACHE_TILES, warmed)
-    const times: number[] = [];
-    const cold: number[] = [];
-    for (let k = 0; k < 3000; k++) {
-      const index = Math.floor(Math.random() * PROOF_SIZE);
-      const misses = reader.cacheStats().misses;
-      const t = performance.now();
-      const p = await reader.inclusionProof(index);
-      const ms = performance.now() - t;
-      if (k >= 500) {
-        times.push(ms);
-        if (reader.cacheStats().misses > misses) cold.push(ms);
-      }
-      if (k % 100 === 0) verifyInclusion(p.leafHash, index, PROOF_SIZE, p.proof, root);
-    }
+    const timed = await timeProofs(reader, PROOF_SIZE, (p, index, k) => k % 100 === 0 && verifyInclusion(p.leafHash, index, PROOF_SIZE, p.proof, root));
     const j = Math.floor(Math.random() * sampled.length);
     verifyInclusion(sampled[j]!, j * 997, PROOF_SIZE, (await reader.inclusionProof(j * 997)).proof, root);
-    return {
-      size: PROOF_SIZE, tiles, loadS, proofs: times.length, p50Ms: round(pct(times, 50), 3), p99Ms: round(pct(times, 99), 3),
-      // Proofs that read a tile from the database (a tile not in the LRU yet) and their p99.
-      coldProofs: cold.length, coldP99Ms: round(pct(cold, 99), 3), cache: reader.cacheStats(),
-    };
+    return { size: PROOF_SIZE, tiles, loadS, ...timed };
   });
 }
 
@@ -256,7 +235,7 @@ if (baseBatched) say(`baseline, 8 rows/txn:   ${baseBatched.insertsPerS} plain i
 const capacity = await part('capacity', () => capacityRun(CAPACITY));
 if (capacity) say(`integrator capacity:    ${capacity.perS} records/s (${capacity.records} pre-filled)`);
 const proofs = await part('proofs', async () => proofRun(await openLogIdentity(new MasterKeyProvider(randomBytes(32)), 'bench.keyhole.example/log')));
-if (proofs) say(`inclusion proof at ${proofs.size}: p50 ${proofs.p50Ms} ms, p99 ${proofs.p99Ms} ms, ${proofs.coldProofs} cold (p99 ${proofs.coldP99Ms} ms) (tiles bulk-loaded in ${proofs.loadS} s; ${JSON.stringify(proofs.cache)})`);
+if (proofs) say(`inclusion proof at ${proofs.size}: p50 ${proofs.p50Ms} ms, p99 ${proofs.p99Ms} ms, ${proofs.coldProofs} cold (p99 ${proofs.coldP99Ms} ms) (tiles bulk-loaded in ${proofs.loadS} s; ${JSON.stringify(proofs.cache)}); start-up until warmed (${proofs.startup.warmUpMs} ms): ${proofs.startup.proofs} proofs, p50 ${proofs.startup.p50Ms} ms, p99 ${proofs.startup.p99Ms} ms, ${proofs.startup.coldProofs} cold`);
 
 if (grouped && queued && single && base && batched && baseBatched && capacity && proofs) {
   const result = {

@@ -57,6 +57,15 @@ export class TileLevelCache {
     return levels;
   }
 
+  /** Computes, in place, the levels of the tile of `key` if it was put in raw (not a use: the
+   *  LRU order and the counts stay); true when it did. */
+  settle(key: string): boolean {
+    const v = this.#map.get(key);
+    if (!(v instanceof Uint8Array)) return false;
+    this.#map.set(key, tileLevels(v));
+    return true;
+  }
+
   /** True when `key` is cached (not a use: the LRU order and the counts stay). */
   has(key: string): boolean {
     return this.#map.has(key);

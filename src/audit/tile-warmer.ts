@@ -1,12 +1,16 @@
 // Filling the proof tile cache ahead of the proofs (issue 13 item 3): the full tiles of the
 // signed tree — the upper levels first (every proof uses them), then level 0 newest first
 // (receipts and monitors mostly ask about recent entries) — up to a share of the cache, a few
-// dozen tiles a query, raw (their levels are computed on first use, so warming does no hashing).
+// dozen tiles a query, raw (so the cache fills fast, and a proof meanwhile hashes the levels of
+// a tile it is the first to use); then, in the background, every warmed tile still raw gets its
+// levels, one tile per turn of the event loop (so a proof waits for at most one tile's hashing).
+// Hashing on first use alone left the proofs' p99 at 1M entries at 2.5 ms, 0.2 ms once hashed.
 // Partial tiles are never warmed: their stored row grows with the log. As the log grows, the
 // tiles completed since the last warm-up are added. C2SP tlog-tiles layout.
 import { shiftRight } from '../shared/tlog/tree-math.js';
 import { TILE_HEIGHT, TILE_WIDTH } from '../shared/tlog/tiles.js';
 import { HASH_SIZE } from '../shared/tlog/hash.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { tileKey, type TileLevelCache } from './tile-level-cache.js';
 import type { DbTileReader } from './tile-store.js';
 
@@ -62,6 +66,7 @@ export class TileWarmer {
   }
 
   async #load(todo: ReadonlyArray<{ level: number; index: number }>): Promise<void> {
+    const loaded: string[] = [];
     for (let i = 0; i < todo.length; i += WARM_BATCH) {
       const batch = todo.slice(i, i + WARM_BATCH);
       const found = await this.#tiles.readStored(batch);
@@ -71,7 +76,9 @@ export class TileWarmer {
         // Only a stored full tile, and never over a tile a proof has cached meanwhile.
         if (data === undefined || data.length !== TILE_WIDTH * HASH_SIZE || this.#cache.has(key)) continue;
         this.#cache.set(key, data.slice());
+        loaded.push(key);
       }
     }
+    for (const key of loaded) if (this.#cache.settle(key)) await nextTurn();
   }
 }

@@ -5,7 +5,7 @@
 // between proofs. Pure: in-memory tiles, checked against the naive RFC 9162 tree.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CachedHashReader, DEFAULT_PROOF_CACHE_TILES, proofTileCacheFromEnv, TileLevelCache } from '../../src/audit/cached-hash-reader.js';
+import { CachedHashReader, DEFAULT_PROOF_CACHE_TILES, proofTileCacheFromEnv, TileLevelCache, tileLevels } from '../../src/audit/cached-hash-reader.js';
 import { proveConsistency, proveInclusion } from '../../src/shared/tlog/proofs.js';
 import { verifyConsistency, verifyInclusion } from '../../src/shared/tlog/proof-verify.js';
 import { MemoryTileStore } from '../tlog/support/memory-tile-store.js';
@@ -17,6 +17,21 @@ describe('the proof tile cache', () => {
     assert.equal(proofTileCacheFromEnv({ KEYHOLE_PROOF_CACHE_TILES: '12' }).stats().maxTiles, 12);
     assert.equal(proofTileCacheFromEnv({ KEYHOLE_PROOF_CACHE_TILES: '0' }).stats().maxTiles, 0);
     for (const bad of ['-1', '1.5', 'lots', '1000001']) assert.throws(() => proofTileCacheFromEnv({ KEYHOLE_PROOF_CACHE_TILES: bad }), /KEYHOLE_PROOF_CACHE_TILES/);
+  });
+
+  it('settles a tile put in raw into its levels in place, without counting a use', () => {
+    const raw = Buffer.concat(makeLeaves(0, 256));
+    const cache = new TileLevelCache(4);
+    cache.set('0/0', raw);
+    cache.set('0/1', tileLevels(raw));
+    assert.equal(cache.settle('0/1'), false, 'a tile with levels was settled again');
+    assert.equal(cache.settle('0/9'), false, 'a tile not cached was settled');
+    assert.equal(cache.settle('0/0'), true);
+    assert.equal(cache.settle('0/0'), false);
+    assert.deepEqual(cache.stats(), { tiles: 2, maxTiles: 4, hits: 0, misses: 0 });
+    const levels = cache.get('0/0')!;
+    assert.deepEqual(levels.map((l) => Buffer.from(l).toString('hex')), tileLevels(raw).map((l) => Buffer.from(l).toString('hex')));
+    assert.equal(Buffer.from(levels[8]!).toString('hex'), Buffer.from(naiveRoot(makeLeaves(0, 256))).toString('hex'));
   });
 
   it('never holds more tiles than its bound, keeps the most recently used, and counts hits', async () => {

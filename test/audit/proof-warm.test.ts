@@ -59,6 +59,8 @@ for (const backend of DATABASES) {
       const p = await reader.inclusionProof(5);
       await reader.warmed();
       for (const k of [0, 1, 2]) assert.ok(cache.has(full(0, k)), `full tile 0/${k} not warmed`);
+      // By the end of the warm-up every warmed tile has its levels: no proof hashes them.
+      for (const k of [0, 1, 2]) assert.equal(cache.settle(full(0, k)), false, `tile 0/${k} still raw after the warm-up`);
       assert.equal(cache.has(full(0, 3)), false, 'the partial tile 0/3 was cached as full');
       verifyInclusion(p.leafHash, 5, 1000, p.proof, cp1000.rootHash);
       const misses = cache.stats().misses;
