@@ -5,8 +5,7 @@
 // duration. Then 2,500 timed proofs, the steady state (p50Ms/p99Ms). A proof that read a tile
 // from the database (a miss of the LRU) counts as cold.
 import { performance } from 'node:perf_hooks';
-import type { LogReader } from '../src/audit/log-reader.js';
-import type { InclusionProof } from '../src/audit/log-reader.js';
+import type { InclusionProof, LogReader } from '../src/audit/log-reader.js';
 
 /** The p-th percentile (0–100) of `xs` in its unit, NaN when empty. */
 export const pct = (xs: readonly number[], p: number): number => {
@@ -17,7 +16,9 @@ const r3 = (x: number) => Number(x.toFixed(3));
 
 /** Times proofs of random leaves of a tree of `size` on `reader` (a fresh proofLogReader);
  *  `check(proof, index, k)` is called with every proof (k counts from 0 in each phase).
- *  Returns milliseconds. */
+ *  Returns the steady state's `proofs`, `p50Ms`, `p99Ms`, `coldProofs`, `coldP99Ms` and the
+ *  reader's `cache` stats, and `startup` {warmUpMs, proofs, p50Ms, p99Ms, coldProofs}; times
+ *  in milliseconds. Throws whatever a proof or `check` throws. */
 export async function timeProofs(reader: LogReader, size: number, check: (p: InclusionProof, index: number, k: number) => void = () => undefined) {
   const prove = async (k: number, times: number[], cold: number[]) => {
     const index = Math.floor(Math.random() * size);
