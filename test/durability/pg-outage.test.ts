@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -60,12 +63,16 @@ describe('PostgreSQL outage under load', { skip: postgresBinDir() === undefined 
   let server: { proc: ChildProcess; stderr: () => string } | undefined;
   let dbUrl: string;
   let base: string;
+  let dataDir: string | undefined;
 
   before(async () => {
+    // Its own data directory: the published checkpoint it writes belongs to this throwaway log,
+    // not to ./.keyhole/data, which `npm start` (and the next run of this test) would refuse.
+    dataDir = mkdtempSync(path.join(tmpdir(), 'keyhole-outage-'));
     cluster = await startPgCluster();
     await sql(cluster.url, 'create database keyhole');
     dbUrl = cluster.url.replace(/\/postgres$/, '/keyhole');
-    const env = { ...process.env, DATABASE_URL: dbUrl, KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64'), KEYHOLE_DEMO: '1', LOG_LEVEL: 'error' };
+    const env = { ...process.env, DATABASE_URL: dbUrl, KEYHOLE_MASTER_KEY: randomBytes(32).toString('base64'), KEYHOLE_DEMO: '1', LOG_LEVEL: 'error', KEYHOLE_DATA_DIR: dataDir };
     // Seeded in this process (one tsx start-up less than `keyhole seed`).
     const rt = await createRuntime({ databaseUrl: dbUrl, integrate: false, detect: false, env });
     try {
@@ -84,6 +91,7 @@ describe('PostgreSQL outage under load', { skip: postgresBinDir() === undefined 
       await new Promise((r) => server!.proc.once('exit', r));
     }
     await cluster?.destroy();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('stays up, answers 503 + Retry-After during the outage, recovers within 5 s, loses no acknowledged record', { timeout: 180_000 }, async (t) => {
@@ -173,7 +181,7 @@ describe('PostgreSQL outage under load', { skip: postgresBinDir() === undefined 
       pending = ((await sql(dbUrl, 'select count(*)::int as n from audit_pending')).rows[0] as { n: number }).n;
       if (pending !== 0) await sleep(250);
     }
-    assert.equal(pending, 0, 'the integrator drains audit_pending after the outage');
+    assert.equal(pending, 0, `the integrator drains audit_pending after the outage; server stderr: ${server!.stderr().slice(-2000)}`);
     const logged = new Set((await sql(dbUrl, `select entry::json->>'requestId' as id from audit_log where action = 'view'`)).rows.map((r) => (r as { id: string }).id));
     const missing = ok.filter((o) => o.requestId === null || !logged.has(o.requestId));
     assert.deepEqual(missing.map((o) => o.requestId), [], `${missing.length} of ${ok.length} answered views have no audit record`);
