@@ -1,5 +1,5 @@
 // The server's fast path for proofs: a HashReader over the stored tiles that computes subtree
-// hashes inside a tile with node:crypto and keeps every tile's inner levels in a bounded LRU
+// hashes inside a tile with node:crypto and keeps every tile's hashes in a bounded LRU
 // (tile-level-cache.ts: a full tile never changes; a partial tile is cached under its width).
 // Same answers as the shared TileHashReader for an untampered store
 // (test/audit/server-hashing.test.ts), but it does not authenticate tiles: clients verify what it
@@ -11,9 +11,9 @@ import { storedHashCount } from '../shared/tlog/stored-hash-index.js';
 import { tileForStoredHash, tileWidthForSize, type Tile, type TileReader } from '../shared/tlog/tiles.js';
 import { checkSize } from '../shared/tlog/tree-hash.js';
 import { isSafeIndex } from '../shared/tlog/tree-math.js';
-import { tileKey, tileLevels, type TileLevelCache, type TileLevels } from './tile-level-cache.js';
+import { tileKey, TileHashes, type TileLevelCache } from './tile-level-cache.js';
 
-export { DEFAULT_PROOF_CACHE_TILES, proofTileCacheFromEnv, TileLevelCache, tileLevels, type TileCacheStats } from './tile-level-cache.js';
+export { DEFAULT_PROOF_CACHE_TILES, proofTileCacheFromEnv, TileHashes, TileLevelCache, type TileCacheStats } from './tile-level-cache.js';
 
 /** Reads stored hashes of the tree of `size` leaves from `tiles`, one readTiles call at most.
  *  readHashes throws KeyholeError INDEX_OUT_OF_RANGE for an index outside the tree, and
@@ -38,7 +38,7 @@ export class CachedHashReader implements HashReader {
       const tile: Tile = { ...t.tile, width: tileWidthForSize(t.tile.level, t.tile.index, this.#size) };
       return { tile, key: tileKey(tile), level: Math.log2(t.end - t.start), at: t.start / (t.end - t.start) };
     });
-    const local = new Map<string, TileLevels>();
+    const local = new Map<string, TileHashes>();
     const missing = new Map<string, Tile>();
     for (const w of wanted) {
       if (local.has(w.key) || missing.has(w.key)) continue;
@@ -50,11 +50,11 @@ export class CachedHashReader implements HashReader {
       const list = [...missing.values()];
       const data = await this.#tiles.readTiles(list);
       list.forEach((t, i) => {
-        const levels = tileLevels(data[i]!.subarray(0, t.width * HASH_SIZE));
-        local.set(tileKey(t), levels);
-        this.#cache.set(tileKey(t), levels);
+        const hashes = TileHashes.fromStored(data[i]!.subarray(0, t.width * HASH_SIZE));
+        local.set(tileKey(t), hashes);
+        this.#cache.set(tileKey(t), hashes);
       });
     }
-    return wanted.map((w) => local.get(w.key)![w.level]!.slice(w.at * HASH_SIZE, (w.at + 1) * HASH_SIZE));
+    return wanted.map((w) => local.get(w.key)!.hash(w.level, w.at));
   }
 }

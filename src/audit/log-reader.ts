@@ -63,7 +63,7 @@ export class LogReader {
   #refreshing: Promise<StoredCheckpoint> | undefined;
 
   /** @param cache the tile levels kept between calls (default: DEFAULT_PROOF_CACHE_TILES
-   *  tiles, ~64 MiB; the server sizes it with KEYHOLE_PROOF_CACHE_TILES).
+   *  tiles, at most ≈ 480 MiB; the server sizes it with KEYHOLE_PROOF_CACHE_TILES).
    *  @param opts.warm fill the cache in the background with the full tiles of the latest
    *  signed tree from the first proof on, and with each tile completed later (tile-warmer.ts);
    *  the server's proof routes do (proofLogReader). */

@@ -33,8 +33,8 @@ export function newFullTiles(from: number, size: number, limit: number): Array<{
 
 /** How many of a cache's `maxTiles` warming may fill: all but a reserve for the partial tiles
  *  of the trees proofs are asked for (a tree has at most one partial tile per level) of an
- *  eighth of the bound, at most 64 tiles. The default cache (4,096 tiles) so warms every one of
- *  the 3,924 tiles of a 1M-entry log; 0 for 0. */
+ *  eighth of the bound, at most 64 tiles. The default cache (40,960 tiles) so warms every one of
+ *  the 39,214 full tiles of a 10M-entry log; 0 for 0. */
 export function warmLimit(maxTiles: number): number {
   return maxTiles - Math.min(64, Math.ceil(maxTiles / 8));
 }

@@ -86,7 +86,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'KEYHOLE_GROUP_COMMIT_LANES', secret: false, description: 'group commit lanes' },
   { name: 'KEYHOLE_GROUP_COMMIT_MAX_BATCH', secret: false, description: 'group commit: most appends per commit' },
   { name: 'KEYHOLE_GROUP_COMMIT_WAIT_MS', secret: false, description: 'group commit: longest wait for a batch, ms' },
-  { name: 'KEYHOLE_PROOF_CACHE_TILES', secret: false, description: 'proof tile cache size, tiles (16 KiB each at most)' },
+  { name: 'KEYHOLE_PROOF_CACHE_TILES', secret: false, description: 'proof tile cache size, tiles (12 KiB each at most)' },
   { name: 'KEYHOLE_WITNESS_POLICY', secret: false, description: 'the witness policy (which witnesses, how many)' },
   // identity (src/identity)
   { name: 'KEYHOLE_PUBLIC_URL', secret: false, description: 'the public URL of this deployment (OIDC redirect)', check: url('http:', 'https:') },

@@ -5,7 +5,9 @@
 // between proofs. Pure: in-memory tiles, checked against the naive RFC 9162 tree.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CachedHashReader, DEFAULT_PROOF_CACHE_TILES, proofTileCacheFromEnv, TileLevelCache, tileLevels } from '../../src/audit/cached-hash-reader.js';
+import fc from 'fast-check';
+import { CachedHashReader, DEFAULT_PROOF_CACHE_TILES, proofTileCacheFromEnv, TileHashes, TileLevelCache } from '../../src/audit/cached-hash-reader.js';
+import { STORED_FROM_LEVEL } from '../../src/audit/tile-level-cache.js';
 import { proveConsistency, proveInclusion } from '../../src/shared/tlog/proofs.js';
 import { verifyConsistency, verifyInclusion } from '../../src/shared/tlog/proof-verify.js';
 import { MemoryTileStore } from '../tlog/support/memory-tile-store.js';
@@ -19,19 +21,62 @@ describe('the proof tile cache', () => {
     for (const bad of ['-1', '1.5', 'lots', '1000001']) assert.throws(() => proofTileCacheFromEnv({ KEYHOLE_PROOF_CACHE_TILES: bad }), /KEYHOLE_PROOF_CACHE_TILES/);
   });
 
-  it('settles a tile put in raw into its levels in place, without counting a use', () => {
-    const raw = Buffer.concat(makeLeaves(0, 256));
+  it('keeps a tile sparse and answers every group of every level as the naive tree does (fast-check)', () => {
+    const leaves = makeLeaves(0, 256, 'sparse');
+    fc.assert(fc.property(fc.integer({ min: 1, max: 256 }), fc.integer({ min: 0, max: 8 }), fc.nat(), (width, level, pick) => {
+      const tile = TileHashes.fromStored(Buffer.concat(leaves.slice(0, width)));
+      const groups = Math.floor(width / 2 ** level);
+      if (groups === 0) {
+        assert.throws(() => tile.hash(level, 0), RangeError);
+        return;
+      }
+      const at = pick % groups;
+      const want = naiveRoot(leaves.slice(at * 2 ** level, (at + 1) * 2 ** level));
+      assert.equal(Buffer.from(tile.hash(level, at)).toString('hex'), Buffer.from(want).toString('hex'), `width ${width} level ${level} group ${at}`);
+      assert.throws(() => tile.hash(level, groups), RangeError);
+    }), { numRuns: 400 });
+    // A full tile stores level 0 and the levels from STORED_FROM_LEVEL up, not the ones between.
+    const full = TileHashes.fromStored(Buffer.concat(leaves));
+    let upper = 0;
+    for (let k = STORED_FROM_LEVEL; k <= 8; k++) upper += 256 >> k;
+    assert.equal(full.bytes, (256 + upper) * 32);
+    assert.ok(full.bytes <= 12_256, `${full.bytes} bytes for a full tile`);
+    // A copy: changing an answer changes nothing cached.
+    const h = full.hash(2, 5);
+    h.fill(0);
+    assert.notEqual(Buffer.from(full.hash(2, 5)).toString('hex'), Buffer.from(h).toString('hex'));
+    for (const bad of [new Uint8Array(0), new Uint8Array(33), new Uint8Array(257 * 32)]) assert.throws(() => TileHashes.fromStored(bad), RangeError);
+  });
+
+  it('settles a tile put in raw into its hashes in place, without counting a use', () => {
+    const leaves = makeLeaves(0, 256);
+    const raw = Buffer.concat(leaves);
     const cache = new TileLevelCache(4);
     cache.set('0/0', raw);
-    cache.set('0/1', tileLevels(raw));
-    assert.equal(cache.settle('0/1'), false, 'a tile with levels was settled again');
+    cache.set('0/1', TileHashes.fromStored(raw));
+    assert.equal(cache.settle('0/1'), false, 'a tile with hashes was settled again');
     assert.equal(cache.settle('0/9'), false, 'a tile not cached was settled');
     assert.equal(cache.settle('0/0'), true);
     assert.equal(cache.settle('0/0'), false);
     assert.deepEqual(cache.stats(), { tiles: 2, maxTiles: 4, hits: 0, misses: 0 });
-    const levels = cache.get('0/0')!;
-    assert.deepEqual(levels.map((l) => Buffer.from(l).toString('hex')), tileLevels(raw).map((l) => Buffer.from(l).toString('hex')));
-    assert.equal(Buffer.from(levels[8]!).toString('hex'), Buffer.from(naiveRoot(makeLeaves(0, 256))).toString('hex'));
+    const hashes = cache.get('0/0')!;
+    assert.ok(hashes instanceof TileHashes);
+    assert.equal(Buffer.from(hashes.hash(8, 0)).toString('hex'), Buffer.from(naiveRoot(leaves)).toString('hex'));
+    assert.equal(Buffer.from(hashes.hash(1, 3)).toString('hex'), Buffer.from(naiveRoot(leaves.slice(6, 8))).toString('hex'));
+  });
+
+  it('evicts by second chance: a tile used since the last eviction outlives an older unused one', () => {
+    const tile = TileHashes.fromStored(Buffer.concat(makeLeaves(0, 4)));
+    const cache = new TileLevelCache(3);
+    for (const k of ['a', 'b', 'c', 'd']) cache.set(k, tile); // d sweeps every bit and evicts a, the oldest
+    assert.deepEqual(['a', 'b', 'c', 'd'].map((k) => cache.has(k)), [false, true, true, true]);
+    assert.equal(cache.get('b'), tile);
+    cache.set('e', tile);
+    assert.deepEqual(['b', 'c', 'd', 'e'].map((k) => cache.has(k)), [true, false, true, true], 'the used tile b was evicted, or the unused c kept');
+    assert.equal(cache.stats().tiles, 3);
+    cache.set('d', tile); // setting a cached key replaces it: nothing is evicted
+    assert.equal(cache.stats().tiles, 3);
+    assert.ok(cache.has('b') && cache.has('e'));
   });
 
   it('never holds more tiles than its bound, keeps the most recently used, and counts hits', async () => {
