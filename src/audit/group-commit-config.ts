@@ -1,5 +1,5 @@
 // Turning group commit on from the environment: KEYHOLE_GROUP_COMMIT=1 (or `on`/`true`), with
-// optional KEYHOLE_GROUP_COMMIT_LANES (default 2 on PostgreSQL, always 1 on PGlite),
+// optional KEYHOLE_GROUP_COMMIT_LANES (default 1; always 1 on PGlite),
 // KEYHOLE_GROUP_COMMIT_MAX_BATCH (default 64) and KEYHOLE_GROUP_COMMIT_WAIT_MS (default 0: an
 // idle lane flushes on the next turn of the event loop). The defaults are
 // GROUP_COMMIT_DEFAULTS. Off by default. docs/design/perf.md "Group commit".

@@ -22,11 +22,12 @@ export class UnitScope {
 const refuse = (): never => {
   throw new Error('a group-commit unit runs inside the flush transaction: it cannot open connections or transactions');
 };
-// Stand-ins the Transaction constructor wants; a unit handle never uses them (Transaction
-// itself refuses transaction(), connection() and destroy()).
-const NO_DRIVER = new Proxy({}, { get: () => refuse }) as unknown as Driver;
-const NO_DIALECT = new Proxy({}, { get: () => refuse }) as unknown as Dialect;
-const NO_CONFIG = Object.freeze({}) as unknown as KyselyConfig;
+/** Stand-ins the Transaction constructor wants; a unit handle (and the flush's lazily begun
+ *  transaction) never uses them (Transaction itself refuses transaction(), connection() and
+ *  destroy()). */
+export const NO_DRIVER = new Proxy({}, { get: () => refuse }) as unknown as Driver;
+export const NO_DIALECT = new Proxy({}, { get: () => refuse }) as unknown as Dialect;
+export const NO_CONFIG = Object.freeze({}) as unknown as KyselyConfig;
 
 /** Issues the unit's SAVEPOINT (named by `name()`) on the flush connection before the unit's
  *  first statement; statements run one at a time on that connection (Kysely serializes them). */

@@ -7,6 +7,9 @@
 // statement (a unit that throws is rolled back to it and rejected alone; a unit that runs no
 // statement needs none), then the records of all units — record-only units and those appended
 // through appendAudit in transactional units — go in as one multi-row INSERT, then one COMMIT.
+// The BEGIN too is sent only before the first statement of a unit: a flush whose units ran none
+// (requests whose only write is their record) is that one INSERT alone, in autocommit — one
+// round trip, as atomic as BEGIN/INSERT/COMMIT.
 //
 // Invariant 1 (DESIGN.md) is unchanged: a unit's promise resolves only after the COMMIT that
 // holds its records and state changes, so no response goes out before its audit record is
@@ -17,10 +20,10 @@
 // Units sharing a key (the broker uses the agent id) always go to the same lane, so the row
 // locks one agent's requests take (budget counters, grant claims) are never waited for across
 // lanes of the same committer.
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, Transaction, type ConnectionProvider, type DatabaseConnection, type Kysely } from 'kysely';
 import { canonicalAuditJson, type AuditRecord } from '../shared/audit-entry.js';
 import { isKeyholeError, KeyholeError } from '../shared/errors.js';
-import { unitHandle, UnitScope } from './group-commit-unit.js';
+import { NO_CONFIG, NO_DIALECT, NO_DRIVER, unitHandle, UnitScope } from './group-commit-unit.js';
 
 /** Tuning of a GroupCommitter. */
 export interface GroupCommitOptions {
@@ -38,7 +41,7 @@ export interface GroupCommitOptions {
 }
 
 /** The defaults of GroupCommitOptions (measured with bench/log.ts, docs/design/perf.md). */
-export const GROUP_COMMIT_DEFAULTS = Object.freeze({ lanes: 2, maxBatch: 64, maxWaitMs: 0 });
+export const GROUP_COMMIT_DEFAULTS = Object.freeze({ lanes: 1, maxBatch: 64, maxWaitMs: 0 });
 
 /** Counts since construction (no record content). */
 export interface GroupCommitStats {
@@ -47,6 +50,29 @@ export interface GroupCommitStats {
   readonly failedFlushes: number;
   /** Savepoints opened: transactional units that ran a statement of their own. */
   readonly savepoints: number;
+  /** Flushes that were their records' INSERT alone, in autocommit (no unit ran a statement). */
+  readonly autocommitFlushes: number;
+}
+
+/** Sends BEGIN on the flush's connection before the first statement run through it;
+ *  statements run one at a time, as `inner` (the flush's single connection) provides it. */
+class LazyBeginProvider implements ConnectionProvider {
+  readonly #inner: ConnectionProvider;
+  began = false;
+
+  constructor(inner: ConnectionProvider) {
+    this.#inner = inner;
+  }
+
+  provideConnection<T>(consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
+    return this.#inner.provideConnection(async (connection) => {
+      if (!this.began) {
+        this.began = true; // set first: if BEGIN fails the flush sends ROLLBACK (harmless) and fails
+        await connection.executeQuery(CompiledQuery.raw('begin'));
+      }
+      return consumer(connection);
+    });
+  }
 }
 
 interface Unit {
@@ -90,6 +116,7 @@ export class GroupCommitter {
   #units = 0;
   #failed = 0;
   #savepoints = 0;
+  #autocommits = 0;
   #closed = false;
 
   constructor(db: Kysely<any>, opts: GroupCommitOptions = {}) {
@@ -130,7 +157,7 @@ export class GroupCommitter {
 
   /** Flush and unit counts since construction. */
   stats(): GroupCommitStats {
-    return { flushes: this.#flushes, units: this.#units, failedFlushes: this.#failed, savepoints: this.#savepoints };
+    return { flushes: this.#flushes, units: this.#units, failedFlushes: this.#failed, savepoints: this.#savepoints, autocommitFlushes: this.#autocommits };
   }
 
   /** Refuses new work and waits until every queued unit has been flushed. */
@@ -176,36 +203,53 @@ export class GroupCommitter {
     this.#units += batch.length;
     const outcomes = new Map<Unit, { ok: true; value: unknown } | { ok: false; error: unknown }>();
     try {
-      await this.#db.transaction().execute(async (trx) => {
-        const texts: string[] = [];
-        let n = 0;
-        const name = () => {
-          this.#savepoints++;
-          return `gc_${n++}`;
-        };
-        for (const u of batch) {
-          if (!u.fn) {
-            texts.push(...u.records);
-            outcomes.set(u, { ok: true, value: undefined });
-            continue;
+      await this.#db.connection().execute(async (conn) => {
+        // The flush's transaction, begun lazily: the units' handles and the statements below
+        // go through `begin`, which sends BEGIN before the first of them.
+        const lazy = new LazyBeginProvider(conn.getExecutor());
+        const trx = new Transaction<any>({ config: NO_CONFIG, driver: NO_DRIVER, dialect: NO_DIALECT, executor: conn.getExecutor().withConnectionProvider(lazy) });
+        try {
+          const texts: string[] = [];
+          let n = 0;
+          const name = () => {
+            this.#savepoints++;
+            return `gc_${n++}`;
+          };
+          for (const u of batch) {
+            if (!u.fn) {
+              texts.push(...u.records);
+              outcomes.set(u, { ok: true, value: undefined });
+              continue;
+            }
+            const scope = new UnitScope();
+            try {
+              const value = await u.fn(unitHandle(trx, scope, name));
+              scope.ended = true;
+              // No RELEASE (a round trip saved): a later rollback only ever targets a later
+              // savepoint, and the subtransactions are merged at COMMIT either way.
+              texts.push(...scope.records);
+              outcomes.set(u, { ok: true, value });
+            } catch (error) {
+              scope.ended = true;
+              // Undo this unit alone (its records were never inserted); if even that fails the
+              // whole flush fails below.
+              if (scope.savepoint !== undefined) await trx.executeQuery(CompiledQuery.raw(`rollback to savepoint ${scope.savepoint}`));
+              outcomes.set(u, { ok: false, error });
+            }
           }
-          const scope = new UnitScope();
-          try {
-            const value = await u.fn(unitHandle(trx, scope, name));
-            scope.ended = true;
-            // No RELEASE (a round trip saved): a later rollback only ever targets a later
-            // savepoint, and the subtransactions are merged at COMMIT either way.
-            texts.push(...scope.records);
-            outcomes.set(u, { ok: true, value });
-          } catch (error) {
-            scope.ended = true;
-            // Undo this unit alone (its records were never inserted); if even that fails the
-            // whole flush fails below.
-            if (scope.savepoint !== undefined) await trx.executeQuery(CompiledQuery.raw(`rollback to savepoint ${scope.savepoint}`));
-            outcomes.set(u, { ok: false, error });
+          const insert = texts.length > 0 ? CompiledQuery.raw(INSERT_MANY, [`[${texts.join(',')}]`]) : undefined;
+          if (!lazy.began) {
+            // No unit ran a statement: the records' INSERT is the whole flush, in autocommit.
+            if (insert) await conn.executeQuery(insert);
+            this.#autocommits++;
+            return;
           }
+          if (insert) await trx.executeQuery(insert);
+          await conn.executeQuery(CompiledQuery.raw('commit'));
+        } catch (error) {
+          if (lazy.began) await conn.executeQuery(CompiledQuery.raw('rollback')).catch(() => undefined);
+          throw error;
         }
-        if (texts.length > 0) await trx.executeQuery(CompiledQuery.raw(INSERT_MANY, [`[${texts.join(',')}]`]));
       });
     } catch (cause) {
       this.#failed++;

@@ -44,7 +44,7 @@ for (const backend of DATABASES) {
     const records = () => committed(`select entry->>'requestId' as v from audit_pending`);
     const probes = () => committed('select k as v from gcu_probe');
 
-    it('units that only append open no savepoint, share one flush, and resolve after the commit', async () => {
+    it('units that only append open no savepoint, share one flush (one INSERT in autocommit), and resolve after the commit', async () => {
       const gc = new GroupCommitter(store.db, { lanes: 1 });
       const rs = Array.from({ length: 20 }, rec);
       const seen: Array<Promise<boolean>> = [];
@@ -53,7 +53,7 @@ for (const backend of DATABASES) {
         assert.equal(id, undefined); // deferred to the flush's INSERT
       }).then(() => { seen.push(records().then((s) => s.has(r.requestId))); })));
       assert.deepEqual(await Promise.all(seen), rs.map(() => true));
-      assert.deepEqual(gc.stats(), { flushes: 1, units: 20, failedFlushes: 0, savepoints: 0 });
+      assert.deepEqual(gc.stats(), { flushes: 1, units: 20, failedFlushes: 0, savepoints: 0, autocommitFlushes: 1 });
       await gc.close();
     });
 
@@ -75,7 +75,7 @@ for (const backend of DATABASES) {
       const [stored, written] = [await records(), await probes()];
       assert.deepEqual(rs.map((r) => stored.has(r.requestId)), [true, true, false, false, false, true]);
       assert.deepEqual(rs.map((r) => written.has(r.requestId)), [false, true, false, false, false, true]);
-      assert.deepEqual(gc.stats(), { flushes: 1, units: 6, failedFlushes: 0, savepoints: 4 });
+      assert.deepEqual(gc.stats(), { flushes: 1, units: 6, failedFlushes: 0, savepoints: 4, autocommitFlushes: 0 });
       await gc.close();
     });
 
