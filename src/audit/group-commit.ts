@@ -55,21 +55,26 @@ export interface GroupCommitStats {
 }
 
 /** Sends BEGIN on the flush's connection before the first statement run through it;
- *  statements run one at a time, as `inner` (the flush's single connection) provides it. */
+ *  statements run one at a time, as `inner` (the flush's single connection) provides it. If
+ *  BEGIN fails, every statement through it fails with that error (none runs outside the
+ *  transaction), and so does the flush. */
 class LazyBeginProvider implements ConnectionProvider {
   readonly #inner: ConnectionProvider;
-  began = false;
+  #begin: Promise<unknown> | undefined;
 
   constructor(inner: ConnectionProvider) {
     this.#inner = inner;
   }
 
+  /** True once BEGIN was sent (the flush then ends with COMMIT or ROLLBACK). */
+  get began(): boolean {
+    return this.#begin !== undefined;
+  }
+
   provideConnection<T>(consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
     return this.#inner.provideConnection(async (connection) => {
-      if (!this.began) {
-        this.began = true; // set first: if BEGIN fails the flush sends ROLLBACK (harmless) and fails
-        await connection.executeQuery(CompiledQuery.raw('begin'));
-      }
+      this.#begin ??= connection.executeQuery(CompiledQuery.raw('begin'));
+      await this.#begin;
       return consumer(connection);
     });
   }
