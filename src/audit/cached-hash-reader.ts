@@ -1,5 +1,5 @@
 // The server's fast path for proofs: a HashReader over the stored tiles that computes subtree
-// hashes inside a tile with node:crypto and keeps every tile's hashes in a bounded LRU
+// hashes inside a tile with node:crypto and keeps every tile's hashes in a bounded cache
 // (tile-level-cache.ts: a full tile never changes; a partial tile is cached under its width).
 // Same answers as the shared TileHashReader for an untampered store
 // (test/audit/server-hashing.test.ts), but it does not authenticate tiles: clients verify what it

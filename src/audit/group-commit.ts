@@ -80,6 +80,9 @@ class LazyBeginProvider implements ConnectionProvider {
   }
 }
 
+/** How one unit of a flush ended (its promise settles with this once the flush committed). */
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
 interface Unit {
   readonly records: readonly string[];
   readonly fn: ((trx: Transaction<any>) => Promise<unknown>) | undefined;
@@ -206,42 +209,15 @@ export class GroupCommitter {
     const batch = lane.queue.splice(0, this.#maxBatch);
     this.#flushes++;
     this.#units += batch.length;
-    const outcomes = new Map<Unit, { ok: true; value: unknown } | { ok: false; error: unknown }>();
+    const outcomes = new Map<Unit, Outcome>();
     try {
       await this.#db.connection().execute(async (conn) => {
-        // The flush's transaction, begun lazily: the units' handles and the statements below
-        // go through `begin`, which sends BEGIN before the first of them.
+        // The flush's transaction, begun lazily: the units' handles and the records' INSERT go
+        // through `lazy`, which sends BEGIN before the first of them.
         const lazy = new LazyBeginProvider(conn.getExecutor());
         const trx = new Transaction<any>({ config: NO_CONFIG, driver: NO_DRIVER, dialect: NO_DIALECT, executor: conn.getExecutor().withConnectionProvider(lazy) });
         try {
-          const texts: string[] = [];
-          let n = 0;
-          const name = () => {
-            this.#savepoints++;
-            return `gc_${n++}`;
-          };
-          for (const u of batch) {
-            if (!u.fn) {
-              texts.push(...u.records);
-              outcomes.set(u, { ok: true, value: undefined });
-              continue;
-            }
-            const scope = new UnitScope();
-            try {
-              const value = await u.fn(unitHandle(trx, scope, name));
-              scope.ended = true;
-              // No RELEASE (a round trip saved): a later rollback only ever targets a later
-              // savepoint, and the subtransactions are merged at COMMIT either way.
-              texts.push(...scope.records);
-              outcomes.set(u, { ok: true, value });
-            } catch (error) {
-              scope.ended = true;
-              // Undo this unit alone (its records were never inserted); if even that fails the
-              // whole flush fails below.
-              if (scope.savepoint !== undefined) await trx.executeQuery(CompiledQuery.raw(`rollback to savepoint ${scope.savepoint}`));
-              outcomes.set(u, { ok: false, error });
-            }
-          }
+          const texts = await this.#runUnits(batch, trx, outcomes);
           const insert = texts.length > 0 ? CompiledQuery.raw(INSERT_MANY, [`[${texts.join(',')}]`]) : undefined;
           if (!lazy.began) {
             // No unit ran a statement: the records' INSERT is the whole flush, in autocommit.
@@ -269,6 +245,42 @@ export class GroupCommitter {
       else u.reject(o ? o.error : new KeyholeError('AUDIT_APPEND_FAILED'));
     }
     this.#afterFlush(lane);
+  }
+
+  /** Runs the units of `batch` in turn on `trx`, each on its own handle; records each
+   *  outcome in `outcomes` and returns the canonical texts of the records to insert (those of
+   *  record-only units and of units that succeeded). A unit that throws is rolled back to its
+   *  savepoint, if it opened one. @throws when that rollback fails (the flush then fails). */
+  async #runUnits(batch: readonly Unit[], trx: Transaction<any>, outcomes: Map<Unit, Outcome>): Promise<string[]> {
+    const texts: string[] = [];
+    let n = 0;
+    const name = () => {
+      this.#savepoints++;
+      return `gc_${n++}`;
+    };
+    for (const u of batch) {
+      if (!u.fn) {
+        texts.push(...u.records);
+        outcomes.set(u, { ok: true, value: undefined });
+        continue;
+      }
+      const scope = new UnitScope();
+      try {
+        const value = await u.fn(unitHandle(trx, scope, name));
+        scope.ended = true;
+        // No RELEASE (a round trip saved): a later rollback only ever targets a later
+        // savepoint, and the subtransactions are merged at COMMIT either way.
+        texts.push(...scope.records);
+        outcomes.set(u, { ok: true, value });
+      } catch (error) {
+        scope.ended = true;
+        // Undo this unit alone (its records were never inserted); if even that fails the
+        // whole flush fails.
+        if (scope.savepoint !== undefined) await trx.executeQuery(CompiledQuery.raw(`rollback to savepoint ${scope.savepoint}`));
+        outcomes.set(u, { ok: false, error });
+      }
+    }
+    return texts;
   }
 
   #afterFlush(lane: Lane): void {

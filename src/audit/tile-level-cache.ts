@@ -52,9 +52,9 @@ function levelOffset(width: number, k: number): number {
 }
 
 /** The hashes of one tile in one buffer: its stored entries (level 0), then its inner levels
- *  from STORED_FROM_LEVEL up; the levels between are hashed on demand. One object per tile (a
- *  cache of tens of thousands of tiles is tens of thousands of objects for the collector, not
- *  hundreds). Immutable once built. */
+ *  from STORED_FROM_LEVEL up; the levels between are hashed on demand. One buffer, not a view
+ *  per level: fewer objects for the collector in a cache of tens of thousands of tiles.
+ *  Immutable once built. */
 export class TileHashes {
   readonly #all: Uint8Array;
   readonly #width: number;
@@ -88,11 +88,6 @@ export class TileHashes {
       below = at;
     }
     return new TileHashes(all, width);
-  }
-
-  /** Entries in level 0 (the tile's width). */
-  get width(): number {
-    return this.#width;
   }
 
   /** Bytes this tile holds. */
