@@ -10,7 +10,8 @@
 // before it starts and the data-key cache hit rate. Run it alone. PostgreSQL is measured
 // BENCH_RUNS times (3) and the run of median ratio is reported, every run's figures kept in
 // `median_of`. Writes bench/results/broker.json (ratio_pg, ratio_pglite, views_per_s_pg,
-// p99_ms_pg). Tiny check: BENCH_RUNS=1 BENCH_DURATION_S=1 BENCH_CUSTOMERS=200 BENCH_TICKETS=60 npm run bench:broker
+// p99_ms_pg; p99 at 500/s and below it, open-loop: evenly paced, latency from each request's
+// due time, bench/paced-client.ts). Tiny check: BENCH_RUNS=1 BENCH_DURATION_S=1 BENCH_CUSTOMERS=200 BENCH_TICKETS=60 npm run bench:broker
 // `npm run` starts it with the V8 flags of every release start (package.json config.nodeFlags),
 // since the server runs in this process.
 import { randomBytes } from 'node:crypto';
@@ -33,6 +34,8 @@ const CONNECTIONS = 16;
 const OPT_IN = Object.fromEntries(['KEYHOLE_GROUP_COMMIT', 'KEYHOLE_GROUP_COMMIT_LANES', 'KEYHOLE_GROUP_COMMIT_MAX_BATCH', 'KEYHOLE_GROUP_COMMIT_WAIT_MS', 'KEYHOLE_DETECT_WORKER']
   .flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])));
 const PACED_RATE = 500;
+/** Rates paced before PACED_RATE, from each of which the p99 is reported too. */
+const SWEEP_RATES = [100, 250, 400];
 const failures = new Set<string>();
 process.on('exit', () => failures.size > 0 && console.error('first failures:', [...failures]));
 
@@ -78,11 +81,15 @@ async function measure(name: string, databaseUrl: string | undefined) {
     await drive(url, viewReqs.slice(0, Math.max(4, byAgent.size))); // warm-up
     const legacy = await drive(url, legacyReqs);
     const view = await drive(url, viewReqs);
+    // Open-loop (bench/paced-client.ts): the p99 at the target rate, and below it, where the
+    // desk's latency is its own and not a queue's.
+    const sweep = [];
+    for (const rate of SWEEP_RATES) sweep.push({ rate, ...(await drive(url, viewReqs, rate)) });
     const paced = await drive(url, viewReqs, PACED_RATE);
     const dataKeyCache = rt.vault.dataKeyCacheStats();
     await app.close();
-    const out = { legacy, view, paced500: paced, ratio: legacy.rps / view.rps, agents: byAgent.size, dataKeyCache, detection: rt.detection !== undefined };
-    process.stdout.write(`[${name}] data-key cache hit rate ${(dataKeyCache.hitRate * 100).toFixed(1)} %; legacy ${legacy.rps.toFixed(0)}/s, view ${view.rps.toFixed(0)}/s → cost ×${out.ratio.toFixed(2)}; at 500/s p99 ${paced.p99} ms (errors/non-2xx/timeouts: legacy ${legacy.errors}/${legacy.non2xx}/${legacy.timeouts}, view ${view.errors}/${view.non2xx}/${view.timeouts}, paced ${paced.errors}/${paced.non2xx}/${paced.timeouts})\n`);
+    const out = { legacy, view, paced500: paced, pacedBelow: sweep.map(({ rate, rps, p50, p99 }) => ({ rate, rps, p50, p99 })), ratio: legacy.rps / view.rps, agents: byAgent.size, dataKeyCache, detection: rt.detection !== undefined };
+    process.stdout.write(`[${name}] data-key cache hit rate ${(dataKeyCache.hitRate * 100).toFixed(1)} %; legacy ${legacy.rps.toFixed(0)}/s, view ${view.rps.toFixed(0)}/s → cost ×${out.ratio.toFixed(2)}; at 500/s p99 ${paced.p99} ms (${sweep.map((x) => `${x.rate}/s p99 ${x.p99} ms`).join(', ')}) (errors/non-2xx/timeouts: legacy ${legacy.errors}/${legacy.non2xx}/${legacy.timeouts}, view ${view.errors}/${view.non2xx}/${view.timeouts}, paced ${paced.errors}/${paced.non2xx}/${paced.timeouts})\n`);
     return out;
   } finally {
     await rt.close();

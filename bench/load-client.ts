@@ -2,9 +2,12 @@
 // bench/scale.ts spawn it) so that its work never shares the server's event loop. Reads one
 // JSON job from stdin: { url, requests: [{ path, token, method?, body? }], connections, durationS,
 // rate? } and
-// drives the requests round-robin with autocannon (each with its own bearer token), then
-// prints one JSON line: { rps, p50, p99, errors, non2xx, timeouts, failures }.
+// drives the requests round-robin (each with its own bearer token): as fast as `connections`
+// allow with autocannon, or with `rate` evenly paced and open-loop (bench/paced-client.ts;
+// autocannon's rate limit sends each second's quota in one burst). Then prints one JSON line:
+// { rps, p50, p99, errors, non2xx, timeouts, failures }.
 import autocannon from 'autocannon';
+import { drivePaced } from './paced-client.js';
 
 interface Job {
   readonly url: string;
@@ -17,10 +20,14 @@ interface Job {
 const chunks: Buffer[] = [];
 for await (const c of process.stdin) chunks.push(c as Buffer);
 const job = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Job;
+if (job.rate !== undefined) {
+  process.stdout.write(`${JSON.stringify(await drivePaced({ ...job, rate: job.rate }))}\n`);
+  process.exit(0);
+}
 const failures: string[] = [];
 let i = 0;
 const r = await autocannon({
-  url: job.url, connections: job.connections, duration: job.durationS, ...(job.rate ? { overallRate: job.rate } : {}),
+  url: job.url, connections: job.connections, duration: job.durationS,
   requests: [{
     setupRequest: (req) => {
       const next = job.requests[i++ % job.requests.length]!;

@@ -5,6 +5,8 @@
 //    so that a long benchmark is not refused — the guard does the same work), driven at a
 //    paced rate from a child process (bench/load-client.ts) by every agent with their own
 //    token. Lookups are by account id of random existing customers and open tickets.
+//    BENCH_DESK_RUNS (default 3) runs of each on the same seeded database, views and lookups
+//    in turn; each figure is the median of its runs (all runs kept in the detail).
 // 2. inclusion-proof latency (p99) at BENCH_SCALE_LOG (default 1,000,000 and 10,000,000
 //    entries), the log generated directly as tiles (no audit_log rows: a proof by index reads
 //    the checkpoint and tiles only), through the reader the proof routes use (proofLogReader:
@@ -12,10 +14,10 @@
 //    until the warm-up has ended (start-up figures), then 2,500 timed (bench/proof-timing.ts);
 //    BENCH_PROOF_RUNS (default 3) fresh readers in turn on the same log, the median p99 counts.
 // The ratios large/small are the targets (≤ 1.2). Records the load average before it starts.
-// Run it alone; run it three times and take the median. BENCH_SCALE_REUSE=1 keeps the seeded
+// Run it alone. BENCH_SCALE_REUSE=1 keeps the seeded
 // databases (keyhole_scale_<n>) for the next run instead of dropping them (a 1M seed takes a
 // while). Tiny check:
-//   BENCH_SCALE_CUSTOMERS=300,600 BENCH_SCALE_LOG=70000,140000 BENCH_DURATION_S=1 BENCH_PROOF_RUNS=1 npm run bench:scale
+//   BENCH_SCALE_CUSTOMERS=300,600 BENCH_SCALE_LOG=70000,140000 BENCH_DURATION_S=1 BENCH_PROOF_RUNS=1 BENCH_DESK_RUNS=1 npm run bench:scale
 // Writes bench/results/scale.json.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -51,6 +53,7 @@ const RATE = Number(process.env.BENCH_SCALE_RATE ?? 100);
 const CONNECTIONS = 8;
 const REUSE = process.env.BENCH_SCALE_REUSE === '1';
 const PROOF_RUNS = Number(process.env.BENCH_PROOF_RUNS ?? 3);
+const DESK_RUNS = Number(process.env.BENCH_DESK_RUNS ?? 3);
 const ADMIN = process.env.KEYHOLE_BENCH_DATABASE_URL ?? process.env.KEYHOLE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const MASTER_KEY = process.env.BENCH_SCALE_MASTER_KEY ?? randomBytes(32).toString('base64');
 const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -76,7 +79,14 @@ async function database(name: string): Promise<{ url: string; drop: () => Promis
   return { url: u.toString(), drop: async () => undefined };
 }
 
-/** View and lookup latency at `customers` customers. */
+/** The median of `runs` figure by figure (p50 and p99 each the median of the runs'; the
+ *  rest from the run of median p99), in milliseconds like the runs. */
+function medianRun(runs: readonly LoadRun[]): LoadRun {
+  const mid = <T>(xs: readonly T[], by: (x: T) => number) => [...xs].sort((a, b) => by(a) - by(b))[Math.floor((xs.length - 1) / 2)]!;
+  return { ...mid(runs, (r) => r.p99), p50: mid(runs, (r) => r.p50).p50 };
+}
+
+/** View and lookup latency at `customers` customers (the median of DESK_RUNS runs each). */
 async function desk(customers: number) {
   const dbh = await database(`keyhole_scale_${customers}`);
   // The data keys are wrapped under the master key: a reused database needs the same one.
@@ -124,11 +134,17 @@ async function desk(customers: number) {
     }));
     const run = (requests: typeof views, durationS = DURATION_S): Promise<LoadRun> => driveFromChild({ url, requests, connections: CONNECTIONS, durationS, rate: RATE });
     await run(views, 2); // warm-up
-    const view = await run(views);
-    const lookup = await run(lookups);
+    const viewRuns: LoadRun[] = [];
+    const lookupRuns: LoadRun[] = [];
+    for (let k = 0; k < DESK_RUNS; k++) {
+      const view = await run(views);
+      const lookup = await run(lookups);
+      viewRuns.push(view);
+      lookupRuns.push(lookup);
+      say(`[${customers}] run ${k + 1}: view p50 ${view.p50} ms p99 ${view.p99} ms; lookup p50 ${lookup.p50} ms p99 ${lookup.p99} ms at ${RATE}/s (non-2xx ${view.non2xx}/${lookup.non2xx}${[...view.failures, ...lookup.failures].length ? `: ${[...view.failures, ...lookup.failures][0]}` : ''})`);
+    }
     await app.close();
-    say(`[${customers}] view p50 ${view.p50} ms p99 ${view.p99} ms; lookup p50 ${lookup.p50} ms p99 ${lookup.p99} ms at ${RATE}/s (non-2xx ${view.non2xx}/${lookup.non2xx}${[...view.failures, ...lookup.failures].length ? `: ${[...view.failures, ...lookup.failures][0]}` : ''})`);
-    return { customers, view, lookup, agents: agents.length, dataKeyCache: rt.vault.dataKeyCacheStats() };
+    return { customers, view: medianRun(viewRuns), lookup: medianRun(lookupRuns), viewRuns, lookupRuns, agents: agents.length, dataKeyCache: rt.vault.dataKeyCacheStats() };
   } finally {
     await rt.close();
     await dbh.drop();
