@@ -53,9 +53,16 @@ export async function drivePaced(job: { url: string; requests: readonly PacedReq
   const send = (r: PacedRequest, due: number): Promise<void> => new Promise<void>((resolve) => {
     const headers: Record<string, string | number> = { authorization: `Bearer ${r.token}` };
     if (r.body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body) });
+    let timedOut = false;
+    const failed = (e: Error) => {
+      if (!timedOut) errors++;
+      if (failures.length < 5) failures.push(e.message);
+      resolve();
+    };
     const req = http.request({ agent, host: target.hostname, port: target.port, path: r.path, method: r.method ?? 'GET', headers, timeout: TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', failed); // the connection broke mid-answer
       res.on('end', () => {
         latencies.push(performance.now() - due);
         const status = res.statusCode ?? 0;
@@ -66,12 +73,8 @@ export async function drivePaced(job: { url: string; requests: readonly PacedReq
         resolve();
       });
     });
-    req.on('timeout', () => { timeouts++; req.destroy(new Error('timeout')); });
-    req.on('error', (e) => {
-      errors++;
-      if (failures.length < 5) failures.push(e.message);
-      resolve();
-    });
+    req.on('timeout', () => { timedOut = true; timeouts++; req.destroy(new Error('timeout')); });
+    req.on('error', failed);
     req.end(r.body);
   });
   const start = performance.now();
