@@ -8,6 +8,7 @@
 // second's requests at once.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { pct } from './proof-timing.js';
 
 /** One request: path, bearer token, and optionally method and JSON body. */
 export interface PacedRequest {
@@ -32,11 +33,8 @@ export interface PacedResult {
 
 const TIMEOUT_MS = 10_000;
 
-/** The p-th percentile (0–100) of `xs`, rounded to 0.1 ms; NaN when empty. */
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10;
-}
+/** The p-th percentile (0–100) of `xs` in ms, rounded to 0.1 ms; NaN when empty. */
+const percentile = (xs: readonly number[], p: number): number => Math.round(pct(xs, p) * 10) / 10;
 
 /** Drives `requests` round-robin against `url` at `rate` requests/s for `durationS` seconds on
  *  at most `connections` connections, and resolves once every request sent has answered or
